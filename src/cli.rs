@@ -1,0 +1,158 @@
+//! The command line: `serve` (default), `migrate`, `check-config`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+
+use crate::settings::Settings;
+use crate::startup::Application;
+use crate::{db, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "inquiry-desk",
+    version,
+    about = "Lead-capture backend for article-page inquiry forms"
+)]
+pub struct Cli {
+    /// Directory holding `{APP_ENV}.toml` (the defaults are compiled in).
+    #[arg(
+        long,
+        env = "INQUIRY_DESK_CONFIG_DIR",
+        default_value = "config",
+        global = true
+    )]
+    pub config_dir: std::path::PathBuf,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Create the database if missing and apply pending migrations, then exit.
+    Migrate,
+    /// Load and check the configuration, print it (secrets masked) and any warnings.
+    CheckConfig,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(&cli.config_dir)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            telemetry::init(&settings.log);
+            migrate(&settings).await
+        }
+        Command::CheckConfig => check_config(&settings),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    telemetry::init(&settings.log);
+    for warning in settings.warnings() {
+        tracing::warn!("{warning}");
+    }
+    if settings.database.migrate_on_start {
+        migrate_with_retries(&settings).await?;
+    }
+    let pool = db::pool(&settings.database)?;
+    let app = Application::build(settings.clone(), pool, None)?;
+    tracing::info!(
+        address = %format!("{}:{}", settings.server.host, app.port()),
+        "inquiry-desk listening"
+    );
+    app.run_until_stopped().await.context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// At start-up the database may still be coming up (containers start together): retry for
+/// about half a minute before giving up.
+async fn migrate_with_retries(settings: &Settings) -> anyhow::Result<()> {
+    let mut delay = Duration::from_millis(500);
+    for attempt in 1.. {
+        match migrate(settings).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 8 => {
+                tracing::warn!(
+                    attempt,
+                    error = format!("{e:#}"),
+                    "database not ready; retrying"
+                );
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(8));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the loop returns")
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    db::ensure_database(&settings.database).await?;
+    let pool = db::pool(&settings.database)?;
+    db::migrate(&pool).await?;
+    tracing::info!("migrations applied");
+    pool.close().await;
+    Ok(())
+}
+
+fn check_config(settings: &Settings) -> anyhow::Result<()> {
+    let s = settings;
+    let db_url = mask_url_password(s.database.url.expose_secret());
+    let secret_state = |empty: bool| if empty { "(empty)" } else { "(set)" };
+    println!("configuration is valid");
+    println!(
+        "server: {}:{} public_base_url={}",
+        s.server.host, s.server.port, s.server.public_base_url
+    );
+    println!(
+        "server.trusted_proxies: {:?}",
+        s.server
+            .trusted_proxies
+            .iter()
+            .map(|p| p.0.to_string())
+            .collect::<Vec<_>>()
+    );
+    println!("database.url: {db_url}");
+    println!(
+        "database: max_connections={} acquire_timeout={:?} migrate_on_start={}",
+        s.database.max_connections, s.database.acquire_timeout, s.database.migrate_on_start
+    );
+    println!(
+        "intake: hosts={} honeypot_field={} dedup_window={:?} require_consent={} form_token_secret={}",
+        s.intake.allowed_site_hosts.len(),
+        s.intake.honeypot_field,
+        s.intake.dedup_window,
+        s.intake.require_consent,
+        secret_state(s.intake.form_token_secret.expose_secret().is_empty()),
+    );
+    println!(
+        "notify: worker_enabled={} from={} default_recipients={} routes={} smtp.host={} smtp.password={}",
+        s.notify.worker_enabled,
+        s.notify.from,
+        s.notify.default_recipients.len(),
+        s.notify.routes.len(),
+        if s.notify.smtp.host.is_empty() { "(none: .eml files under data/mail/)" } else { &s.notify.smtp.host },
+        secret_state(s.notify.smtp.password.expose_secret().is_empty()),
+    );
+    for warning in s.warnings() {
+        println!("warning: {warning}");
+    }
+    Ok(())
+}
+
+fn mask_url_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unparsable)".into(),
+    }
+}

@@ -1,0 +1,8 @@
+//! Validated value types: what an inquiry is made of, parsed from untrusted input.
+
+pub mod article;
+pub mod derive;
+pub mod field;
+pub mod inquiry;
+pub mod phone;
+pub mod text;

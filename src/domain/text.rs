@@ -1,0 +1,128 @@
+//! Visitor text: NFC, CR/CRLF → LF, trimmed; control characters and line breaks checked.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::field::{FieldCode, FieldError};
+
+/// Whether a field may span several lines (`need`, `use`, `message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    Single,
+    Multi,
+}
+
+/// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029) become LF, then trimmed.
+pub fn normalise(raw: &str) -> String {
+    let nfc: String = raw.nfc().collect();
+    let mut out = String::with_capacity(nfc.len());
+    let mut chars = nfc.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\u{2028}' | '\u{2029}' => out.push('\n'),
+            c => out.push(c),
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Checks an already normalised value: non-empty, at most `max` characters, no control
+/// characters (LF and tab allowed in multi-line fields only).
+pub fn check(field: &str, value: &str, max: usize, lines: Lines) -> Result<(), FieldError> {
+    if value.chars().count() > max {
+        return Err(FieldError::too_long(field, max));
+    }
+    for c in value.chars() {
+        let allowed_in_multi = c == '\n' || c == '\t';
+        if c == '\n' && lines == Lines::Single {
+            return Err(FieldError::new(field, FieldCode::LineBreak));
+        }
+        if c.is_control() && !(allowed_in_multi && lines == Lines::Multi) {
+            return Err(FieldError::new(field, FieldCode::ControlCharacters));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_converts_line_endings_and_trims() {
+        assert_eq!(normalise("  a\r\nb\rc\n  "), "a\nb\nc");
+        assert_eq!(normalise("\u{3000}求租厂房\u{3000}"), "求租厂房");
+        assert_eq!(normalise("   "), "");
+        assert_eq!(normalise("a\u{2028}b"), "a\nb");
+    }
+
+    #[test]
+    fn normalise_applies_nfc() {
+        // "é" as e + combining acute becomes the single code point U+00E9.
+        assert_eq!(normalise("Cafe\u{301}"), "Caf\u{e9}");
+    }
+
+    #[test]
+    fn check_counts_characters_not_bytes() {
+        let fifty = "王".repeat(50);
+        assert!(check("contact", &fifty, 50, Lines::Single).is_ok());
+        let err = check("contact", &format!("{fifty}王"), 50, Lines::Single).unwrap_err();
+        assert_eq!(err.code, FieldCode::TooLong);
+        assert_eq!(err.max, Some(50));
+    }
+
+    #[test]
+    fn check_allows_lf_and_tab_only_in_multi_line_fields() {
+        assert!(check("need", "a\nb\tc", 500, Lines::Multi).is_ok());
+        assert_eq!(
+            check("company", "a\nb", 100, Lines::Single)
+                .unwrap_err()
+                .code,
+            FieldCode::LineBreak
+        );
+        assert_eq!(
+            check("company", "a\tb", 100, Lines::Single)
+                .unwrap_err()
+                .code,
+            FieldCode::ControlCharacters
+        );
+        assert_eq!(
+            check("need", "a\u{0}b", 500, Lines::Multi)
+                .unwrap_err()
+                .code,
+            FieldCode::ControlCharacters
+        );
+        assert_eq!(
+            check("need", "a\u{1b}[31m", 500, Lines::Multi)
+                .unwrap_err()
+                .code,
+            FieldCode::ControlCharacters
+        );
+        assert_eq!(
+            check("message", "a\u{85}b", 2000, Lines::Multi)
+                .unwrap_err()
+                .code,
+            FieldCode::ControlCharacters
+        );
+    }
+}
+
+/// Makes a value that failed `check` storable anyway (for inquiries kept as spam): control
+/// characters dropped, line breaks of single-line fields turned into spaces, cut at `max`.
+pub fn sanitise(value: &str, max: usize, lines: Lines) -> String {
+    value
+        .chars()
+        .filter_map(|c| match c {
+            '\n' if lines == Lines::Single => Some(' '),
+            '\n' | '\t' if lines == Lines::Multi => Some(c),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .take(max)
+        .collect()
+}

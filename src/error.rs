@@ -1,0 +1,401 @@
+//! API errors as RFC 9457 problem details, with messages in Chinese (default) or English.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::domain::field::{FieldCode, FieldError};
+
+/// The language of messages: Chinese unless `Accept-Language` prefers English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .map(Self::from_accept_language)
+            .unwrap_or(Lang::Zh)
+    }
+
+    /// English when the best-ranked language we speak is English; Chinese otherwise.
+    pub fn from_accept_language(value: &str) -> Self {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else if tag == "zh" || tag.starts_with("zh-") {
+                Lang::Zh
+            } else {
+                continue;
+            };
+            // Earlier entries win ties: browsers list them in order of preference.
+            if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                best = Some((q, lang));
+            }
+        }
+        best.map(|(_, l)| l).unwrap_or(Lang::Zh)
+    }
+
+    fn pick(self, zh: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// Every way a request can fail, each with its status and stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("malformed body")]
+    MalformedBody,
+    #[error("payload too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("invalid Idempotency-Key")]
+    InvalidIdempotencyKey,
+    #[error("Idempotency-Key reused with another body")]
+    IdempotencyKeyReused,
+    #[error("Idempotency-Key in use")]
+    IdempotencyKeyInUse,
+    #[error("not found")]
+    NotFound,
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+/// The seconds a client should wait after a 503.
+pub const RETRY_AFTER_UNAVAILABLE: u32 = 5;
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::MalformedBody | Self::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "validation_failed",
+            Self::MalformedBody => "malformed_body",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyKeyInUse => "idempotency_key_in_use",
+            Self::NotFound => "not_found",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn title(&self, lang: Lang) -> &'static str {
+        match self {
+            Self::Validation(_) => lang.pick("提交的信息有误", "Some fields need fixing"),
+            Self::MalformedBody => lang.pick("请求格式错误", "Malformed request body"),
+            Self::PayloadTooLarge { .. } => lang.pick("提交内容过大", "Request body too large"),
+            Self::UnsupportedMediaType => lang.pick("不支持的内容类型", "Unsupported content type"),
+            Self::InvalidIdempotencyKey => {
+                lang.pick("Idempotency-Key 无效", "Invalid Idempotency-Key")
+            }
+            Self::IdempotencyKeyReused => {
+                lang.pick("Idempotency-Key 已被使用", "Idempotency-Key already used")
+            }
+            Self::IdempotencyKeyInUse => lang.pick("请求正在处理中", "Request still in progress"),
+            Self::NotFound => lang.pick("未找到", "Not found"),
+            Self::Unavailable(_) => lang.pick("服务暂时不可用", "Service temporarily unavailable"),
+            Self::Internal(_) => lang.pick("服务器内部错误", "Internal server error"),
+        }
+    }
+
+    fn detail(&self, lang: Lang) -> String {
+        match self {
+            Self::Validation(errors) => match lang {
+                Lang::Zh => format!("请修改标出的 {} 项后重新提交。", errors.len()),
+                Lang::En => format!("Please fix the {} field(s) listed and submit again.", errors.len()),
+            },
+            Self::MalformedBody => lang
+                .pick(
+                    "请求正文无法解析：JSON 须为一个对象，表单须为有效的 UTF-8 编码。",
+                    "The body could not be read: JSON must be an object, a form must be valid UTF-8.",
+                )
+                .into(),
+            Self::PayloadTooLarge { limit } => match lang {
+                Lang::Zh => format!("请求正文不能超过 {limit} 字节。"),
+                Lang::En => format!("The request body must not exceed {limit} bytes."),
+            },
+            Self::UnsupportedMediaType => lang
+                .pick(
+                    "请以 application/json 或 application/x-www-form-urlencoded 格式提交。",
+                    "Send application/json or application/x-www-form-urlencoded.",
+                )
+                .into(),
+            Self::InvalidIdempotencyKey => lang
+                .pick(
+                    "Idempotency-Key 须为 1–255 个可见 ASCII 字符。",
+                    "The Idempotency-Key must be 1–255 visible ASCII characters.",
+                )
+                .into(),
+            Self::IdempotencyKeyReused => lang
+                .pick(
+                    "此 Idempotency-Key 已用于另一个请求正文，请换用新的键。",
+                    "This Idempotency-Key was used with a different body; use a new key.",
+                )
+                .into(),
+            Self::IdempotencyKeyInUse => lang
+                .pick(
+                    "使用同一 Idempotency-Key 的请求仍在处理，请稍后重试。",
+                    "A request with this Idempotency-Key is still being processed; retry shortly.",
+                )
+                .into(),
+            Self::NotFound => lang.pick("请求的资源不存在。", "The resource does not exist.").into(),
+            Self::Unavailable(_) => lang
+                .pick(
+                    "数据库暂时无法连接，您的信息尚未保存，请稍后重试。",
+                    "The database cannot be reached right now; nothing was saved. Please retry shortly.",
+                )
+                .into(),
+            Self::Internal(_) => lang
+                .pick("服务器出现意外错误，请稍后重试。", "An unexpected error occurred; please retry.")
+                .into(),
+        }
+    }
+
+    /// The problem-details body in the given language.
+    pub fn problem(&self, lang: Lang) -> Problem {
+        let errors = match self {
+            Self::Validation(errors) => errors.iter().map(|e| FieldProblem::new(e, lang)).collect(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("urn:inquiry-desk:problem:{}", self.code()),
+            title: self.title(lang).into(),
+            status: self.status().as_u16(),
+            detail: self.detail(lang),
+            code: self.code(),
+            errors,
+        }
+    }
+
+    pub fn to_response(&self, lang: Lang) -> HttpResponse {
+        if let Self::Internal(e) = self {
+            tracing::error!(error = format!("{e:#}"), "request failed");
+        }
+        if let Self::Unavailable(e) = self {
+            tracing::warn!(error = format!("{e:#}"), "database unavailable");
+        }
+        let mut response = HttpResponse::build(self.status());
+        response.content_type("application/problem+json");
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+        }
+        response.json(self.problem(lang))
+    }
+
+    /// Classifies a database error: connection trouble is a 503, anything else a 500.
+    pub fn from_db(error: sqlx::Error) -> Self {
+        if is_unavailable(&error) {
+            Self::Unavailable(error.into())
+        } else {
+            Self::Internal(error.into())
+        }
+    }
+}
+
+/// Whether a database error means "the database cannot be reached right now".
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // 08: connection exception; 57P0x: shutdown; 53300: too many connections.
+            code.starts_with("08") || code.starts_with("57P") || code == "53300"
+        }),
+        _ => false,
+    }
+}
+
+/// An `ApiError` bound to the request's language, for handlers that return `Result`.
+#[derive(Debug)]
+pub struct Localised {
+    pub error: ApiError,
+    pub lang: Lang,
+}
+
+impl std::fmt::Display for Localised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for Localised {
+    fn status_code(&self) -> StatusCode {
+        self.error.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.error.to_response(self.lang)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub code: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FieldProblem {
+    fn new(error: &FieldError, lang: Lang) -> Self {
+        Self {
+            field: error.field.clone(),
+            code: error.code.as_str(),
+            message: message(error, lang),
+        }
+    }
+}
+
+fn label(field: &str, lang: Lang) -> String {
+    let (zh, en) = match field {
+        "need" => ("需求", "need"),
+        "use" => ("用途", "intended use"),
+        "tax" => ("税收", "tax"),
+        "company" => ("公司", "company"),
+        "contact" => ("联系人", "contact person"),
+        "phone" => ("手机号", "phone number"),
+        "email" => ("邮箱", "email"),
+        "wechat" => ("微信", "WeChat"),
+        "message" => ("留言", "message"),
+        "article_url" => ("文章链接", "article URL"),
+        "article_title" => ("文章标题", "article title"),
+        "consent" => ("隐私同意", "consent"),
+        other => return other.to_string(),
+    };
+    lang.pick(zh, en).to_string()
+}
+
+/// The message shown for one failing field. It names the field and the rule, never the value.
+pub fn message(error: &FieldError, lang: Lang) -> String {
+    let l = label(&error.field, lang);
+    let max = error.max.unwrap_or_default();
+    match (error.code, lang) {
+        (FieldCode::Required, Lang::Zh) => format!("请填写{l}"),
+        (FieldCode::Required, Lang::En) => format!("Please enter your {l}."),
+        (FieldCode::TooLong, Lang::Zh) => format!("{l}不能超过 {max} 个字"),
+        (FieldCode::TooLong, Lang::En) => format!("The {l} must be at most {max} characters."),
+        (FieldCode::InvalidType, Lang::Zh) => format!("{l}须为文本"),
+        (FieldCode::InvalidType, Lang::En) => format!("The {l} must be text."),
+        (FieldCode::ControlCharacters, Lang::Zh) => format!("{l}包含不允许的控制字符"),
+        (FieldCode::ControlCharacters, Lang::En) => {
+            format!("The {l} contains control characters that are not allowed.")
+        }
+        (FieldCode::LineBreak, Lang::Zh) => format!("{l}不能换行"),
+        (FieldCode::LineBreak, Lang::En) => format!("The {l} must be a single line."),
+        (FieldCode::InvalidPhone, Lang::Zh) => "请输入有效的手机号码".into(),
+        (FieldCode::InvalidPhone, Lang::En) => "Please enter a valid phone number.".into(),
+        (FieldCode::InvalidEmail, Lang::Zh) => "请输入有效的邮箱地址".into(),
+        (FieldCode::InvalidEmail, Lang::En) => "Please enter a valid email address.".into(),
+        (FieldCode::InvalidWechat, Lang::Zh) => {
+            "请输入有效的微信号（6–20 位，字母开头）或手机号".into()
+        }
+        (FieldCode::InvalidWechat, Lang::En) => {
+            "Please enter a WeChat ID (6–20 characters, starting with a letter) or a phone number."
+                .into()
+        }
+        (FieldCode::InvalidUrl, Lang::Zh) => "文章链接须为完整的 http(s) 网址".into(),
+        (FieldCode::InvalidUrl, Lang::En) => {
+            "The article URL must be an absolute http(s) URL.".into()
+        }
+        (FieldCode::HostNotAllowed, Lang::Zh) => "文章链接不属于本站".into(),
+        (FieldCode::HostNotAllowed, Lang::En) => {
+            "The article URL is not on an allowed site.".into()
+        }
+        (FieldCode::ConsentRequired, Lang::Zh) => "请阅读并同意隐私政策".into(),
+        (FieldCode::ConsentRequired, Lang::En) => "Please agree to the privacy notice.".into(),
+        (FieldCode::InvalidConsent, Lang::Zh) => "请勾选同意隐私政策".into(),
+        (FieldCode::InvalidConsent, Lang::En) => "Consent must be yes or no.".into(),
+        (FieldCode::InvalidValue, Lang::Zh) => format!("{l}的取值无效"),
+        (FieldCode::InvalidValue, Lang::En) => format!("The value of {l} is not valid."),
+    }
+}
+
+/// Sets `Retry-After` on a response builder (used by 429 and 503 paths).
+pub fn retry_after(seconds: u32) -> (header::HeaderName, HeaderValue) {
+    (header::RETRY_AFTER, HeaderValue::from(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_english_only_when_preferred() {
+        let cases = [
+            ("", Lang::Zh),
+            ("zh-CN,zh;q=0.9,en;q=0.8", Lang::Zh),
+            ("en-US,en;q=0.9,zh-CN;q=0.8", Lang::En),
+            ("en", Lang::En),
+            ("fr-FR, en;q=0.5", Lang::En),
+            ("fr-FR", Lang::Zh),
+            ("zh-TW", Lang::Zh),
+            ("en;q=0.3, zh;q=0.7", Lang::Zh),
+            ("en;q=0", Lang::Zh),
+            ("*", Lang::Zh),
+        ];
+        for (header, lang) in cases {
+            assert_eq!(Lang::from_accept_language(header), lang, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn field_messages_never_contain_the_value() {
+        let e = FieldError::new("phone", FieldCode::InvalidPhone);
+        assert_eq!(message(&e, Lang::Zh), "请输入有效的手机号码");
+        let e = FieldError::too_long("contact", 50);
+        assert_eq!(message(&e, Lang::Zh), "联系人不能超过 50 个字");
+        assert_eq!(
+            message(&e, Lang::En),
+            "The contact person must be at most 50 characters."
+        );
+    }
+}

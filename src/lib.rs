@@ -1,0 +1,13 @@
+//! inquiry-desk: the lead-capture backend of an industrial-property website.
+
+pub mod cli;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod intake;
+pub mod notify;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod storage;
+pub mod telemetry;

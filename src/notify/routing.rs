@@ -1,0 +1,79 @@
+//! Which sales contacts are told about an inquiry: the first matching rule of
+//! `notify.routes`, else `notify.default_recipients`.
+
+use crate::domain::article::ArticleUrl;
+use crate::settings::{HostPattern, NotifySettings, Recipient};
+
+/// The recipients for an inquiry on this article (or without one), as mailbox strings.
+pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
+    let routed = article.and_then(|url| {
+        settings.routes.iter().find(|route| {
+            let by_prefix = route
+                .article_url_prefix
+                .as_deref()
+                .is_some_and(|prefix| url.as_str().starts_with(prefix));
+            let by_host = route
+                .host
+                .as_deref()
+                .and_then(|h| h.parse::<HostPattern>().ok())
+                .is_some_and(|pattern| pattern.matches(url.host()));
+            by_prefix || by_host
+        })
+    });
+    let recipients: &[Recipient] = match routed {
+        Some(route) => &route.recipients,
+        None => &settings.default_recipients,
+    };
+    let mut out: Vec<String> = recipients.iter().map(ToString::to_string).collect();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{Route, Settings};
+
+    fn route(prefix: Option<&str>, host: Option<&str>, to: &str) -> Route {
+        Route {
+            article_url_prefix: prefix.map(Into::into),
+            host: host.map(Into::into),
+            recipients: vec![to.parse().unwrap()],
+        }
+    }
+
+    #[test]
+    fn first_matching_route_wins_else_defaults() {
+        let mut notify = Settings::defaults().unwrap().notify;
+        notify.default_recipients = vec!["default@example.cn".parse().unwrap()];
+        notify.routes = vec![
+            route(
+                Some("https://www.example.cn/zhuhai/"),
+                None,
+                "zhuhai@example.cn",
+            ),
+            route(None, Some("www.example.cn"), "site@example.cn"),
+            route(None, Some("*.example.hk"), "hk@example.cn"),
+        ];
+        let url = |u: &str| ArticleUrl::parse(u).unwrap();
+        let cases = [
+            (
+                Some(url("https://www.example.cn/zhuhai/1.html")),
+                "zhuhai@example.cn",
+            ),
+            (
+                Some(url("https://www.example.cn/shenzhen/1.html")),
+                "site@example.cn",
+            ),
+            (Some(url("https://news.example.hk/a")), "hk@example.cn"),
+            (Some(url("https://other.cn/a")), "default@example.cn"),
+            (None, "default@example.cn"),
+        ];
+        for (article, expected) in cases {
+            assert_eq!(
+                recipients_for(&notify, article.as_ref()),
+                vec![expected.to_string()]
+            );
+        }
+    }
+}

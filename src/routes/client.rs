@@ -1,0 +1,104 @@
+//! What a request says about its sender: client IP (behind trusted proxies), user agent, and
+//! what kind of answer it wants.
+
+use std::net::IpAddr;
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use crate::settings::{canonical_ip, ServerSettings};
+
+/// Longest user agent stored.
+const MAX_USER_AGENT_CHARS: usize = 512;
+
+/// The socket peer, unless it is a trusted proxy: then the right-most address of
+/// `X-Forwarded-For` that is not a trusted proxy itself.
+pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
+    let peer = canonical_ip(req.peer_addr()?.ip());
+    if !server.is_trusted_proxy(peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    let mut client = peer;
+    for entry in forwarded.iter().rev() {
+        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+            // A garbled entry cannot be trusted, nor anything left of it.
+            break;
+        };
+        client = canonical_ip(ip);
+        if !server.is_trusted_proxy(client) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+pub fn user_agent(req: &HttpRequest) -> Option<String> {
+    let ua = req.headers().get(header::USER_AGENT)?.to_str().ok()?.trim();
+    (!ua.is_empty()).then(|| ua.chars().take(MAX_USER_AGENT_CHARS).collect())
+}
+
+pub fn referer(req: &HttpRequest) -> Option<&str> {
+    req.headers().get(header::REFERER)?.to_str().ok()
+}
+
+/// Whether `Accept` ranks `text/html` above `application/json` (a browser's form post).
+pub fn prefers_html(req: &HttpRequest) -> bool {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    quality(accept, "text", "html") > quality(accept, "application", "json")
+}
+
+/// The quality `Accept` gives a media type: that of its most specific matching range.
+fn quality(accept: &str, kind: &str, subtype: &str) -> f32 {
+    let mut best: Option<(u8, f32)> = None;
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let (k, s) = range.split_once('/').unwrap_or((range.as_str(), ""));
+        let specificity = match (k, s) {
+            (k, s) if k == kind && s == subtype => 3,
+            (k, "*") if k == kind => 2,
+            ("*", "*") => 1,
+            _ => continue,
+        };
+        if best.is_none_or(|(bs, _)| specificity > bs) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map(|(_, q)| q).unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_ranking() {
+        let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+        assert!(quality(browser, "text", "html") > quality(browser, "application", "json"));
+        let fetch = "*/*";
+        assert_eq!(
+            quality(fetch, "text", "html"),
+            quality(fetch, "application", "json")
+        );
+        let api = "application/json";
+        assert!(quality(api, "text", "html") < quality(api, "application", "json"));
+        let both = "application/json, text/html;q=0.5";
+        assert!(quality(both, "text", "html") < quality(both, "application", "json"));
+    }
+}

@@ -1,0 +1,29 @@
+//! Liveness and readiness.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::startup::AppState;
+
+/// The process is alive.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The database answers and every migration of this build is applied.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let check = tokio::time::timeout(
+        state.db_deadline,
+        crate::db::migrations_applied(&state.pool),
+    );
+    match check.await {
+        Ok(Ok(true)) => HttpResponse::Ok().json(json!({"status": "ready"})),
+        Ok(Ok(false)) => HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "not_ready", "reason": "migrations_pending"})),
+        Ok(Err(_)) | Err(_) => HttpResponse::ServiceUnavailable()
+            .insert_header(crate::error::retry_after(
+                crate::error::RETRY_AFTER_UNAVAILABLE,
+            ))
+            .json(json!({"status": "not_ready", "reason": "database_unreachable"})),
+    }
+}

@@ -1,0 +1,264 @@
+//! `POST /api/v1/inquiries`: the public form's endpoint (SPEC §2).
+
+use actix_web::http::header;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::client;
+use super::pages;
+use crate::domain::inquiry::{NewInquiry, Origin, RawFields};
+use crate::error::{ApiError, Lang};
+use crate::intake::{self, Outcome, Submission};
+use crate::startup::AppState;
+use crate::storage::idempotency::{self, Claim, StoredAnswer};
+use crate::storage::inquiries::RequestMeta;
+
+const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyKind {
+    Json,
+    Form,
+}
+
+impl BodyKind {
+    fn of(req: &HttpRequest) -> Option<Self> {
+        let value = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+        let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" => Some(Self::Json),
+            "application/x-www-form-urlencoded" => Some(Self::Form),
+            _ => None,
+        }
+    }
+
+    fn essence(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Form => "application/x-www-form-urlencoded",
+        }
+    }
+}
+
+/// How the answer is given: JSON for API clients, redirects and pages for a browser's form.
+struct Answerer<'a> {
+    lang: Lang,
+    html: bool,
+    req: &'a HttpRequest,
+}
+
+impl Answerer<'_> {
+    fn error(&self, error: ApiError) -> HttpResponse {
+        if self.html {
+            pages::error_page(&error, self.lang, client::referer(self.req))
+        } else {
+            error.to_response(self.lang)
+        }
+    }
+
+    fn success(&self, answer: &StoredAnswer, next: &str) -> HttpResponse {
+        if self.html {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, next))
+                .finish();
+        }
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+        let mut response = HttpResponse::build(status);
+        if let Some(id) = answer.body.get("id").and_then(|v| v.as_str()) {
+            response.insert_header((header::LOCATION, format!("/api/v1/inquiries/{id}")));
+        }
+        response.json(&answer.body)
+    }
+}
+
+pub async fn create_inquiry(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let lang = Lang::from_request(&req);
+    let Some(kind) = BodyKind::of(&req) else {
+        return ApiError::UnsupportedMediaType.to_response(lang);
+    };
+    let answerer = Answerer {
+        lang,
+        html: kind == BodyKind::Form && client::prefers_html(&req),
+        req: &req,
+    };
+    match handle(&req, kind, payload, &state).await {
+        Ok((answer, next)) => answerer.success(&answer, &next),
+        Err(error) => answerer.error(error),
+    }
+}
+
+async fn handle(
+    req: &HttpRequest,
+    kind: BodyKind,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<(StoredAnswer, String), ApiError> {
+    let settings = &state.settings;
+    let idempotency_key = idempotency_key(req)?;
+    let body = read_body(req, payload, settings.intake.max_body_bytes).await?;
+    let raw = parse_body(kind, &body)?;
+    let next = redirect_target(&raw, state);
+
+    let origin = Origin {
+        referer: client::referer(req),
+    };
+    let spam_reason = raw
+        .text(&settings.intake.honeypot_field)
+        .map(|_| "honeypot");
+    let inquiry = match spam_reason {
+        Some(_) => NewInquiry::parse_lenient(&raw, &origin, &settings.intake),
+        None => NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?,
+    };
+
+    if let Some(key) = idempotency_key {
+        let hash = request_hash(kind, &body);
+        match with_deadline(state, idempotency::claim(&state.pool, key, &hash)).await? {
+            Claim::Claimed => {}
+            Claim::Replay(answer) => return Ok((answer, next)),
+            Claim::Reused => return Err(ApiError::IdempotencyKeyReused),
+            Claim::InUse => return Err(ApiError::IdempotencyKeyInUse),
+        }
+    }
+
+    let meta = RequestMeta {
+        client_ip: client::client_ip(req, &settings.server),
+        user_agent: client::user_agent(req),
+        privacy_notice_version: Some(settings.intake.privacy_notice_version.clone())
+            .filter(|v| !v.is_empty()),
+    };
+    let submission = Submission {
+        inquiry: &inquiry,
+        meta: &meta,
+        spam_reason,
+        idempotency_key,
+    };
+    let recorded = with_deadline(state, intake::record(&state.pool, settings, submission)).await;
+    match recorded {
+        Ok(outcome) => {
+            log_outcome(&outcome, spam_reason, &inquiry);
+            Ok((outcome.answer(), next))
+        }
+        Err(error) => {
+            if let Some(key) = idempotency_key {
+                // Errors are not stored; if the database is gone, the claim expires by itself.
+                let _ = with_deadline(state, idempotency::release(&state.pool, key)).await;
+            }
+            Err(error)
+        }
+    }
+}
+
+fn log_outcome(outcome: &Outcome, spam_reason: Option<&str>, inquiry: &NewInquiry) {
+    let phone = inquiry
+        .phone
+        .as_ref()
+        .map(|p| p.masked())
+        .unwrap_or_default();
+    let result = match (spam_reason, outcome.duplicate) {
+        (Some(_), _) => "spam",
+        (None, true) => "duplicate",
+        (None, false) => "created",
+    };
+    tracing::info!(inquiry.id = %outcome.id, result, phone = %phone, "inquiry recorded");
+}
+
+/// Runs a database step within the request's deadline: slower is a 503, never a hang.
+async fn with_deadline<T>(
+    state: &AppState,
+    step: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, ApiError> {
+    match tokio::time::timeout(state.db_deadline, step).await {
+        Ok(result) => result.map_err(ApiError::from_db),
+        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
+            "database step timed out"
+        ))),
+    }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<&str>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidIdempotencyKey)?
+        .trim();
+    let valid = !key.is_empty()
+        && key.len() <= MAX_IDEMPOTENCY_KEY_CHARS
+        && key.bytes().all(|b| (0x20..0x7f).contains(&b));
+    if valid {
+        Ok(Some(key))
+    } else {
+        Err(ApiError::InvalidIdempotencyKey)
+    }
+}
+
+/// The body's identity for Idempotency-Key: SHA-256 of content type and raw bytes.
+fn request_hash(kind: BodyKind, body: &[u8]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(kind.essence().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hasher.finalize().to_vec()
+}
+
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::MalformedBody)?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn parse_body(kind: BodyKind, body: &[u8]) -> Result<RawFields, ApiError> {
+    match kind {
+        BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(object)) => Ok(RawFields::from_json(object)),
+            _ => Err(ApiError::MalformedBody),
+        },
+        BodyKind::Form => serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+            .map(RawFields::from_pairs)
+            .map_err(|_| ApiError::MalformedBody),
+    }
+}
+
+/// Where a browser goes after a successful post: `_next` when its host is listed explicitly in
+/// `intake.allowed_site_hosts`, else `intake.thank_you_url`, else the built-in `/thanks`.
+fn redirect_target(raw: &RawFields, state: &AppState) -> String {
+    let intake = &state.settings.intake;
+    let next = raw
+        .text("_next")
+        .and_then(|n| url::Url::parse(n).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .filter(|u| {
+            u.host_str()
+                .is_some_and(|h| intake.host_listed_explicitly(h))
+        });
+    match next {
+        Some(url) => url.to_string(),
+        None if !intake.thank_you_url.is_empty() => intake.thank_you_url.clone(),
+        None => "/thanks".to_string(),
+    }
+}

@@ -1,0 +1,7 @@
+//! HTTP handlers. They parse requests, call the domain and storage layers, and shape answers;
+//! they hold no SQL.
+
+pub mod client;
+pub mod health;
+pub mod intake;
+pub mod pages;

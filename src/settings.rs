@@ -1,0 +1,541 @@
+//! The settings tree and how it is loaded: compiled-in defaults (`config/default.toml`), then
+//! `config/{APP_ENV}.toml`, then `DATABASE_URL`, then `INQUIRY_DESK__SECTION__KEY` variables.
+
+use std::net::IpAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use ipnet::IpNet;
+use lettre::message::Mailbox;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The defaults, compiled in so the binary runs without any file next to it.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+const ENV_PREFIX: &str = "INQUIRY_DESK__";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub intake: IntakeSettings,
+    pub notify: NotifySettings,
+    pub staff: StaffSettings,
+    pub privacy: PrivacySettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    #[serde(deserialize_with = "de::string")]
+    pub host: String,
+    pub port: u16,
+    #[serde(deserialize_with = "de::string")]
+    pub public_base_url: String,
+    #[serde(deserialize_with = "de::list")]
+    pub trusted_proxies: Vec<ProxyNet>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    #[serde(deserialize_with = "de::secret")]
+    pub url: SecretString,
+    pub max_connections: u32,
+    #[serde(deserialize_with = "de::duration")]
+    pub acquire_timeout: Duration,
+    pub migrate_on_start: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    #[serde(deserialize_with = "de::list")]
+    pub allowed_site_hosts: Vec<HostPattern>,
+    #[serde(deserialize_with = "de::string")]
+    pub honeypot_field: String,
+    #[serde(deserialize_with = "de::duration")]
+    pub min_fill_time: Duration,
+    #[serde(deserialize_with = "de::secret")]
+    pub form_token_secret: SecretString,
+    #[serde(deserialize_with = "de::duration")]
+    pub dedup_window: Duration,
+    pub require_consent: bool,
+    #[serde(deserialize_with = "de::string")]
+    pub privacy_notice_version: String,
+    #[serde(deserialize_with = "de::string")]
+    pub thank_you_url: String,
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_burst: u32,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub worker_enabled: bool,
+    #[serde(deserialize_with = "de::mailbox")]
+    pub from: Mailbox,
+    #[serde(deserialize_with = "de::list")]
+    pub default_recipients: Vec<Recipient>,
+    #[serde(deserialize_with = "de::routes")]
+    pub routes: Vec<Route>,
+    pub max_attempts: u32,
+    #[serde(deserialize_with = "de::duration")]
+    pub retry_initial_delay: Duration,
+    #[serde(deserialize_with = "de::duration")]
+    pub poll_interval: Duration,
+    pub smtp: SmtpSettings,
+}
+
+/// One routing rule of `notify.routes`: the first rule whose prefix or host matches the
+/// inquiry's article wins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    #[serde(default)]
+    pub article_url_prefix: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(deserialize_with = "de::list")]
+    pub recipients: Vec<Recipient>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    #[serde(deserialize_with = "de::string")]
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    #[serde(deserialize_with = "de::string")]
+    pub username: String,
+    #[serde(deserialize_with = "de::secret")]
+    pub password: SecretString,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    None,
+    Starttls,
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffSettings {
+    #[serde(deserialize_with = "de::list")]
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySettings {
+    #[serde(deserialize_with = "de::opt_duration")]
+    pub retention: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    #[serde(deserialize_with = "de::string")]
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// An address or network of `server.trusted_proxies`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyNet(pub IpNet);
+
+impl std::str::FromStr for ProxyNet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if let Ok(net) = s.parse::<IpNet>() {
+            return Ok(Self(net.trunc()));
+        }
+        s.parse::<IpAddr>()
+            .map(|ip| Self(IpNet::from(ip)))
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR"))
+    }
+}
+
+impl ServerSettings {
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.trusted_proxies.iter().any(|net| net.0.contains(&ip))
+    }
+}
+
+/// IPv4-mapped IPv6 addresses (`::ffff:10.0.0.1`) are compared as IPv4.
+pub fn canonical_ip(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+/// An entry of `intake.allowed_site_hosts`: a host name, or `*.example.cn` for its subdomains.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostPattern {
+    Exact(String),
+    Subdomains(String),
+}
+
+impl std::str::FromStr for HostPattern {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        let (wildcard, host) = match s.strip_prefix("*.") {
+            Some(rest) => (true, rest.to_string()),
+            None => (false, s.clone()),
+        };
+        if host.is_empty() || host.contains(['/', ':', '*', ' ', '@']) {
+            return Err(format!("`{s}` is not a host name or `*.domain` pattern"));
+        }
+        Ok(if wildcard {
+            Self::Subdomains(host)
+        } else {
+            Self::Exact(host)
+        })
+    }
+}
+
+impl HostPattern {
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.');
+        match self {
+            Self::Exact(h) => host.eq_ignore_ascii_case(h),
+            Self::Subdomains(domain) => {
+                host.len() > domain.len() + 1
+                    && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
+                    && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+            }
+        }
+    }
+}
+
+impl IntakeSettings {
+    /// Whether an article from this host may be recorded; an empty list allows any host.
+    pub fn host_allowed(&self, host: &str) -> bool {
+        self.allowed_site_hosts.is_empty()
+            || self.allowed_site_hosts.iter().any(|p| p.matches(host))
+    }
+
+    /// Whether `_next` may redirect to this host: only hosts listed explicitly (no wildcard, and
+    /// never because the list is empty), so the form cannot be used as an open redirect.
+    pub fn host_listed_explicitly(&self, host: &str) -> bool {
+        self.allowed_site_hosts
+            .iter()
+            .any(|p| matches!(p, HostPattern::Exact(h) if host.eq_ignore_ascii_case(h)))
+    }
+}
+
+/// A notification recipient: `a@example.cn` or `名字 <a@example.cn>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient(pub Mailbox);
+
+impl std::str::FromStr for Recipient {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.trim()
+            .parse::<Mailbox>()
+            .map(Self)
+            .map_err(|e| format!("`{s}` is not an email address: {e}"))
+    }
+}
+
+impl std::fmt::Display for Recipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads the settings as the binary does: defaults, `config/{APP_ENV}.toml` (relative to
+    /// `config_dir`), `DATABASE_URL`, then `INQUIRY_DESK__…` variables.
+    pub fn load(config_dir: &Path) -> Result<Self, SettingsError> {
+        let app_env = std::env::var("APP_ENV").unwrap_or_else(|_| "development".into());
+        let mut figment = Figment::from(Toml::string(DEFAULT_TOML))
+            .merge(Toml::file(config_dir.join(format!("{app_env}.toml"))));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            figment = figment.merge(Serialized::default("database.url", url));
+        }
+        figment = figment.merge(
+            Env::prefixed(ENV_PREFIX)
+                .filter(|key| !key.as_str().eq_ignore_ascii_case("notify__routes"))
+                .split("__"),
+        );
+        // `notify.routes` comes as JSON text; read it ourselves so that Env's own value syntax
+        // does not reinterpret it.
+        if let Ok(routes) = std::env::var(format!("{ENV_PREFIX}NOTIFY__ROUTES")) {
+            figment = figment.merge(Serialized::default("notify.routes", routes));
+        }
+        Self::from_figment(figment)
+    }
+
+    /// The compiled-in defaults alone (tests start from these).
+    pub fn defaults() -> Result<Self, SettingsError> {
+        Self::from_figment(Figment::from(Toml::string(DEFAULT_TOML)))
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let settings: Self = figment.extract().map_err(Box::new)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Checks what serde cannot: relations between keys and values that must parse.
+    pub fn check(&self) -> Result<(), SettingsError> {
+        let invalid = |m: String| Err(SettingsError::Invalid(m));
+        if url::Url::parse(&self.server.public_base_url).is_err() {
+            return invalid("server.public_base_url must be an absolute URL".into());
+        }
+        if !self.intake.thank_you_url.is_empty() {
+            match url::Url::parse(&self.intake.thank_you_url) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => return invalid("intake.thank_you_url must be an absolute http(s) URL".into()),
+            }
+        }
+        if self.intake.honeypot_field.trim().is_empty() {
+            return invalid("intake.honeypot_field must not be empty".into());
+        }
+        if self.database.max_connections == 0 {
+            return invalid("database.max_connections must be at least 1".into());
+        }
+        if self.intake.max_body_bytes < 1024 {
+            return invalid("intake.max_body_bytes must be at least 1024".into());
+        }
+        if self.notify.max_attempts == 0 {
+            return invalid("notify.max_attempts must be at least 1".into());
+        }
+        for (i, route) in self.notify.routes.iter().enumerate() {
+            if route.article_url_prefix.is_none() == route.host.is_none() {
+                return invalid(format!(
+                    "notify.routes[{i}] needs exactly one of article_url_prefix or host"
+                ));
+            }
+            if route.recipients.is_empty() {
+                return invalid(format!("notify.routes[{i}] has no recipients"));
+            }
+        }
+        if let Err(e) = self.log.level.parse::<tracing_subscriber::EnvFilter>() {
+            return invalid(format!("log.level: {e}"));
+        }
+        Ok(())
+    }
+
+    /// Warnings worth printing at start-up and by `check-config`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.notify.default_recipients.is_empty() && self.notify.routes.is_empty() {
+            warnings.push(
+                "no notification recipients configured (notify.default_recipients, notify.routes): \
+                 inquiries are stored but nobody is emailed"
+                    .into(),
+            );
+        }
+        if self.intake.allowed_site_hosts.is_empty() {
+            warnings.push(
+                "intake.allowed_site_hosts is empty: articles from any host are accepted \
+                 (development only)"
+                    .into(),
+            );
+        }
+        if self.intake.form_token_secret.expose_secret().is_empty() {
+            warnings.push(
+                "intake.form_token_secret is empty: a random secret is used per process; \
+                 set it when running several instances"
+                    .into(),
+            );
+        }
+        warnings
+    }
+}
+
+/// Deserializers for values that arrive either typed (TOML) or as text (environment variables).
+mod de {
+    use std::fmt::Display;
+    use std::str::FromStr;
+    use std::time::Duration;
+
+    use lettre::message::Mailbox;
+    use secrecy::SecretString;
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    use super::Route;
+
+    /// Text, number or boolean, as text: an environment variable `…__PASSWORD=123456` arrives as
+    /// a number.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Int(i64),
+        UInt(u64),
+        Float(f64),
+        Bool(bool),
+    }
+
+    impl Scalar {
+        fn into_string(self) -> String {
+            match self {
+                Scalar::Text(s) => s,
+                Scalar::Int(n) => n.to_string(),
+                Scalar::UInt(n) => n.to_string(),
+                Scalar::Float(n) => n.to_string(),
+                Scalar::Bool(b) => b.to_string(),
+            }
+        }
+    }
+
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        Scalar::deserialize(d).map(Scalar::into_string)
+    }
+
+    pub fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+        string(d).map(SecretString::from)
+    }
+
+    pub fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        match Scalar::deserialize(d)? {
+            Scalar::Int(n) if n >= 0 => Ok(Duration::from_secs(n as u64)),
+            Scalar::UInt(n) => Ok(Duration::from_secs(n)),
+            Scalar::Text(s) => humantime::parse_duration(s.trim())
+                .map_err(|e| D::Error::custom(format!("`{s}` is not a duration ({e})"))),
+            _ => Err(D::Error::custom(
+                "expected a duration such as \"3s\" or \"24h\"",
+            )),
+        }
+    }
+
+    pub fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        match Scalar::deserialize(d)? {
+            Scalar::Text(s) if s.trim().is_empty() => Ok(None),
+            Scalar::Text(s) => humantime::parse_duration(s.trim())
+                .map(Some)
+                .map_err(|e| D::Error::custom(format!("`{s}` is not a duration ({e})"))),
+            _ => Err(D::Error::custom(
+                "expected a duration such as \"730d\", or \"\"",
+            )),
+        }
+    }
+
+    pub fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
+        let s = string(d)?;
+        s.trim()
+            .parse()
+            .map_err(|e| D::Error::custom(format!("`{s}` is not an email address: {e}")))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<Scalar>),
+        Text(String),
+    }
+
+    /// A list, or comma-separated text (environment variables).
+    pub fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: FromStr,
+        T::Err: Display,
+    {
+        let items: Vec<String> = match ListOrText::deserialize(d)? {
+            ListOrText::List(items) => items.into_iter().map(Scalar::into_string).collect(),
+            ListOrText::Text(text) => text.split(',').map(str::to_string).collect(),
+        };
+        items
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<T>().map_err(D::Error::custom))
+            .collect()
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum RoutesOrJson {
+        Routes(Vec<Route>),
+        Json(String),
+    }
+
+    pub fn routes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Route>, D::Error> {
+        match RoutesOrJson::deserialize(d)? {
+            RoutesOrJson::Routes(routes) => Ok(routes),
+            RoutesOrJson::Json(text) if text.trim().is_empty() => Ok(Vec::new()),
+            RoutesOrJson::Json(text) => serde_json::from_str(&text)
+                .map_err(|e| D::Error::custom(format!("notify.routes is not valid JSON: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiled_in_defaults_match_the_spec() {
+        let s = Settings::defaults().expect("defaults load");
+        assert_eq!(s.server.host, "127.0.0.1");
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.database.max_connections, 16);
+        assert_eq!(s.database.acquire_timeout, Duration::from_secs(3));
+        assert_eq!(s.intake.honeypot_field, "website");
+        assert_eq!(s.intake.dedup_window, Duration::from_secs(24 * 3600));
+        assert_eq!(s.intake.min_fill_time, Duration::from_secs(3));
+        assert_eq!(s.intake.rate_limit_per_minute, 10);
+        assert_eq!(s.intake.rate_limit_burst, 5);
+        assert_eq!(s.intake.max_body_bytes, 65536);
+        assert!(s.notify.worker_enabled);
+        assert_eq!(s.notify.max_attempts, 12);
+        assert_eq!(s.notify.smtp.tls, SmtpTls::Starttls);
+        assert_eq!(s.notify.smtp.port, 587);
+        assert_eq!(s.privacy.retention, None);
+        assert_eq!(s.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn host_patterns_match_exact_hosts_and_subdomains() {
+        let exact: HostPattern = "Example.cn".parse().unwrap();
+        let sub: HostPattern = "*.example.cn".parse().unwrap();
+        assert!(exact.matches("example.cn"));
+        assert!(!exact.matches("www.example.cn"));
+        assert!(sub.matches("www.example.cn"));
+        assert!(sub.matches("a.b.example.cn"));
+        assert!(!sub.matches("example.cn"));
+        assert!(!sub.matches("badexample.cn"));
+        assert!("http://x".parse::<HostPattern>().is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_accept_addresses_and_networks() {
+        let a: ProxyNet = "10.0.0.0/8".parse().unwrap();
+        assert!(a.0.contains(&"10.1.2.3".parse::<IpAddr>().unwrap()));
+        let b: ProxyNet = "::1".parse().unwrap();
+        assert!(b.0.contains(&"::1".parse::<IpAddr>().unwrap()));
+        assert!("nope".parse::<ProxyNet>().is_err());
+    }
+}

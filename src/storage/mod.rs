@@ -1,0 +1,8 @@
+//! Every SQL statement of the service. Functions take a connection or executor and return
+//! `sqlx::Error`; they know nothing of HTTP.
+
+pub mod articles;
+pub mod events;
+pub mod idempotency;
+pub mod inquiries;
+pub mod outbox;

@@ -1,0 +1,151 @@
+//! Tracing set-up, one log line per request with a request id, and masking of personal data.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use tracing::Instrument;
+use tracing_subscriber::EnvFilter;
+
+use crate::settings::{LogFormat, LogSettings};
+
+/// Installs the global subscriber: text or JSON lines on standard error.
+pub fn init(settings: &LogSettings) {
+    let filter = EnvFilter::try_new(&settings.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match settings.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Logs every request once, when it ends: method, route, status, latency and a request id
+/// (taken from `X-Request-Id` when the load balancer sets a sane one, and sent back).
+pub async fn log_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let result = next.call(req).instrument(span.clone()).await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _entered = span.enter();
+    match result {
+        Ok(mut res) => {
+            let route = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| mask_pii(res.request().path()));
+            let status = res.status().as_u16();
+            tracing::info!(%method, %route, status, latency_ms, "request");
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                res.headers_mut().insert(REQUEST_ID, value);
+            }
+            Ok(res)
+        }
+        Err(error) => {
+            tracing::warn!(%method, latency_ms, error = %error, "request failed");
+            Err(error)
+        }
+    }
+}
+
+/// Masks phone-number-like digit runs (7 or more digits: `139****5678`) and email addresses
+/// (`w***@example.cn`) in free text before it is logged.
+pub fn mask_pii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in split_keep(text) {
+        if word.contains('@') && word.len() > 2 {
+            let (local, domain) = word.split_once('@').unwrap_or((word, ""));
+            let first: String = local.chars().take(1).collect();
+            out.push_str(&format!("{first}***@{domain}"));
+        } else {
+            out.push_str(&mask_digit_runs(word));
+        }
+    }
+    out
+}
+
+/// Splits into words and separators, keeping both (so the text can be rebuilt).
+fn split_keep(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(
+            c,
+            ' ' | '/' | '?' | '&' | '=' | ',' | ';' | '"' | '\'' | '<' | '>'
+        ) {
+            if start < i {
+                parts.push(&text[start..i]);
+            }
+            parts.push(&text[i..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    if start < text.len() {
+        parts.push(&text[start..]);
+    }
+    parts
+}
+
+fn mask_digit_runs(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let mut out = String::with_capacity(word.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            if run.len() >= 7 {
+                out.extend(&run[..3]);
+                out.push_str("****");
+                out.extend(&run[run.len() - 4..]);
+            } else {
+                out.extend(run);
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_phones_and_emails() {
+        assert_eq!(mask_pii("/x/13912345678"), "/x/139****5678");
+        assert_eq!(
+            mask_pii("phone=+8613912345678&a=1"),
+            "phone=+861****5678&a=1"
+        );
+        assert_eq!(mask_pii("mail wang@example.cn"), "mail w***@example.cn");
+        assert_eq!(mask_pii("/api/v1/inquiries"), "/api/v1/inquiries");
+        assert_eq!(mask_pii("2026"), "2026");
+    }
+}
