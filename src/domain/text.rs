@@ -49,6 +49,21 @@ pub fn check(field: &str, value: &str, max: usize, lines: Lines) -> Result<(), F
     Ok(())
 }
 
+/// Makes a value that failed `check` storable anyway (for inquiries kept as spam): control
+/// characters dropped, line breaks of single-line fields turned into spaces, cut at `max`.
+pub fn sanitise(value: &str, max: usize, lines: Lines) -> String {
+    value
+        .chars()
+        .filter_map(|c| match c {
+            '\n' if lines == Lines::Single => Some(' '),
+            '\n' | '\t' if lines == Lines::Multi => Some(c),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .take(max)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,19 +125,4 @@ mod tests {
             FieldCode::ControlCharacters
         );
     }
-}
-
-/// Makes a value that failed `check` storable anyway (for inquiries kept as spam): control
-/// characters dropped, line breaks of single-line fields turned into spaces, cut at `max`.
-pub fn sanitise(value: &str, max: usize, lines: Lines) -> String {
-    value
-        .chars()
-        .filter_map(|c| match c {
-            '\n' if lines == Lines::Single => Some(' '),
-            '\n' | '\t' if lines == Lines::Multi => Some(c),
-            c if c.is_control() => None,
-            c => Some(c),
-        })
-        .take(max)
-        .collect()
 }

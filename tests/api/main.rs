@@ -1,1 +1,10 @@
+//! One integration-test binary: every test talks to a real PostgreSQL through a fresh database.
 
+mod config;
+mod database_outage;
+mod health;
+mod helpers;
+mod intake_accept;
+mod intake_dedup;
+mod intake_html;
+mod intake_reject;

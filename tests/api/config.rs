@@ -1,0 +1,108 @@
+//! Configuration layering as the binary loads it: defaults, `{APP_ENV}.toml`, `DATABASE_URL`,
+//! `INQUIRY_DESK__…` variables.
+
+use std::process::Command;
+
+fn check_config(envs: &[(&str, &str)], config_dir: &std::path::Path) -> (bool, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"));
+    command
+        .arg("check-config")
+        .arg("--config-dir")
+        .arg(config_dir);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("INQUIRY_DESK") || k == "DATABASE_URL" || k == "APP_ENV" {
+            command.env_remove(k);
+        }
+    }
+    command.envs(envs.iter().copied());
+    let output = command.output().expect("run inquiry-desk check-config");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("inquiry-desk-config-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn defaults_alone_are_valid_and_warn_about_missing_recipients() {
+    let (ok, stdout, _) = check_config(&[], &temp_dir());
+    assert!(ok);
+    assert!(stdout.contains("server: 127.0.0.1:8080"), "{stdout}");
+    assert!(
+        stdout.contains("warning: no notification recipients configured"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn app_env_file_then_database_url_then_variables_win_in_that_order() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("staging.toml"),
+        "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[notify]\ndefault_recipients = [\"a@example.cn\"]\n",
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = check_config(
+        &[
+            ("APP_ENV", "staging"),
+            (
+                "DATABASE_URL",
+                "postgres://app:secret@db.internal:5432/leads",
+            ),
+            ("INQUIRY_DESK__SERVER__PORT", "9100"),
+            (
+                "INQUIRY_DESK__INTAKE__ALLOWED_SITE_HOSTS",
+                "www.example.cn, *.example.cn",
+            ),
+            ("INQUIRY_DESK__INTAKE__DEDUP_WINDOW", "12h"),
+            ("INQUIRY_DESK__NOTIFY__SMTP__PASSWORD", "123456"),
+            (
+                "INQUIRY_DESK__NOTIFY__ROUTES",
+                r#"[{"host": "www.example.cn", "recipients": ["b@example.cn", "c@example.cn"]}]"#,
+            ),
+        ],
+        &dir,
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("server: 0.0.0.0:9100"),
+        "file then variable: {stdout}"
+    );
+    assert!(stdout.contains("db.internal:5432/leads"), "{stdout}");
+    assert!(
+        !stdout.contains("app:secret") && !stdout.contains("123456"),
+        "secrets masked: {stdout}"
+    );
+    assert!(stdout.contains("hosts=2"), "{stdout}");
+    assert!(stdout.contains("dedup_window=43200s"), "{stdout}");
+    assert!(stdout.contains("routes=1"), "{stdout}");
+    assert!(stdout.contains("default_recipients=1"), "{stdout}");
+    assert!(!stdout.contains("no notification recipients"), "{stdout}");
+}
+
+#[test]
+fn invalid_values_are_refused_with_a_clear_message() {
+    let cases = [
+        ("INQUIRY_DESK__INTAKE__DEDUP_WINDOW", "soon", "dedup_window"),
+        ("INQUIRY_DESK__NOTIFY__SMTP__TLS", "ssl", "tls"),
+        ("INQUIRY_DESK__NOTIFY__FROM", "not an address", "from"),
+        (
+            "INQUIRY_DESK__SERVER__TRUSTED_PROXIES",
+            "10.0.0.0/8,nope",
+            "nope",
+        ),
+        ("INQUIRY_DESK__NOTIFY__ROUTES", "[{", "routes"),
+        ("INQUIRY_DESK__SERVER__NOSUCHKEY", "1", "nosuchkey"),
+    ];
+    for (key, value, mention) in cases {
+        let (ok, _, stderr) = check_config(&[(key, value)], &temp_dir());
+        assert!(!ok, "{key}={value} must be refused");
+        assert!(stderr.to_lowercase().contains(mention), "{key}: {stderr}");
+    }
+}

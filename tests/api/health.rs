@@ -1,0 +1,63 @@
+//! Liveness and readiness.
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_and_readyz_answer_200_with_a_migrated_database() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers().contains_key("x-request-id"));
+    }
+}
+
+#[tokio::test]
+async fn readyz_fails_while_a_migration_is_missing() {
+    let app = spawn_app().await;
+    sqlx::query(
+        "DELETE FROM _sqlx_migrations WHERE version = (SELECT max(version) FROM _sqlx_migrations)",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+}
+
+#[tokio::test]
+async fn unknown_paths_are_problem_json_404() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/nope/13912345678"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
+
+#[tokio::test]
+async fn a_sane_request_id_from_the_load_balancer_is_kept() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "lb-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "lb-42");
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.headers()["x-request-id"], "bad id with spaces");
+}
