@@ -6,6 +6,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 
+use tokio::sync::watch;
+
+use crate::notify::mail::MailRenderer;
+use crate::notify::transport::Transport;
+use crate::notify::worker::{Worker, WorkerOptions};
 use crate::settings::Settings;
 use crate::startup::Application;
 use crate::{db, telemetry};
@@ -60,12 +65,30 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         migrate_with_retries(&settings).await?;
     }
     let pool = db::pool(&settings.database)?;
+    let (stop_worker, shutdown) = watch::channel(false);
+    let worker = if settings.notify.worker_enabled {
+        let options = WorkerOptions::default();
+        let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
+        let renderer = MailRenderer::new(&settings)?;
+        let worker = Worker::new(pool.clone(), transport, renderer, &settings.notify, options);
+        Some(tokio::spawn(worker.run(shutdown)))
+    } else {
+        tracing::info!("notification worker disabled in this instance (notify.worker_enabled)");
+        None
+    };
     let app = Application::build(settings.clone(), pool, None)?;
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
         "inquiry-desk listening"
     );
-    app.run_until_stopped().await.context("server failed")?;
+    // SIGTERM/SIGINT: the server stops accepting and finishes its requests, then the worker
+    // finishes the sends in flight.
+    let served = app.run_until_stopped().await;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    served.context("server failed")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -47,7 +47,7 @@ pub async fn log_requests(
     let method = req.method().to_string();
     let started = Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {

@@ -1,4 +1,7 @@
-//! Notification of sales contacts: who gets which inquiry (routing); sending comes with the
-//! outbox worker.
+//! Notification of sales contacts: who gets which inquiry (routing), the mail (templates), the
+//! transports, and the outbox worker that sends reliably.
 
+pub mod mail;
 pub mod routing;
+pub mod transport;
+pub mod worker;

@@ -8,3 +8,4 @@ mod intake_accept;
 mod intake_dedup;
 mod intake_html;
 mod intake_reject;
+mod notify;

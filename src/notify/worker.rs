@@ -1,0 +1,249 @@
+//! The outbox worker: claims due rows, sends, records every attempt; woken by LISTEN/NOTIFY,
+//! polling as a fallback; any number may run against one database.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use rand::Rng;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::watch;
+
+use super::mail::{InquiryMail, MailRenderer};
+use super::transport::{SendError, Transport};
+use crate::settings::NotifySettings;
+use crate::storage::outbox::{self, Claimed, Delivery};
+
+/// Backoff never waits longer than this between two attempts; with the defaults (30 s doubled,
+/// 12 attempts) the attempts span about a day.
+const MAX_RETRY_DELAY: Duration = Duration::from_secs(6 * 3600);
+
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Rows claimed at once.
+    pub batch_size: i64,
+    /// Sends in flight at once (also the SMTP pool size).
+    pub concurrency: usize,
+    /// How long a claim holds; a row whose worker died is retried after it.
+    pub lease: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 64,
+            concurrency: 16,
+            lease: Duration::from_secs(120),
+        }
+    }
+}
+
+pub struct Worker {
+    pool: PgPool,
+    transport: Arc<Transport>,
+    renderer: Arc<MailRenderer>,
+    max_attempts: i32,
+    retry_initial_delay: Duration,
+    poll_interval: Duration,
+    options: WorkerOptions,
+}
+
+impl Worker {
+    pub fn new(
+        pool: PgPool,
+        transport: Transport,
+        renderer: MailRenderer,
+        settings: &NotifySettings,
+        options: WorkerOptions,
+    ) -> Self {
+        Self {
+            pool,
+            transport: Arc::new(transport),
+            renderer: Arc::new(renderer),
+            max_attempts: i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
+            retry_initial_delay: settings.retry_initial_delay,
+            poll_interval: settings.poll_interval,
+            options,
+        }
+    }
+
+    /// Works due rows until none is left; returns how many attempts were made.
+    pub async fn dispatch_pending(&self) -> Result<usize, sqlx::Error> {
+        let mut total = 0;
+        loop {
+            let done = self.dispatch_batch().await?;
+            if done == 0 {
+                return Ok(total);
+            }
+            total += done;
+        }
+    }
+
+    /// Claims one batch and works it; returns how many rows it claimed.
+    pub async fn dispatch_batch(&self) -> Result<usize, sqlx::Error> {
+        let rows =
+            outbox::claim_due(&self.pool, self.options.batch_size, self.options.lease).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut ids: Vec<_> = rows.iter().map(|r| r.inquiry_id).collect();
+        ids.sort();
+        ids.dedup();
+        let mails: HashMap<_, _> = outbox::mail_data(&self.pool, &ids)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let any_sent = AtomicBool::new(false);
+        futures_util::stream::iter(&rows)
+            .for_each_concurrent(self.options.concurrency, |row| {
+                let mail = mails.get(&row.inquiry_id);
+                let any_sent = &any_sent;
+                async move {
+                    let delivery = self.deliver(row, mail).await;
+                    if delivery == Delivery::Sent {
+                        any_sent.store(true, Ordering::Relaxed);
+                    }
+                    log_delivery(row, &delivery);
+                    if let Err(e) = outbox::record(&self.pool, row, &delivery).await {
+                        // The lease runs out and the row is tried again: at-least-once.
+                        tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
+                    }
+                }
+            })
+            .await;
+        if any_sent.load(Ordering::Relaxed) {
+            let woken = outbox::make_waiting_rows_due(&self.pool).await?;
+            if woken > 0 {
+                tracing::info!(
+                    rows = woken,
+                    "mail server answers again: retrying waiting rows now"
+                );
+            }
+        }
+        Ok(rows.len())
+    }
+
+    async fn deliver(&self, row: &Claimed, mail: Option<&InquiryMail>) -> Delivery {
+        let Some(mail) = mail else {
+            return Delivery::Dead {
+                error: "inquiry not found".into(),
+                permanent: true,
+            };
+        };
+        let message = match self.renderer.render(mail, &row.recipient) {
+            Ok(message) => message,
+            Err(e) => {
+                return Delivery::Dead {
+                    error: e.to_string(),
+                    permanent: true,
+                }
+            }
+        };
+        match self.transport.send(message).await {
+            Ok(()) => Delivery::Sent,
+            Err(SendError::Permanent(error)) => Delivery::Dead {
+                error,
+                permanent: true,
+            },
+            Err(SendError::Transient(error)) if row.attempts >= self.max_attempts => {
+                Delivery::Dead {
+                    error,
+                    permanent: false,
+                }
+            }
+            Err(SendError::Transient(error)) => Delivery::Retry {
+                after: self.retry_delay(row.attempts),
+                error,
+            },
+        }
+    }
+
+    /// Exponential backoff from `retry_initial_delay`, with ±25 % jitter so that rows failed
+    /// together do not retry together.
+    fn retry_delay(&self, attempts: i32) -> Duration {
+        let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
+        let base = self
+            .retry_initial_delay
+            .saturating_mul(2u32.saturating_pow(exponent));
+        let base = base.min(MAX_RETRY_DELAY);
+        base.mul_f64(rand::rng().random_range(0.75..1.25))
+    }
+
+    /// Runs until `shutdown` turns true; the sends in flight are finished first. Database
+    /// outages are waited out: the worker never needs a restart.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        tracing::info!(transport = %self.transport.describe(), "notification worker started");
+        let mut listener: Option<PgListener> = None;
+        let mut error_delay = Duration::from_millis(500);
+        while !*shutdown.borrow() {
+            if listener.is_none() {
+                listener = self.listen().await;
+            }
+            match self.dispatch_until(&shutdown).await {
+                Ok(()) => error_delay = Duration::from_millis(500),
+                Err(e) => {
+                    tracing::warn!(error = %e, "notification worker: database error; waiting");
+                    listener = None;
+                    tokio::select! {
+                        _ = shutdown.changed() => break,
+                        _ = tokio::time::sleep(error_delay) => {}
+                    }
+                    error_delay =
+                        (error_delay * 2).min(self.poll_interval.max(Duration::from_secs(1)));
+                    continue;
+                }
+            }
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                woke = wait_for_notification(listener.as_mut()) => {
+                    if !woke {
+                        listener = None;
+                    }
+                }
+                _ = tokio::time::sleep(self.poll_interval) => {}
+            }
+        }
+        tracing::info!("notification worker stopped");
+    }
+
+    async fn dispatch_until(&self, shutdown: &watch::Receiver<bool>) -> Result<(), sqlx::Error> {
+        while !*shutdown.borrow() {
+            if self.dispatch_batch().await? == 0 {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn listen(&self) -> Option<PgListener> {
+        let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
+        listener.listen(outbox::CHANNEL).await.ok()?;
+        Some(listener)
+    }
+}
+
+/// Waits for a NOTIFY; `false` when the listening connection broke (polling goes on).
+async fn wait_for_notification(listener: Option<&mut PgListener>) -> bool {
+    match listener {
+        Some(listener) => listener.recv().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
+
+fn log_delivery(row: &Claimed, delivery: &Delivery) {
+    match delivery {
+        Delivery::Sent => {
+            tracing::info!(outbox.id = %row.id, inquiry.id = %row.inquiry_id, attempt = row.attempts, "notification sent")
+        }
+        Delivery::Retry { after, error } => {
+            tracing::warn!(outbox.id = %row.id, attempt = row.attempts, retry_in_s = after.as_secs(), %error, "notification failed; will retry")
+        }
+        Delivery::Dead { error, permanent } => {
+            tracing::error!(outbox.id = %row.id, attempt = row.attempts, permanent, %error, "notification dead")
+        }
+    }
+}
