@@ -3,5 +3,6 @@
 
 pub mod mail;
 pub mod routing;
+pub mod smtp_pool;
 pub mod transport;
 pub mod worker;

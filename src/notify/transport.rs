@@ -1,16 +1,15 @@
-//! Where mail goes: SMTP through lettre's pooled transport (TLS as configured), or `.eml` files
-//! under `data/mail/` when no SMTP host is set (development).
+//! Where mail goes: SMTP through lettre over a pool of connections (TLS as configured), or
+//! `.eml` files under `data/mail/` when no SMTP host is set (development).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use crate::settings::{NotifySettings, SmtpTls};
+use super::smtp_pool::SmtpPool;
+use crate::settings::NotifySettings;
 
 /// Where development mail is written.
 pub const MAIL_DIR: &str = "data/mail";
@@ -18,7 +17,7 @@ pub const MAIL_DIR: &str = "data/mail";
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
 
@@ -36,28 +35,20 @@ impl Transport {
         if smtp.host.trim().is_empty() {
             return Self::file(PathBuf::from(MAIL_DIR));
         }
-        let host = smtp.host.trim();
-        let tls = match smtp.tls {
-            SmtpTls::None => Tls::None,
-            SmtpTls::Starttls => Tls::Required(TlsParameters::new(host.into())?),
-            SmtpTls::Tls => Tls::Wrapper(TlsParameters::new(host.into())?),
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(smtp.port)
-            .tls(tls)
-            .timeout(Some(SMTP_TIMEOUT))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(pool_size)
-                    .idle_timeout(Duration::from_secs(60)),
-            );
-        if !smtp.username.is_empty() {
-            builder = builder.credentials(Credentials::new(
+        let credentials = (!smtp.username.is_empty()).then(|| {
+            Credentials::new(
                 smtp.username.clone(),
                 smtp.password.expose_secret().to_string(),
-            ));
-        }
-        Ok(Self::Smtp(builder.build()))
+            )
+        });
+        Ok(Self::Smtp(SmtpPool::new(
+            smtp.host.trim().to_string(),
+            smtp.port,
+            smtp.tls,
+            credentials,
+            pool_size as usize,
+            SMTP_TIMEOUT,
+        )?))
     }
 
     pub fn file(dir: PathBuf) -> anyhow::Result<Self> {
@@ -74,14 +65,7 @@ impl Transport {
 
     pub async fn send(&self, message: Message) -> Result<(), SendError> {
         match self {
-            Self::Smtp(smtp) => smtp.send(message).await.map(drop).map_err(|e| {
-                // 5xx answers are permanent; refused connections, timeouts and 4xx are not.
-                if e.is_permanent() {
-                    SendError::Permanent(e.to_string())
-                } else {
-                    SendError::Transient(e.to_string())
-                }
-            }),
+            Self::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
             Self::File(file, _) => file
                 .send(message)
                 .await

@@ -30,10 +30,12 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        accepted_ns = time.time_ns()
         self.count += 1
         name = f"{time.time_ns()}-{os.getpid()}-{self.count}.eml"
         tmp = os.path.join(self.directory, "." + name)
         with open(tmp, "wb") as f:
+            f.write(b"X-Accepted-At-Ns: " + str(accepted_ns).encode() + b"\r\n")
             f.write(b"X-Envelope-From: " + envelope.mail_from.encode() + b"\r\n")
             f.write(b"X-Envelope-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
             f.write(envelope.original_content or envelope.content)
