@@ -8,11 +8,13 @@ use secrecy::ExposeSecret;
 
 use tokio::sync::watch;
 
+use crate::auth::{self, Role};
 use crate::notify::mail::MailRenderer;
 use crate::notify::transport::Transport;
 use crate::notify::worker::{Worker, WorkerOptions};
 use crate::settings::Settings;
 use crate::startup::Application;
+use crate::storage;
 use crate::{db, telemetry};
 
 #[derive(Debug, Parser)]
@@ -42,6 +44,25 @@ pub enum Command {
     Migrate,
     /// Load and check the configuration, print it (secrets masked) and any warnings.
     CheckConfig,
+    /// Manage staff API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; prints the key alone on standard output (shown once, stored as a hash).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// sales or admin
+        #[arg(long, value_parser = ["sales", "admin"])]
+        role: String,
+    },
+    /// List keys: name, role, prefix, created and last-used times, revocation.
+    List,
+    /// Revoke a key by its id or prefix (idk_xxxxxxxx).
+    Revoke { key: String },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -53,6 +74,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             migrate(&settings).await
         }
         Command::CheckConfig => check_config(&settings),
+        Command::Keys(command) => {
+            telemetry::init(&settings.log);
+            keys(&settings, command).await
+        }
     }
 }
 
@@ -120,6 +145,59 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let pool = db::pool(&settings.database)?;
     db::migrate(&pool).await?;
     tracing::info!("migrations applied");
+    pool.close().await;
+    Ok(())
+}
+
+/// Key commands print their result on standard output; everything else goes to standard error.
+async fn keys(settings: &Settings, command: KeysCommand) -> anyhow::Result<()> {
+    db::ensure_database(&settings.database).await?;
+    let pool = db::pool(&settings.database)?;
+    db::migrate(&pool).await?;
+    match command {
+        KeysCommand::Create { name, role } => {
+            let name = name.trim();
+            anyhow::ensure!(
+                !name.is_empty() && name.chars().count() <= 100,
+                "--name must be 1–100 characters"
+            );
+            let role = Role::parse(&role).context("--role must be sales or admin")?;
+            let (row, key) = auth::create_key(&pool, name, role).await?;
+            eprintln!(
+                "created {} key `{}` ({}); it is shown once:",
+                row.role, row.name, row.prefix
+            );
+            println!("{key}");
+        }
+        KeysCommand::List => {
+            let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(|| "-".into())
+            };
+            println!(
+                "{:<14} {:<6} {:<20} {:<19} {:<19} {:<19} id",
+                "prefix", "role", "name", "created", "last used", "revoked"
+            );
+            for k in storage::keys::list(&pool).await? {
+                println!(
+                    "{:<14} {:<6} {:<20} {:<19} {:<19} {:<19} {}",
+                    k.prefix,
+                    k.role,
+                    k.name,
+                    time(Some(k.created_at)),
+                    time(k.last_used_at),
+                    time(k.revoked_at),
+                    k.id
+                );
+            }
+        }
+        KeysCommand::Revoke { key } => {
+            let row = storage::keys::revoke(&pool, key.trim())
+                .await?
+                .with_context(|| format!("no key with id or prefix `{}`", key.trim()))?;
+            println!("revoked {} ({})", row.prefix, row.name);
+        }
+    }
     pool.close().await;
     Ok(())
 }

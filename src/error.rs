@@ -75,6 +75,17 @@ pub enum ApiError {
     IdempotencyKeyInUse,
     #[error("not found")]
     NotFound,
+    #[error("missing or invalid API key")]
+    Unauthorized,
+    #[error("the key's role may not do this")]
+    Forbidden,
+    #[error("status move not allowed")]
+    InvalidTransition {
+        from: &'static str,
+        to: &'static str,
+    },
+    #[error("If-Match does not match the current version")]
+    PreconditionFailed,
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -93,6 +104,10 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::InvalidTransition { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -108,6 +123,10 @@ impl ApiError {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyInUse => "idempotency_key_in_use",
             Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::PreconditionFailed => "precondition_failed",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -127,6 +146,12 @@ impl ApiError {
             }
             Self::IdempotencyKeyInUse => lang.pick("请求正在处理中", "Request still in progress"),
             Self::NotFound => lang.pick("未找到", "Not found"),
+            Self::Unauthorized => lang.pick("未授权", "Unauthorized"),
+            Self::Forbidden => lang.pick("无权操作", "Forbidden"),
+            Self::InvalidTransition { .. } => {
+                lang.pick("不允许的状态变更", "Status move not allowed")
+            }
+            Self::PreconditionFailed => lang.pick("数据已被修改", "Precondition failed"),
             Self::Unavailable(_) => lang.pick("服务暂时不可用", "Service temporarily unavailable"),
             Self::Internal(_) => lang.pick("服务器内部错误", "Internal server error"),
         }
@@ -173,6 +198,25 @@ impl ApiError {
                 )
                 .into(),
             Self::NotFound => lang.pick("请求的资源不存在。", "The resource does not exist.").into(),
+            Self::Unauthorized => lang
+                .pick(
+                    "请在 Authorization 请求头中提供有效的 API 密钥（Bearer idk_…）。",
+                    "Send a valid API key in the Authorization header (Bearer idk_…).",
+                )
+                .into(),
+            Self::Forbidden => lang
+                .pick("此密钥的角色无权执行该操作。", "This key's role may not do this.")
+                .into(),
+            Self::InvalidTransition { from, to } => match lang {
+                Lang::Zh => format!("不能从“{from}”变更为“{to}”。"),
+                Lang::En => format!("An inquiry cannot move from {from} to {to}."),
+            },
+            Self::PreconditionFailed => lang
+                .pick(
+                    "该询盘已被他人修改（If-Match 不符），请刷新后重试。",
+                    "The inquiry changed since you read it (If-Match does not match); reload and retry.",
+                )
+                .into(),
             Self::Unavailable(_) => lang
                 .pick(
                     "数据库暂时无法连接，您的信息尚未保存，请稍后重试。",
@@ -213,7 +257,14 @@ impl ApiError {
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
         }
+        if matches!(self, Self::Unauthorized) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
         response.json(self.problem(lang))
+    }
+
+    pub fn in_lang(self, lang: Lang) -> Localised {
+        Localised { error: self, lang }
     }
 
     /// Classifies a database error: connection trouble is a 503, anything else a 500.
@@ -309,6 +360,11 @@ fn label(field: &str, lang: Lang) -> String {
         "article_url" => ("文章链接", "article URL"),
         "article_title" => ("文章标题", "article title"),
         "consent" => ("隐私同意", "consent"),
+        "status" => ("状态", "status"),
+        "assignee" => ("负责人", "assignee"),
+        "body" => ("备注内容", "note"),
+        "name" => ("名称", "name"),
+        "role" => ("角色", "role"),
         other => return other.to_string(),
     };
     lang.pick(zh, en).to_string()
@@ -356,6 +412,8 @@ pub fn message(error: &FieldError, lang: Lang) -> String {
         (FieldCode::InvalidConsent, Lang::En) => "Consent must be yes or no.".into(),
         (FieldCode::InvalidValue, Lang::Zh) => format!("{l}的取值无效"),
         (FieldCode::InvalidValue, Lang::En) => format!("The value of {l} is not valid."),
+        (FieldCode::UnknownField, Lang::Zh) => format!("不支持字段 {l}"),
+        (FieldCode::UnknownField, Lang::En) => format!("The field {l} cannot be set here."),
     }
 }
 

@@ -1,5 +1,6 @@
 //! inquiry-desk: the lead-capture backend of an industrial-property website.
 
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod domain;

@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use sqlx::PgPool;
 
 use crate::error::{ApiError, Lang};
-use crate::routes::{health, intake, pages};
+use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
 use crate::telemetry;
 
@@ -20,6 +20,21 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The longest a request waits on the database before answering 503.
     pub db_deadline: Duration,
+}
+
+impl AppState {
+    /// Runs a database step within the request's deadline: slower is a 503, never a hang.
+    pub async fn db<T>(
+        &self,
+        step: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.db_deadline, step).await {
+            Ok(result) => result.map_err(ApiError::from_db),
+            Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
+                "database step timed out"
+            ))),
+        }
+    }
 }
 
 pub struct Application {
@@ -73,12 +88,42 @@ impl Application {
     }
 }
 
-fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/thanks", web::get().to(pages::thanks))
-        .service(web::scope("/api/v1").route("/inquiries", web::post().to(intake::create_inquiry)))
-        .default_service(web::to(not_found));
+/// Declares every route once: registers it, and lists it in `ROUTES` (the OpenAPI document is
+/// checked against that list in the tests).
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
+        /// Every (method, path) the application serves.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        fn routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, routes!(@method $method).to($handler));)*
+            cfg.default_service(web::to(not_found));
+        }
+    };
+    (@method GET) => { web::get() };
+    (@method POST) => { web::post() };
+    (@method PATCH) => { web::patch() };
+    (@method DELETE) => { web::delete() };
+}
+
+// More specific paths first: `export.csv` before `{id}`.
+routes! {
+    GET "/healthz" => health::healthz,
+    GET "/readyz" => health::readyz,
+    GET "/thanks" => pages::thanks,
+    POST "/api/v1/inquiries" => intake::create_inquiry,
+    GET "/api/v1/inquiries" => staff::inquiries::list_inquiries,
+    GET "/api/v1/inquiries/export.csv" => staff::export::export_inquiries,
+    GET "/api/v1/inquiries/{id}" => staff::inquiries::get_inquiry,
+    PATCH "/api/v1/inquiries/{id}" => staff::inquiries::update_inquiry,
+    DELETE "/api/v1/inquiries/{id}" => staff::inquiries::anonymise_inquiry,
+    POST "/api/v1/inquiries/{id}/notes" => staff::inquiries::add_note,
+    GET "/api/v1/articles" => staff::articles::list_articles,
+    GET "/api/v1/stats" => staff::stats::get_stats,
+    GET "/api/v1/keys" => staff::keys::list_keys,
+    POST "/api/v1/keys" => staff::keys::create_key,
+    DELETE "/api/v1/keys/{id}" => staff::keys::revoke_key,
+    GET "/api/v1/access-log" => staff::keys::access_log,
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

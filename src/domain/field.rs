@@ -20,6 +20,7 @@ pub enum FieldCode {
     ConsentRequired,
     InvalidConsent,
     InvalidValue,
+    UnknownField,
 }
 
 impl FieldCode {
@@ -38,6 +39,7 @@ impl FieldCode {
             Self::ConsentRequired => "consent_required",
             Self::InvalidConsent => "invalid_consent",
             Self::InvalidValue => "invalid_value",
+            Self::UnknownField => "unknown_field",
         }
     }
 }

@@ -5,4 +5,5 @@ pub mod derive;
 pub mod field;
 pub mod inquiry;
 pub mod phone;
+pub mod status;
 pub mod text;

@@ -118,7 +118,10 @@ async fn handle(
 
     if let Some(key) = idempotency_key {
         let hash = request_hash(kind, &body);
-        match with_deadline(state, idempotency::claim(&state.pool, key, &hash)).await? {
+        match state
+            .db(idempotency::claim(&state.pool, key, &hash))
+            .await?
+        {
             Claim::Claimed => {}
             Claim::Replay(answer) => return Ok((answer, next)),
             Claim::Reused => return Err(ApiError::IdempotencyKeyReused),
@@ -138,7 +141,9 @@ async fn handle(
         spam_reason,
         idempotency_key,
     };
-    let recorded = with_deadline(state, intake::record(&state.pool, settings, submission)).await;
+    let recorded = state
+        .db(intake::record(&state.pool, settings, submission))
+        .await;
     match recorded {
         Ok(outcome) => {
             log_outcome(&outcome, spam_reason, &inquiry);
@@ -147,7 +152,7 @@ async fn handle(
         Err(error) => {
             if let Some(key) = idempotency_key {
                 // Errors are not stored; if the database is gone, the claim expires by itself.
-                let _ = with_deadline(state, idempotency::release(&state.pool, key)).await;
+                let _ = state.db(idempotency::release(&state.pool, key)).await;
             }
             Err(error)
         }
@@ -166,19 +171,6 @@ fn log_outcome(outcome: &Outcome, spam_reason: Option<&str>, inquiry: &NewInquir
         (None, false) => "created",
     };
     tracing::info!(inquiry.id = %outcome.id, result, phone = %phone, "inquiry recorded");
-}
-
-/// Runs a database step within the request's deadline: slower is a 503, never a hang.
-async fn with_deadline<T>(
-    state: &AppState,
-    step: impl std::future::Future<Output = Result<T, sqlx::Error>>,
-) -> Result<T, ApiError> {
-    match tokio::time::timeout(state.db_deadline, step).await {
-        Ok(result) => result.map_err(ApiError::from_db),
-        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
-            "database step timed out"
-        ))),
-    }
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<&str>, ApiError> {

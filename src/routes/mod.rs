@@ -5,3 +5,4 @@ pub mod client;
 pub mod health;
 pub mod intake;
 pub mod pages;
+pub mod staff;

@@ -44,3 +44,47 @@ pub async fn find_or_create(
     }
     Err(sqlx::Error::RowNotFound)
 }
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct ArticleSummary {
+    pub id: Uuid,
+    pub url: String,
+    pub title: Option<String>,
+    pub inquiry_count: i64,
+    pub last_inquiry_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(skip)]
+    pub sort_key: i64,
+}
+
+/// Articles with their inquiry counts (spam not counted), by count or by the latest inquiry,
+/// one page after `(sort_key, id)`.
+pub async fn list(
+    pool: &sqlx::PgPool,
+    by_count: bool,
+    after: Option<(i64, Uuid)>,
+    limit: i64,
+) -> Result<Vec<ArticleSummary>, sqlx::Error> {
+    let sort_key = if by_count {
+        "coalesce(c.inquiry_count, 0)"
+    } else {
+        "coalesce((extract(epoch FROM c.last_inquiry_at) * 1000000)::bigint, -9223372036854775808)"
+    };
+    let sql = format!(
+        "SELECT * FROM (
+             SELECT a.id, a.url, a.title, coalesce(c.inquiry_count, 0) AS inquiry_count,
+                    c.last_inquiry_at, {sort_key} AS sort_key
+               FROM articles a
+               LEFT JOIN (SELECT article_id, count(*) AS inquiry_count, max(received_at) AS last_inquiry_at
+                            FROM inquiries WHERE article_id IS NOT NULL AND status <> 'spam'
+                           GROUP BY article_id) c ON c.article_id = a.id) s
+          WHERE ($1::bigint IS NULL OR (s.sort_key, s.id) < ($1, $2))
+          ORDER BY s.sort_key DESC, s.id DESC
+          LIMIT $3"
+    );
+    sqlx::query_as(&sql)
+        .bind(after.map(|a| a.0))
+        .bind(after.map(|a| a.1))
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await
+}

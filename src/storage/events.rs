@@ -7,6 +7,8 @@ use uuid::Uuid;
 pub mod kind {
     pub const RECEIVED: &str = "received";
     pub const REPEAT: &str = "repeat";
+    pub const STATUS_CHANGED: &str = "status_changed";
+    pub const ASSIGNED: &str = "assigned";
 }
 
 pub async fn record(

@@ -5,4 +5,8 @@ pub mod articles;
 pub mod events;
 pub mod idempotency;
 pub mod inquiries;
+pub mod keys;
+pub mod listing;
 pub mod outbox;
+pub mod stats;
+pub mod workflow;

@@ -419,3 +419,69 @@ pub fn use_smtp(settings: &mut Settings, port: u16) {
     settings.notify.smtp.port = port;
     settings.notify.smtp.tls = inquiry_desk::settings::SmtpTls::None;
 }
+
+impl TestApp {
+    /// A staff key of this role, made the way `inquiry-desk keys create` makes it.
+    pub async fn key(&self, role: inquiry_desk::auth::Role) -> String {
+        let name = format!(
+            "{}-{}",
+            role.as_str(),
+            &Uuid::new_v4().simple().to_string()[..6]
+        );
+        inquiry_desk::auth::create_key(&self.pool, &name, role)
+            .await
+            .unwrap()
+            .1
+    }
+
+    pub async fn sales(&self) -> String {
+        self.key(inquiry_desk::auth::Role::Sales).await
+    }
+
+    pub async fn admin(&self) -> String {
+        self.key(inquiry_desk::auth::Role::Admin).await
+    }
+
+    pub fn staff(&self, method: reqwest::Method, key: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    pub async fn get_as(&self, key: &str, path: &str) -> reqwest::Response {
+        self.staff(reqwest::Method::GET, key, path)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get_json(&self, key: &str, path: &str) -> Value {
+        let response = self.get_as(key, path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn patch_as(&self, key: &str, id: &str, body: &Value) -> reqwest::Response {
+        self.staff(
+            reqwest::Method::PATCH,
+            key,
+            &format!("/api/v1/inquiries/{id}"),
+        )
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+    }
+
+    /// Posts an inquiry and returns its id (created or duplicate).
+    pub async fn submit(&self, body: &Value) -> String {
+        let response = self.post_json(body).await;
+        assert!(
+            response.status().is_success(),
+            "intake: {}",
+            response.status()
+        );
+        response.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+}

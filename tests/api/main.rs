@@ -10,3 +10,4 @@ mod intake_dedup;
 mod intake_html;
 mod intake_reject;
 mod notify;
+mod staff_auth;

@@ -1,0 +1,143 @@
+//! Staff API keys: generation, hashing, verification in constant time, roles.
+
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use crate::storage::keys::{self, KeyRow};
+
+/// Every key starts with this, so a leaked key is recognisable (secret scanners, logs).
+pub const KEY_PREFIX: &str = "idk_";
+/// 32 random bytes, hex-encoded.
+const SECRET_HEX_CHARS: usize = 64;
+/// The public part after `idk_` that finds the key's row.
+const LOOKUP_HEX_CHARS: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Sales,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sales => "sales",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "sales" => Some(Self::Sales),
+            "admin" => Some(Self::Admin),
+            _ => None,
+        }
+    }
+
+    /// Admin may do everything sales may do.
+    pub fn allows(self, required: Role) -> bool {
+        self == Role::Admin || self == required
+    }
+}
+
+/// The authenticated caller of the staff API.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub key_id: Uuid,
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn hash(key: &str) -> Vec<u8> {
+    Sha256::digest(key.as_bytes()).to_vec()
+}
+
+/// The public prefix of a well-formed key (`idk_` + 8 hex), or `None`.
+pub fn prefix_of(key: &str) -> Option<&str> {
+    let secret = key.strip_prefix(KEY_PREFIX)?;
+    let well_formed = secret.len() == SECRET_HEX_CHARS
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    well_formed.then(|| &key[..KEY_PREFIX.len() + LOOKUP_HEX_CHARS])
+}
+
+/// Creates a key; returns its row and the key itself, which is shown once and never stored.
+pub async fn create_key(
+    pool: &PgPool,
+    name: &str,
+    role: Role,
+) -> Result<(KeyRow, String), sqlx::Error> {
+    loop {
+        let mut secret = [0u8; SECRET_HEX_CHARS / 2];
+        rand::rng().fill_bytes(&mut secret);
+        let key = format!("{KEY_PREFIX}{}", hex::encode(secret));
+        let prefix = prefix_of(&key).unwrap_or_default().to_string();
+        match keys::insert(
+            pool,
+            Uuid::now_v7(),
+            name,
+            role.as_str(),
+            &prefix,
+            &hash(&key),
+        )
+        .await
+        {
+            Ok(row) => return Ok((row, key)),
+            // Two keys sharing the 8-character prefix: draw again.
+            Err(sqlx::Error::Database(e)) if e.constraint() == Some("api_keys_prefix_key") => {
+                continue
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The staff member a bearer key belongs to, if it is a valid, unrevoked key.
+pub async fn authenticate(pool: &PgPool, key: &str) -> Result<Option<Staff>, sqlx::Error> {
+    let Some(prefix) = prefix_of(key) else {
+        return Ok(None);
+    };
+    let Some((id, name, role, stored)) = keys::find_active(pool, prefix).await? else {
+        return Ok(None);
+    };
+    if !bool::from(hash(key).ct_eq(&stored)) {
+        return Ok(None);
+    }
+    let Some(role) = Role::parse(&role) else {
+        return Ok(None);
+    };
+    keys::touch(pool, id).await?;
+    Ok(Some(Staff {
+        key_id: id,
+        name,
+        role,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_well_formed_keys_have_a_prefix() {
+        let key = format!("idk_{}", "ab12".repeat(16));
+        assert_eq!(prefix_of(&key), Some("idk_ab12ab12"));
+        assert_eq!(prefix_of("idk_short"), None);
+        assert_eq!(prefix_of(&key.to_uppercase()), None);
+        assert_eq!(prefix_of(&format!("xyz_{}", "ab12".repeat(16))), None);
+        assert_eq!(prefix_of(&format!("{key}0")), None);
+    }
+
+    #[test]
+    fn admin_may_do_what_sales_may() {
+        assert!(Role::Admin.allows(Role::Sales));
+        assert!(Role::Admin.allows(Role::Admin));
+        assert!(Role::Sales.allows(Role::Sales));
+        assert!(!Role::Sales.allows(Role::Admin));
+    }
+}

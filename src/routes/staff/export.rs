@@ -1,0 +1,220 @@
+//! `GET /api/v1/inquiries/export.csv` (admin): the list's filters, every row, streamed.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::FixedOffset;
+use futures_util::StreamExt;
+use phonenumber::Mode;
+
+use super::auth::require;
+use super::{filters, query_pairs};
+use crate::auth::{Role, Staff};
+use crate::error::{ApiError, Lang, Localised};
+use crate::startup::AppState;
+use crate::storage::keys;
+use crate::storage::listing::{self, InquiryRow};
+
+/// Excel and WPS read UTF-8 only with a byte-order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const ROWS_PER_CHUNK: usize = 256;
+
+const HEADERS_ZH: [&str; 23] = [
+    "编号",
+    "状态",
+    "收到时间（北京时间）",
+    "需求",
+    "用途",
+    "税收",
+    "年税收（元）",
+    "面积（平方米）",
+    "公司",
+    "联系人",
+    "手机号",
+    "邮箱",
+    "微信",
+    "留言",
+    "文章标题",
+    "文章链接",
+    "来源",
+    "媒介",
+    "活动",
+    "关键词",
+    "内容",
+    "提交次数",
+    "负责人",
+];
+const HEADERS_EN: [&str; 23] = [
+    "id",
+    "status",
+    "received_at (Asia/Shanghai)",
+    "need",
+    "use",
+    "tax",
+    "tax_cny_per_year",
+    "area_sqm",
+    "company",
+    "contact",
+    "phone",
+    "email",
+    "wechat",
+    "message",
+    "article_title",
+    "article_url",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "submission_count",
+    "assignee",
+];
+
+pub async fn export_inquiries(
+    req: HttpRequest,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Localised> {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let query = filters::parse(&query_pairs(&req)?).map_err(ApiError::Validation)?;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "export",
+                None,
+            ))
+            .await?;
+        let headers = if query.lang_en {
+            HEADERS_EN
+        } else {
+            HEADERS_ZH
+        };
+        let mut first = BOM.to_vec();
+        first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
+        let rows = listing::stream_all(&state.pool, &query.filter)
+            .ready_chunks(ROWS_PER_CHUNK)
+            .map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len() * 256);
+                for row in chunk {
+                    let row = row.map_err(|e| {
+                        tracing::error!(error = %e, "export failed mid-stream");
+                        actix_web::error::ErrorServiceUnavailable("export failed")
+                    })?;
+                    out.extend_from_slice(&csv_line(cells(row)));
+                }
+                Ok::<_, actix_web::Error>(web::Bytes::from(out))
+            });
+        let body =
+            futures_util::stream::once(async move { Ok(web::Bytes::from(first)) }).chain(rows);
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"inquiries.csv\"",
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .streaming(body))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    // Writing to a Vec cannot fail.
+    let _ = writer.write_record(cells);
+    writer.into_inner().unwrap_or_default()
+}
+
+/// Text a person typed: a leading `= + - @`, tab or CR would make a spreadsheet read a formula,
+/// so such a cell is prefixed with `'`.
+pub fn neutralise(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A phone for people: `139 1234 5678` for mainland numbers, international format otherwise.
+pub fn phone_for_people(e164: &str) -> String {
+    let Ok(number) = phonenumber::parse(None, e164) else {
+        return e164.to_string();
+    };
+    let mode = if number.code().value() == 86 {
+        Mode::National
+    } else {
+        Mode::International
+    };
+    number.format().mode(mode).to_string()
+}
+
+fn cells(row: InquiryRow) -> Vec<String> {
+    let shanghai = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
+    let text = |v: Option<String>| v.map(|s| neutralise(&s)).unwrap_or_default();
+    vec![
+        row.id.to_string(),
+        row.status,
+        row.received_at
+            .with_timezone(&shanghai)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
+        neutralise(&row.need),
+        text(row.r#use),
+        text(row.tax),
+        row.tax_cny_per_year
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+        row.area_sqm.map(|n| n.to_string()).unwrap_or_default(),
+        text(row.company),
+        text(row.contact),
+        row.phone
+            .map(|p| neutralise(&phone_for_people(&p)))
+            .unwrap_or_default(),
+        text(row.email),
+        text(row.wechat),
+        text(row.message),
+        text(row.article_title),
+        text(row.article_url),
+        text(row.utm_source),
+        text(row.utm_medium),
+        text(row.utm_campaign),
+        text(row.utm_term),
+        text(row.utm_content),
+        row.submission_count.to_string(),
+        text(row.assignee),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for (input, expected) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("求租厂房", "求租厂房"),
+            ("a=b", "a=b"),
+        ] {
+            assert_eq!(neutralise(input), expected);
+        }
+    }
+
+    #[test]
+    fn phones_are_written_for_people() {
+        assert_eq!(phone_for_people("+8613912345678"), "139 1234 5678");
+        assert_eq!(phone_for_people("+85291234567"), "+852 9123 4567");
+        assert_eq!(phone_for_people("+16502530000"), "+1 650-253-0000");
+    }
+}

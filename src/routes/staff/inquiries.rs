@@ -1,0 +1,352 @@
+//! `/api/v1/inquiries` for staff: list, detail, PATCH (status, assignee), notes, anonymise.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::auth::require;
+use super::filters::{self, encode_cursor};
+use super::views::{InquiryDetail, InquiryItem, Page};
+use super::{json_object, query_pairs};
+use crate::auth::{Role, Staff};
+use crate::domain::article::ArticleUrl;
+use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::status::Status;
+use crate::domain::text::{self, Lines};
+use crate::error::{ApiError, Lang, Localised};
+use crate::notify::routing;
+use crate::startup::AppState;
+use crate::storage::events::{self, kind};
+use crate::storage::listing::{self, Position};
+use crate::storage::{keys, outbox, workflow};
+
+const MAX_ASSIGNEE_CHARS: usize = 50;
+const MAX_NOTE_CHARS: usize = 2000;
+
+type Answer = Result<HttpResponse, Localised>;
+
+fn parse_id(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
+}
+
+/// `GET /api/v1/inquiries`: newest first, keyset pages, SPEC §4 filters.
+pub async fn list_inquiries(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
+    let lang = Lang::from_request(&req);
+    list(&req, &staff, &state)
+        .await
+        .map_err(|e| e.in_lang(lang))
+}
+
+async fn list(
+    req: &HttpRequest,
+    staff: &Staff,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    require(staff, Role::Sales)?;
+    let query = filters::parse(&query_pairs(req)?).map_err(ApiError::Validation)?;
+    let mut rows = state
+        .db(listing::page(
+            &state.pool,
+            &query.filter,
+            query.cursor,
+            query.limit,
+        ))
+        .await?;
+    let next_cursor = if rows.len() as i64 > query.limit {
+        rows.truncate(query.limit as usize);
+        rows.last().map(|r| {
+            encode_cursor(Position {
+                received_at: r.received_at,
+                id: r.id,
+            })
+        })
+    } else {
+        None
+    };
+    let items: Vec<InquiryItem> = rows.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+/// The detail of one inquiry, or `NotFound`.
+pub async fn load_detail(state: &AppState, id: Uuid) -> Result<InquiryDetail, ApiError> {
+    let pool = &state.pool;
+    let row = state
+        .db(listing::get(pool, id))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let notifications = state.db(listing::notifications(pool, id)).await?;
+    let timeline = state.db(listing::timeline(pool, id)).await?;
+    let related = match &row.phone {
+        Some(phone) => {
+            let here = Position {
+                received_at: row.received_at,
+                id: row.id,
+            };
+            state.db(listing::related(pool, phone, here)).await?
+        }
+        None => Vec::new(),
+    };
+    Ok(InquiryDetail::new(row, notifications, timeline, related))
+}
+
+fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, detail.etag()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(detail)
+}
+
+/// `GET /api/v1/inquiries/{id}`; the read goes to the access log, not the timeline.
+pub async fn get_inquiry(
+    req: HttpRequest,
+    path: web::Path<String>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Sales)?;
+        let id = parse_id(&path)?;
+        let detail = load_detail(&state, id).await?;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "read",
+                Some(id),
+            ))
+            .await?;
+        Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+/// The version an `If-Match` header asks for: `None` for `*` or no header.
+fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::PreconditionFailed)?
+        .trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let bare = text.trim_start_matches("W/").trim_matches('"');
+    bare.parse::<i32>()
+        .map(Some)
+        .map_err(|_| ApiError::PreconditionFailed)
+}
+
+struct Change {
+    status: Option<Status>,
+    /// `Some(None)` unassigns.
+    assignee: Option<Option<String>>,
+}
+
+fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<Change, ApiError> {
+    let mut errors = Vec::new();
+    let status = match object.get("status") {
+        None => None,
+        Some(serde_json::Value::String(s)) => match Status::parse(s) {
+            Some(status) => Some(status),
+            None => {
+                errors.push(FieldError::new("status", FieldCode::InvalidValue));
+                None
+            }
+        },
+        Some(_) => {
+            errors.push(FieldError::new("status", FieldCode::InvalidValue));
+            None
+        }
+    };
+    let assignee = match object.get("assignee") {
+        None => None,
+        Some(serde_json::Value::Null) => Some(None),
+        Some(serde_json::Value::String(s)) => {
+            let value = text::normalise(s);
+            match text::check("assignee", &value, MAX_ASSIGNEE_CHARS, Lines::Single) {
+                Ok(()) => Some(Some(value).filter(|v| !v.is_empty())),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        Some(_) => {
+            errors.push(FieldError::new("assignee", FieldCode::InvalidType));
+            None
+        }
+    };
+    if errors.is_empty() {
+        Ok(Change { status, assignee })
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// `PATCH /api/v1/inquiries/{id}`: status and assignee only.
+pub async fn update_inquiry(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    update(&req, &path, &body, &staff, &state)
+        .await
+        .map_err(|e| e.in_lang(lang))
+}
+
+async fn update(
+    req: &HttpRequest,
+    id: &str,
+    body: &[u8],
+    staff: &Staff,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
+    require(staff, Role::Sales)?;
+    let id = parse_id(id)?;
+    let change = parse_change(&json_object(req, body, &["status", "assignee"])?)?;
+    let expected = if_match_version(req)?;
+    state
+        .db(apply_change(state, id, &change, expected, &staff.name))
+        .await??;
+    let detail = load_detail(state, id).await?;
+    Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
+}
+
+/// The change in one transaction under a row lock; the outer `Result` is the database's.
+async fn apply_change(
+    state: &AppState,
+    id: Uuid,
+    change: &Change,
+    expected_version: Option<i32>,
+    actor: &str,
+) -> Result<Result<(), ApiError>, sqlx::Error> {
+    let mut tx = state.pool.begin().await?;
+    let Some(current) = workflow::lock(&mut tx, id).await? else {
+        return Ok(Err(ApiError::NotFound));
+    };
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Ok(Err(ApiError::PreconditionFailed));
+    }
+    let from = Status::parse(&current.status).unwrap_or(Status::New);
+    let to = change.status.unwrap_or(from);
+    if to != from && !from.can_move_to(to) {
+        return Ok(Err(ApiError::InvalidTransition {
+            from: from.as_str(),
+            to: to.as_str(),
+        }));
+    }
+    let assignee = match &change.assignee {
+        Some(new) => new.clone(),
+        None => current.assignee.clone(),
+    };
+    if to == from && assignee == current.assignee {
+        return Ok(Ok(())); // nothing changes: no event, same ETag
+    }
+    workflow::set_status_and_assignee(&mut tx, id, to.as_str(), assignee.as_deref()).await?;
+    if to != from {
+        let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
+        events::record(&mut tx, id, kind::STATUS_CHANGED, Some(actor), &data).await?;
+        if from == Status::Spam && to == Status::New {
+            // A lead rescued from spam gets the notification it never had.
+            let url = current
+                .article_url
+                .as_deref()
+                .and_then(|u| ArticleUrl::parse(u).ok());
+            let recipients = routing::recipients_for(&state.settings.notify, url.as_ref());
+            outbox::enqueue(&mut tx, id, &recipients).await?;
+        }
+    }
+    if assignee != current.assignee {
+        let data = serde_json::json!({"from": current.assignee, "to": assignee});
+        events::record(&mut tx, id, kind::ASSIGNED, Some(actor), &data).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(()))
+}
+
+/// `POST /api/v1/inquiries/{id}/notes`.
+pub async fn add_note(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Sales)?;
+        let id = parse_id(&path)?;
+        let object = json_object(&req, &body, &["body"])?;
+        let note = match object.get("body") {
+            Some(serde_json::Value::String(s)) => {
+                let note = text::normalise(s);
+                if note.is_empty() {
+                    return Err(ApiError::Validation(vec![FieldError::new(
+                        "body",
+                        FieldCode::Required,
+                    )]));
+                }
+                text::check("body", &note, MAX_NOTE_CHARS, Lines::Multi)
+                    .map_err(|e| ApiError::Validation(vec![e]))?;
+                note
+            }
+            None => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "body",
+                    FieldCode::Required,
+                )]))
+            }
+            Some(_) => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "body",
+                    FieldCode::InvalidType,
+                )]))
+            }
+        };
+        let created = state
+            .db(workflow::add_note(&state.pool, id, &staff.name, &note))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        Ok(HttpResponse::Created().json(created))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+/// `DELETE /api/v1/inquiries/{id}` (admin): anonymise on a person's request.
+pub async fn anonymise_inquiry(
+    req: HttpRequest,
+    path: web::Path<String>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let id = parse_id(&path)?;
+        state
+            .db(workflow::anonymise(&state.pool, id, &staff.name))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "anonymise",
+                Some(id),
+            ))
+            .await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}

@@ -1,0 +1,158 @@
+//! `/api/v1/keys` (admin): create, list and revoke staff keys; `/api/v1/access-log` (admin).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+use super::auth::require;
+use super::{json_object, query_pairs};
+use crate::auth::{self, Role, Staff};
+use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::text::{self, Lines};
+use crate::error::{ApiError, Lang, Localised};
+use crate::startup::AppState;
+use crate::storage::keys;
+
+type Answer = Result<HttpResponse, Localised>;
+
+pub async fn create_key(
+    req: HttpRequest,
+    body: web::Bytes,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let object = json_object(&req, &body, &["name", "role"])?;
+        let mut errors = Vec::new();
+        let name = match object
+            .get("name")
+            .and_then(|v| v.as_str())
+            .map(text::normalise)
+        {
+            Some(name) if !name.is_empty() => {
+                match text::check("name", &name, 100, Lines::Single) {
+                    Ok(()) => Some(name),
+                    Err(e) => {
+                        errors.push(e);
+                        None
+                    }
+                }
+            }
+            _ => {
+                errors.push(FieldError::new("name", FieldCode::Required));
+                None
+            }
+        };
+        let role = match object
+            .get("role")
+            .and_then(|v| v.as_str())
+            .and_then(Role::parse)
+        {
+            Some(role) => Some(role),
+            None => {
+                errors.push(FieldError::new("role", FieldCode::InvalidValue));
+                None
+            }
+        };
+        let (Some(name), Some(role)) = (name, role) else {
+            return Err(ApiError::Validation(errors));
+        };
+        let (row, key) = state.db(auth::create_key(&state.pool, &name, role)).await?;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "create_key",
+                None,
+            ))
+            .await?;
+        let mut answer = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
+        answer["key"] = json!(key);
+        Ok(HttpResponse::Created().json(answer))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let items = state.db(keys::list(&state.pool)).await?;
+        Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+pub async fn revoke_key(
+    req: HttpRequest,
+    path: web::Path<String>,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+        state
+            .db(keys::revoke(&state.pool, &id.to_string()))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "revoke_key",
+                None,
+            ))
+            .await?;
+        Ok(HttpResponse::NoContent().finish())
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+/// `GET /api/v1/access-log?inquiry_id&limit` (admin): who read or exported what, newest first.
+pub async fn access_log(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Admin)?;
+        let mut inquiry_id = None;
+        let mut limit = 100i64;
+        for (name, value) in query_pairs(&req)? {
+            match name.as_str() {
+                "inquiry_id" => {
+                    inquiry_id = Some(uuid::Uuid::parse_str(&value).map_err(|_| {
+                        ApiError::Validation(vec![FieldError::new(
+                            "inquiry_id",
+                            FieldCode::InvalidValue,
+                        )])
+                    })?)
+                }
+                "limit" => {
+                    limit = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=1000).contains(n))
+                        .ok_or_else(|| {
+                            ApiError::Validation(vec![FieldError::new(
+                                "limit",
+                                FieldCode::InvalidValue,
+                            )])
+                        })?
+                }
+                _ => {}
+            }
+        }
+        let items = state
+            .db(keys::access_entries(&state.pool, inquiry_id, limit))
+            .await?;
+        Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}

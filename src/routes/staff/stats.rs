@@ -1,0 +1,48 @@
+//! `GET /api/v1/stats?from&to`: counts over a range (default: the last 30 days).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+
+use super::auth::require;
+use super::query_pairs;
+use crate::auth::{Role, Staff};
+use crate::domain::field::{FieldCode, FieldError};
+use crate::error::{ApiError, Lang, Localised};
+use crate::startup::AppState;
+use crate::storage::stats;
+
+pub async fn get_stats(
+    req: HttpRequest,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Localised> {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Sales)?;
+        let mut from = None;
+        let mut to = None;
+        let mut errors = Vec::new();
+        for (name, value) in query_pairs(&req)? {
+            let slot = match name.as_str() {
+                "from" => &mut from,
+                "to" => &mut to,
+                _ => continue,
+            };
+            match DateTime::parse_from_rfc3339(value.trim()) {
+                Ok(t) => *slot = Some(t.with_timezone(&Utc)),
+                Err(_) => errors.push(FieldError::new(name, FieldCode::InvalidValue)),
+            }
+        }
+        let to = to.unwrap_or_else(Utc::now);
+        let from = from.unwrap_or(to - Duration::days(30));
+        if errors.is_empty() && from >= to {
+            errors.push(FieldError::new("from", FieldCode::InvalidValue));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(HttpResponse::Ok().json(state.db(stats::stats(&state.pool, from, to)).await?))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
+}

@@ -1,0 +1,147 @@
+//! What the staff API answers: an inquiry in the list, and its detail.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::domain::inquiry::Attribution;
+use crate::domain::status::Status;
+use crate::storage::listing::{EventRow, InquiryRow, NotificationRow, RelatedRow};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleView {
+    pub id: Uuid,
+    pub url: Option<String>,
+    pub title: Option<String>,
+}
+
+/// An inquiry as the list shows it: every field of the detail but its timeline and relations.
+#[derive(Debug, Clone, Serialize)]
+pub struct InquiryItem {
+    pub id: Uuid,
+    pub status: String,
+    pub need: String,
+    pub r#use: Option<String>,
+    pub tax: Option<String>,
+    pub company: Option<String>,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub message: Option<String>,
+    pub tax_cny_per_year: Option<i64>,
+    pub area_sqm: Option<f64>,
+    pub article: Option<ArticleView>,
+    pub attribution: Attribution,
+    pub submission_count: i32,
+    pub assignee: Option<String>,
+    pub consent: Option<bool>,
+    pub anonymised: bool,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<InquiryRow> for InquiryItem {
+    fn from(r: InquiryRow) -> Self {
+        Self {
+            id: r.id,
+            status: r.status,
+            need: r.need,
+            r#use: r.r#use,
+            tax: r.tax,
+            company: r.company,
+            contact: r.contact,
+            phone: r.phone,
+            email: r.email,
+            wechat: r.wechat,
+            message: r.message,
+            tax_cny_per_year: r.tax_cny_per_year,
+            area_sqm: r.area_sqm,
+            article: r.article_id.map(|id| ArticleView {
+                id,
+                url: r.article_url,
+                title: r.article_title,
+            }),
+            attribution: Attribution {
+                utm_source: r.utm_source,
+                utm_medium: r.utm_medium,
+                utm_campaign: r.utm_campaign,
+                utm_term: r.utm_term,
+                utm_content: r.utm_content,
+            },
+            submission_count: r.submission_count,
+            assignee: r.assignee,
+            consent: r.consent,
+            anonymised: r.anonymised_at.is_some(),
+            received_at: r.received_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedItem {
+    pub id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub status: String,
+    pub article: Option<ArticleView>,
+}
+
+impl From<RelatedRow> for RelatedItem {
+    fn from(r: RelatedRow) -> Self {
+        Self {
+            id: r.id,
+            received_at: r.received_at,
+            status: r.status,
+            article: r.article_id.map(|id| ArticleView {
+                id,
+                url: r.article_url,
+                title: r.article_title,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InquiryDetail {
+    #[serde(flatten)]
+    pub item: InquiryItem,
+    pub notifications: Vec<NotificationRow>,
+    pub timeline: Vec<EventRow>,
+    pub related: Vec<RelatedItem>,
+    pub allowed_transitions: Vec<&'static str>,
+    #[serde(skip)]
+    pub version: i32,
+}
+
+impl InquiryDetail {
+    pub fn new(
+        row: InquiryRow,
+        notifications: Vec<NotificationRow>,
+        timeline: Vec<EventRow>,
+        related: Vec<RelatedRow>,
+    ) -> Self {
+        let allowed = Status::parse(&row.status)
+            .map(|s| s.allowed_transitions().iter().map(|t| t.as_str()).collect())
+            .unwrap_or_default();
+        let version = row.version;
+        Self {
+            item: row.into(),
+            notifications,
+            timeline,
+            related: related.into_iter().map(Into::into).collect(),
+            allowed_transitions: allowed,
+            version,
+        }
+    }
+
+    pub fn etag(&self) -> String {
+        format!("W/\"{}\"", self.version)
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

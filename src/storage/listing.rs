@@ -1,0 +1,256 @@
+//! Staff reads of inquiries: the filters shared by the list and the CSV export, keyset pages,
+//! one inquiry with its notifications, timeline and related inquiries.
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::status::Status;
+
+/// The columns of an inquiry as staff see it.
+const COLUMNS: &str = "i.id, i.status, i.need, i.use, i.tax, i.company, i.contact, i.phone,
+    i.email, i.wechat, i.message, i.tax_cny_per_year, i.area_sqm, i.article_id,
+    a.url AS article_url, a.title AS article_title, i.utm_source, i.utm_medium, i.utm_campaign,
+    i.utm_term, i.utm_content, i.submission_count, i.assignee, i.consent, i.received_at,
+    i.updated_at, i.version, i.anonymised_at";
+const FROM: &str = " FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InquiryRow {
+    pub id: Uuid,
+    pub status: String,
+    pub need: String,
+    pub r#use: Option<String>,
+    pub tax: Option<String>,
+    pub company: Option<String>,
+    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub wechat: Option<String>,
+    pub message: Option<String>,
+    pub tax_cny_per_year: Option<i64>,
+    pub area_sqm: Option<f64>,
+    pub article_id: Option<Uuid>,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+    pub utm_source: Option<String>,
+    pub utm_medium: Option<String>,
+    pub utm_campaign: Option<String>,
+    pub utm_term: Option<String>,
+    pub utm_content: Option<String>,
+    pub submission_count: i32,
+    pub assignee: Option<String>,
+    pub consent: Option<bool>,
+    pub received_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i32,
+    pub anonymised_at: Option<DateTime<Utc>>,
+}
+
+/// The list filters of SPEC §4, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub statuses: Vec<Status>,
+    pub article_id: Option<Uuid>,
+    /// Lower-cased search text.
+    pub q: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub assignee: Option<String>,
+    pub min_tax: Option<i64>,
+    pub notification_dead: bool,
+}
+
+/// A position in the newest-first order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub received_at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Filter {
+    fn push(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        qb.push(" WHERE true");
+        if !self.statuses.is_empty() {
+            let statuses: Vec<&str> = self.statuses.iter().map(|s| s.as_str()).collect();
+            qb.push(" AND i.status = ANY(")
+                .push_bind(statuses)
+                .push(")");
+        }
+        if let Some(article_id) = self.article_id {
+            qb.push(" AND i.article_id = ").push_bind(article_id);
+        }
+        if let Some(q) = &self.q {
+            let pattern = format!("%{}%", escape_like(q));
+            // The bigram containment finds candidates through the index (two characters and
+            // up); the LIKE is the exact check.
+            qb.push(" AND ((text_bigrams(inquiry_search_text(i.company, i.contact, i.need, i.use)) @> text_bigrams(")
+                .push_bind(q.clone())
+                .push(") AND inquiry_search_text(i.company, i.contact, i.need, i.use) LIKE ")
+                .push_bind(pattern)
+                .push(")");
+            let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+            let looks_like_phone = digits.len() >= 3
+                && q.chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
+            if looks_like_phone {
+                qb.push(" OR i.phone LIKE ")
+                    .push_bind(format!("%{digits}%"));
+            }
+            qb.push(")");
+        }
+        if let Some(phone) = &self.phone {
+            qb.push(" AND i.phone = ").push_bind(phone.clone());
+        }
+        if let Some(from) = self.from {
+            qb.push(" AND i.received_at >= ").push_bind(from);
+        }
+        if let Some(to) = self.to {
+            qb.push(" AND i.received_at < ").push_bind(to);
+        }
+        if let Some(assignee) = &self.assignee {
+            qb.push(" AND i.assignee = ").push_bind(assignee.clone());
+        }
+        if let Some(min_tax) = self.min_tax {
+            qb.push(" AND i.tax_cny_per_year >= ").push_bind(min_tax);
+        }
+        if self.notification_dead {
+            qb.push(
+                " AND EXISTS (SELECT 1 FROM outbox o WHERE o.inquiry_id = i.id AND o.state = 'dead')",
+            );
+        }
+    }
+}
+
+/// One page, newest first, after `after`; one row more than `limit` tells there is a next page.
+pub async fn page(
+    pool: &PgPool,
+    filter: &Filter,
+    after: Option<Position>,
+    limit: i64,
+) -> Result<Vec<InquiryRow>, sqlx::Error> {
+    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}{FROM}"));
+    filter.push(&mut qb);
+    if let Some(after) = after {
+        qb.push(" AND (i.received_at, i.id) < (")
+            .push_bind(after.received_at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
+    qb.push(" ORDER BY i.received_at DESC, i.id DESC LIMIT ")
+        .push_bind(limit + 1);
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// Every matching row, newest first, streamed from the database: a task reads the rows and
+/// hands them over through a small bounded channel, so memory stays flat however many rows
+/// match, and the reading stops when the receiver (the HTTP response) goes away.
+pub fn stream_all(
+    pool: &PgPool,
+    filter: &Filter,
+) -> BoxStream<'static, Result<InquiryRow, sqlx::Error>> {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<InquiryRow, sqlx::Error>>(256);
+    let pool = pool.clone();
+    let filter = filter.clone();
+    tokio::spawn(async move {
+        let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}{FROM}"));
+        filter.push(&mut qb);
+        qb.push(" ORDER BY i.received_at DESC, i.id DESC");
+        let mut rows = qb.build_query_as::<InquiryRow>().fetch(&pool);
+        while let Some(row) = rows.next().await {
+            let failed = row.is_err();
+            if tx.send(row).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InquiryRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS}{FROM} WHERE i.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct NotificationRow {
+    pub recipient: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT recipient, state, attempts, last_error FROM outbox WHERE inquiry_id = $1 ORDER BY recipient",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct EventRow {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub data: serde_json::Value,
+}
+
+pub async fn timeline(pool: &PgPool, id: Uuid) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT kind, at, actor, data FROM inquiry_events WHERE inquiry_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RelatedRow {
+    pub id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub status: String,
+    pub article_id: Option<Uuid>,
+    pub article_url: Option<String>,
+    pub article_title: Option<String>,
+}
+
+/// Earlier inquiries from the same phone, newest first.
+pub async fn related(
+    pool: &PgPool,
+    phone: &str,
+    before: Position,
+) -> Result<Vec<RelatedRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.id, i.received_at, i.status, i.article_id, a.url AS article_url, a.title AS article_title
+           FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id
+          WHERE i.phone = $1 AND (i.received_at, i.id) < ($2, $3)
+          ORDER BY i.received_at DESC, i.id DESC LIMIT 50",
+    )
+    .bind(phone)
+    .bind(before.received_at)
+    .bind(before.id)
+    .fetch_all(pool)
+    .await
+}

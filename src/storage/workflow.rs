@@ -1,0 +1,136 @@
+//! Staff writes on an inquiry: status and assignee, notes, anonymisation. Each write bumps the
+//! version (the ETag) and leaves an event on the timeline.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+/// The fields a status or assignee change needs, read under a row lock.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Locked {
+    pub status: String,
+    pub version: i32,
+    pub assignee: Option<String>,
+    pub article_url: Option<String>,
+}
+
+pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT i.status, i.version, i.assignee, a.url AS article_url
+           FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id
+          WHERE i.id = $1
+            FOR UPDATE OF i",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn set_status_and_assignee(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: &str,
+    assignee: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE inquiries SET status = $2, assignee = $3, version = version + 1, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(assignee)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+pub struct Note {
+    pub id: i64,
+    pub body: String,
+    pub actor: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// Adds a note; `None` when the inquiry does not exist.
+pub async fn add_note(
+    pool: &PgPool,
+    id: Uuid,
+    actor: &str,
+    body: &str,
+) -> Result<Option<Note>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH i AS (
+             UPDATE inquiries SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING id)
+         INSERT INTO inquiry_events (inquiry_id, kind, actor, data)
+         SELECT id, 'note', $2, jsonb_build_object('body', $3::text) FROM i
+         RETURNING id, data->>'body' AS body, actor, at",
+    )
+    .bind(id)
+    .bind(actor)
+    .bind(body)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Personal fields of repeat payloads on the timeline.
+const PERSONAL_KEYS: [&str; 6] = ["contact", "phone", "email", "wechat", "company", "message"];
+
+/// Erases the personal data of an inquiry (a person's request, or retention): the fields, the
+/// copies in timeline payloads and notes, idempotency records; pending notifications are
+/// cancelled. Returns `None` when there is no such inquiry, `Some(false)` when it was
+/// anonymised before.
+pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bool>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let found: Option<Option<DateTime<Utc>>> =
+        sqlx::query_scalar("SELECT anonymised_at FROM inquiries WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match found {
+        None => return Ok(None),
+        Some(Some(_)) => return Ok(Some(false)),
+        Some(None) => {}
+    }
+    sqlx::query(
+        "UPDATE inquiries
+            SET contact = NULL, phone = NULL, email = NULL, wechat = NULL, company = NULL,
+                message = NULL, client_ip = NULL, user_agent = NULL,
+                anonymised_at = now(), version = version + 1, updated_at = now()
+          WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE inquiry_events SET data = data - $2::text[] WHERE inquiry_id = $1 AND kind = 'repeat'")
+        .bind(id)
+        .bind(&PERSONAL_KEYS[..])
+        .execute(&mut *tx)
+        .await?;
+    // Staff notes about a person are personal data too.
+    sqlx::query("UPDATE inquiry_events SET data = '{\"erased\": true}' WHERE inquiry_id = $1 AND kind = 'note'")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM idempotency_keys WHERE inquiry_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let cancelled = sqlx::query(
+        "UPDATE outbox SET state = 'cancelled', locked_until = NULL, updated_at = now()
+          WHERE inquiry_id = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query("INSERT INTO inquiry_events (inquiry_id, kind, actor, data) VALUES ($1, 'anonymised', $2, $3)")
+        .bind(id)
+        .bind(actor)
+        .bind(json!({ "cancelled_notifications": cancelled }))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(true))
+}
