@@ -11,3 +11,4 @@ mod intake_html;
 mod intake_reject;
 mod notify;
 mod staff_auth;
+mod staff_workflow;
