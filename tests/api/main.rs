@@ -11,4 +11,6 @@ mod intake_html;
 mod intake_reject;
 mod notify;
 mod staff_auth;
+mod staff_list;
+mod staff_reports;
 mod staff_workflow;
