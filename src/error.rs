@@ -317,9 +317,10 @@ impl ResponseError for Localised {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
+    #[schema(rename = "type")]
     pub kind: String,
     pub title: String,
     pub status: u16,
@@ -329,7 +330,7 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     pub field: String,
     pub code: &'static str,

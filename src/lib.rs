@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod intake;
 pub mod notify;
+pub mod openapi;
 pub mod routes;
 pub mod settings;
 pub mod startup;

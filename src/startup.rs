@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use sqlx::PgPool;
 
 use crate::error::{ApiError, Lang};
+use crate::openapi;
 use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
 use crate::telemetry;
@@ -124,6 +125,8 @@ routes! {
     POST "/api/v1/keys" => staff::keys::create_key,
     DELETE "/api/v1/keys/{id}" => staff::keys::revoke_key,
     GET "/api/v1/access-log" => staff::keys::access_log,
+    GET "/api/v1/openapi.json" => openapi::openapi_json,
+    GET "/api/v1/docs/{file:.*}" => openapi::docs,
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -74,7 +74,7 @@ pub struct Origin<'a> {
     pub referer: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Attribution {
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,

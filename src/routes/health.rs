@@ -6,11 +6,17 @@ use serde_json::json;
 use crate::startup::AppState;
 
 /// The process is alive.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = crate::openapi::HealthAnswer)))]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
 /// The database answers and every migration of this build is applied.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Database reachable, migrations applied", body = crate::openapi::HealthAnswer),
+        (status = 503, description = "Not ready", body = crate::openapi::HealthAnswer)))]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let check = tokio::time::timeout(
         state.db_deadline,

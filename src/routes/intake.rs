@@ -73,6 +73,21 @@ impl Answerer<'_> {
     }
 }
 
+#[utoipa::path(post, path = "/api/v1/inquiries", tag = "public",
+    request_body(content(
+        (crate::openapi::InquiryRequest = "application/json"),
+        (crate::openapi::InquiryRequest = "application/x-www-form-urlencoded"))),
+    params(("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; replays the first answer for 24 h")),
+    responses(
+        (status = 201, description = "Recorded", body = crate::openapi::IntakeAnswer),
+        (status = 200, description = "A duplicate of a recent inquiry", body = crate::openapi::IntakeAnswer),
+        (status = 303, description = "Browser form post: redirect to _next, thank_you_url or /thanks"),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_inquiry(
     req: HttpRequest,
     payload: web::Payload,

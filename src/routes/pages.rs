@@ -46,6 +46,8 @@ fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> HttpResponse
 }
 
 /// `GET /thanks`: where a browser lands after posting the form, when no other page is set.
+#[utoipa::path(get, path = "/thanks", tag = "public",
+    responses((status = 200, description = "The built-in Chinese thank-you page", content_type = "text/html")))]
 pub async fn thanks() -> HttpResponse {
     page(
         StatusCode::OK,

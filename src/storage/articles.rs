@@ -45,7 +45,7 @@ pub async fn find_or_create(
     Err(sqlx::Error::RowNotFound)
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct ArticleSummary {
     pub id: Uuid,
     pub url: String,

@@ -192,7 +192,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InquiryRow>, sqlx::Er
         .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct NotificationRow {
     pub recipient: String,
     pub state: String,
@@ -209,11 +209,12 @@ pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRo
     .await
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
     pub kind: String,
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
+    #[schema(value_type = Object)]
     pub data: serde_json::Value,
 }
 

@@ -45,7 +45,7 @@ pub async fn set_status_and_assignee(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct Note {
     pub id: i64,
     pub body: String,

@@ -10,6 +10,7 @@ mod intake_dedup;
 mod intake_html;
 mod intake_reject;
 mod notify;
+mod openapi;
 mod staff_auth;
 mod staff_list;
 mod staff_reports;

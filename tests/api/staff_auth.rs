@@ -13,7 +13,9 @@ use crate::helpers::{spawn_app, valid_inquiry};
 fn required_role(method: &str, path: &str) -> &'static str {
     match (method, path) {
         ("GET", "/healthz" | "/readyz" | "/thanks") | ("POST", "/api/v1/inquiries") => "public",
-        ("GET", "/api/v1/openapi.json" | "/api/v1/docs/" | "/api/v1/form-token") => "public",
+        ("GET", "/api/v1/openapi.json" | "/api/v1/docs/{file:.*}" | "/api/v1/form-token") => {
+            "public"
+        }
         (
             "GET",
             "/api/v1/inquiries" | "/api/v1/inquiries/{id}" | "/api/v1/articles" | "/api/v1/stats",

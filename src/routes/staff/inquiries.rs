@@ -30,6 +30,15 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
 }
 
 /// `GET /api/v1/inquiries`: newest first, keyset pages, SPEC §4 filters.
+#[utoipa::path(get, path = "/api/v1/inquiries", tag = "staff", security(("bearer" = [])),
+    params(crate::openapi::ListParams),
+    responses(
+        (status = 200, description = "Newest first", body = crate::routes::staff::views::Page<crate::routes::staff::views::InquiryItem>),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_inquiries(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
     let lang = Lang::from_request(&req);
     list(&req, &staff, &state)
@@ -97,6 +106,14 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
 }
 
 /// `GET /api/v1/inquiries/{id}`; the read goes to the access log, not the timeline.
+#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, description = "The inquiry, with ETag", body = crate::routes::staff::views::InquiryDetail),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
@@ -189,6 +206,20 @@ fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<C
 }
 
 /// `PATCH /api/v1/inquiries/{id}`: status and assignee only.
+#[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
+    request_body = crate::openapi::InquiryPatch,
+    responses(
+        (status = 200, description = "The inquiry after the change, with its new ETag", body = crate::routes::staff::views::InquiryDetail),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn update_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
@@ -273,6 +304,18 @@ async fn apply_change(
 }
 
 /// `POST /api/v1/inquiries/{id}/notes`.
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/notes", tag = "staff", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    request_body = crate::openapi::NoteRequest,
+    responses(
+        (status = 201, description = "The note", body = crate::storage::workflow::Note),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn add_note(
     req: HttpRequest,
     path: web::Path<String>,
@@ -322,6 +365,14 @@ pub async fn add_note(
 }
 
 /// `DELETE /api/v1/inquiries/{id}` (admin): anonymise on a person's request.
+#[utoipa::path(delete, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 204, description = "Personal data erased (admin)"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn anonymise_inquiry(
     req: HttpRequest,
     path: web::Path<String>,

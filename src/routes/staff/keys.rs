@@ -14,6 +14,16 @@ use crate::storage::keys;
 
 type Answer = Result<HttpResponse, Localised>;
 
+#[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
+    request_body = crate::openapi::KeyRequest,
+    responses(
+        (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_key(
     req: HttpRequest,
     body: web::Bytes,
@@ -76,6 +86,12 @@ pub async fn create_key(
     .map_err(|e: ApiError| e.in_lang(lang))
 }
 
+#[utoipa::path(get, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every key (admin)", body = crate::openapi::KeyList),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
     let lang = Lang::from_request(&req);
     async {
@@ -87,6 +103,14 @@ pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState
     .map_err(|e: ApiError| e.in_lang(lang))
 }
 
+#[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 204, description = "Revoked (admin)"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn revoke_key(
     req: HttpRequest,
     path: web::Path<String>,
@@ -117,6 +141,15 @@ pub async fn revoke_key(
 }
 
 /// `GET /api/v1/access-log?inquiry_id&limit` (admin): who read or exported what, newest first.
+#[utoipa::path(get, path = "/api/v1/access-log", tag = "staff", security(("bearer" = [])),
+    params(crate::openapi::AccessLogParams),
+    responses(
+        (status = 200, description = "Who read or exported what, newest first (admin)", body = crate::openapi::AccessLog),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn access_log(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
     let lang = Lang::from_request(&req);
     async {

@@ -8,7 +8,7 @@ use crate::domain::inquiry::Attribution;
 use crate::domain::status::Status;
 use crate::storage::listing::{EventRow, InquiryRow, NotificationRow, RelatedRow};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     pub id: Uuid,
     pub url: Option<String>,
@@ -16,7 +16,7 @@ pub struct ArticleView {
 }
 
 /// An inquiry as the list shows it: every field of the detail but its timeline and relations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InquiryItem {
     pub id: Uuid,
     pub status: String,
@@ -79,7 +79,7 @@ impl From<InquiryRow> for InquiryItem {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RelatedItem {
     pub id: Uuid,
     pub received_at: DateTime<Utc>,
@@ -102,7 +102,7 @@ impl From<RelatedRow> for RelatedItem {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InquiryDetail {
     #[serde(flatten)]
     pub item: InquiryItem,
@@ -140,7 +140,7 @@ impl InquiryDetail {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,

@@ -1,0 +1,148 @@
+//! The OpenAPI document is generated from the code and lists every route the app serves; the
+//! docs page works offline.
+
+use inquiry_desk::startup::ROUTES;
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+/// `/api/v1/docs/{file:.*}` (actix) is `/api/v1/docs/{file}` (OpenAPI).
+fn openapi_path(actix_path: &str) -> String {
+    let mut out = String::new();
+    let mut in_param = false;
+    let mut skipping = false;
+    for c in actix_path.chars() {
+        match c {
+            '{' => {
+                in_param = true;
+                out.push(c);
+            }
+            ':' if in_param => skipping = true,
+            '}' => {
+                in_param = false;
+                skipping = false;
+                out.push(c);
+            }
+            c if !skipping => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_document_lists_every_route_and_only_those() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let doc: Value = response.json().await.unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = doc["paths"].as_object().unwrap();
+
+    let mut served = Vec::new();
+    for (method, path) in ROUTES {
+        let path = openapi_path(path);
+        let operation = &paths
+            .get(&path)
+            .unwrap_or_else(|| panic!("{path} not documented"))[method.to_lowercase()];
+        assert!(operation.is_object(), "{method} {path} not documented");
+        assert!(
+            operation["responses"]
+                .as_object()
+                .is_some_and(|r| !r.is_empty()),
+            "{method} {path}"
+        );
+        if path.starts_with("/api/v1/")
+            && !["/api/v1/openapi.json", "/api/v1/docs/{file}"].contains(&path.as_str())
+            && !(path == "/api/v1/inquiries" && *method == "POST")
+        {
+            assert_eq!(
+                operation["security"][0]["bearer"],
+                serde_json::json!([]),
+                "{method} {path} needs a key"
+            );
+            assert!(
+                operation["responses"]["401"].is_object(),
+                "{method} {path} documents 401"
+            );
+        }
+        served.push((method.to_lowercase(), path));
+    }
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            assert!(
+                served.contains(&(method.clone(), path.clone())),
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    // Bodies and errors are described by schemas.
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in [
+        "Problem",
+        "FieldProblem",
+        "InquiryRequest",
+        "InquiryDetail",
+        "InquiryItem",
+        "Stats",
+    ] {
+        assert!(schemas.contains_key(name), "schema {name}");
+    }
+    let intake = &paths["/api/v1/inquiries"]["post"];
+    assert!(intake["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object());
+    assert!(intake["responses"]["422"]["content"]["application/problem+json"].is_object());
+}
+
+#[tokio::test]
+async fn the_docs_page_is_served_from_the_binary() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/api/v1/docs/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.to_lowercase().contains("swagger"));
+    assert!(
+        !html.contains("unpkg.com") && !html.contains("cdn"),
+        "no CDN: {html}"
+    );
+    for file in [
+        "swagger-ui.css",
+        "swagger-ui-bundle.js",
+        "swagger-initializer.js",
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/v1/docs/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{file}");
+        if file == "swagger-initializer.js" {
+            assert!(response
+                .text()
+                .await
+                .unwrap()
+                .contains("/api/v1/openapi.json"));
+        }
+    }
+    let missing = app
+        .client
+        .get(app.url("/api/v1/docs/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
