@@ -83,8 +83,14 @@ fn escape_like(text: &str) -> String {
     out
 }
 
+/// A search first looks at this many of the newest rows (that pass the other filters): a
+/// common word fills a page from them at once, where an index lookup would have to sort every
+/// match. Rarer words fall through to the bigram index.
+const RECENT_SCAN_ROWS: i64 = 5_000;
+
 impl Filter {
-    fn push(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+    /// Every condition but the search text.
+    fn push_without_q(&self, qb: &mut QueryBuilder<'_, Postgres>) {
         qb.push(" WHERE true");
         if !self.statuses.is_empty() {
             let statuses: Vec<&str> = self.statuses.iter().map(|s| s.as_str()).collect();
@@ -94,25 +100,6 @@ impl Filter {
         }
         if let Some(article_id) = self.article_id {
             qb.push(" AND i.article_id = ").push_bind(article_id);
-        }
-        if let Some(q) = &self.q {
-            let pattern = format!("%{}%", escape_like(q));
-            // The bigram containment finds candidates through the index (two characters and
-            // up); the LIKE is the exact check.
-            qb.push(" AND ((text_bigrams(inquiry_search_text(i.company, i.contact, i.need, i.use)) @> text_bigrams(")
-                .push_bind(q.clone())
-                .push(") AND inquiry_search_text(i.company, i.contact, i.need, i.use) LIKE ")
-                .push_bind(pattern)
-                .push(")");
-            let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-            let looks_like_phone = digits.len() >= 3
-                && q.chars()
-                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
-            if looks_like_phone {
-                qb.push(" OR i.phone LIKE ")
-                    .push_bind(format!("%{digits}%"));
-            }
-            qb.push(")");
         }
         if let Some(phone) = &self.phone {
             qb.push(" AND i.phone = ").push_bind(phone.clone());
@@ -135,6 +122,46 @@ impl Filter {
             );
         }
     }
+
+    /// The search condition. `use_index` adds the bigram containment that lets the GIN index
+    /// find candidates; the LIKE is the exact check either way.
+    fn push_q(&self, qb: &mut QueryBuilder<'_, Postgres>, use_index: bool) {
+        let Some(q) = &self.q else { return };
+        let pattern = format!("%{}%", escape_like(q));
+        qb.push(" AND ((");
+        if use_index {
+            qb.push("text_bigrams(inquiry_search_text(i.company, i.contact, i.need, i.use)) @> text_bigrams(")
+                .push_bind(q.clone())
+                .push(") AND ");
+        }
+        qb.push("inquiry_search_text(i.company, i.contact, i.need, i.use) LIKE ")
+            .push_bind(pattern)
+            .push(")");
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let looks_like_phone = digits.len() >= 3
+            && q.chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '+'));
+        if looks_like_phone {
+            qb.push(" OR i.phone LIKE ")
+                .push_bind(format!("%{digits}%"));
+        }
+        qb.push(")");
+    }
+
+    fn push(&self, qb: &mut QueryBuilder<'_, Postgres>) {
+        self.push_without_q(qb);
+        self.push_q(qb, true);
+    }
+}
+
+fn push_after(qb: &mut QueryBuilder<'_, Postgres>, after: Option<Position>) {
+    if let Some(after) = after {
+        qb.push(" AND (i.received_at, i.id) < (")
+            .push_bind(after.received_at)
+            .push(", ")
+            .push_bind(after.id)
+            .push(")");
+    }
 }
 
 /// One page, newest first, after `after`; one row more than `limit` tells there is a next page.
@@ -144,15 +171,26 @@ pub async fn page(
     after: Option<Position>,
     limit: i64,
 ) -> Result<Vec<InquiryRow>, sqlx::Error> {
+    if filter.q.is_some() {
+        // The newest rows first: a full page found there is exactly the page (rows are taken
+        // in order), and costs a bounded scan instead of sorting every match.
+        let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM (SELECT * FROM inquiries i"));
+        filter.push_without_q(&mut qb);
+        push_after(&mut qb, after);
+        qb.push(" ORDER BY i.received_at DESC, i.id DESC LIMIT ")
+            .push_bind(RECENT_SCAN_ROWS)
+            .push(") i LEFT JOIN articles a ON a.id = i.article_id WHERE true");
+        filter.push_q(&mut qb, false);
+        qb.push(" ORDER BY i.received_at DESC, i.id DESC LIMIT ")
+            .push_bind(limit + 1);
+        let rows: Vec<InquiryRow> = qb.build_query_as().fetch_all(pool).await?;
+        if rows.len() as i64 > limit {
+            return Ok(rows);
+        }
+    }
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}{FROM}"));
     filter.push(&mut qb);
-    if let Some(after) = after {
-        qb.push(" AND (i.received_at, i.id) < (")
-            .push_bind(after.received_at)
-            .push(", ")
-            .push_bind(after.id)
-            .push(")");
-    }
+    push_after(&mut qb, after);
     qb.push(" ORDER BY i.received_at DESC, i.id DESC LIMIT ")
         .push_bind(limit + 1);
     qb.build_query_as().fetch_all(pool).await

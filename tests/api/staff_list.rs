@@ -257,3 +257,75 @@ async fn search_finds_one_two_and_four_character_chinese_and_mixed_text() {
     assert!(ids_of(&app, &sales, "q=%25").await.is_empty());
     assert!(ids_of(&app, &sales, "q=_").await.is_empty());
 }
+
+#[tokio::test]
+async fn search_pages_are_complete_whether_matches_are_recent_or_old() {
+    let app = spawn_app().await;
+    let sales = app.sales().await;
+    // One old match buried under 6,000 newer non-matching rows (beyond the recent scan), and
+    // five recent matches.
+    let old = app
+        .submit(&with(
+            valid_inquiry(),
+            &[
+                ("company", json!("稀有名称公司")),
+                ("phone", json!(phone(1))),
+            ],
+        ))
+        .await;
+    sqlx::query(
+        "UPDATE inquiries SET received_at = now() - interval '30 days' WHERE id = $1::uuid",
+    )
+    .bind(&old)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO inquiries (id, need, contact, phone, received_at)
+         SELECT gen_random_uuid(), '求租仓库' || n, '某人', '+86138' || lpad(n::text, 8, '0'),
+                now() - make_interval(secs => n)
+           FROM generate_series(1, 6000) AS n",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        ids_of(&app, &sales, "q=%E7%A8%80%E6%9C%89").await,
+        vec![old.clone()],
+        "稀有"
+    );
+
+    let mut recent = Vec::new();
+    for n in 10..15 {
+        recent.push(
+            app.submit(&with(
+                valid_inquiry(),
+                &[("company", json!("常见词公司")), ("phone", json!(phone(n)))],
+            ))
+            .await,
+        );
+    }
+    recent.reverse(); // newest first
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .get_json(
+                &sales,
+                &format!("/api/v1/inquiries?q=%E5%B8%B8%E8%A7%81&limit=2&cursor={cursor}"),
+            )
+            .await;
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = c.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen, recent, "常见: every match once, newest first");
+}

@@ -106,15 +106,16 @@ pub async fn export_inquiries(
         let rows = listing::stream_all(&state.pool, &query.filter)
             .ready_chunks(ROWS_PER_CHUNK)
             .map(|chunk| {
-                let mut out = Vec::with_capacity(chunk.len() * 256);
+                let mut writer = csv_writer(Vec::with_capacity(chunk.len() * 320));
                 for row in chunk {
                     let row = row.map_err(|e| {
                         tracing::error!(error = %e, "export failed mid-stream");
                         actix_web::error::ErrorServiceUnavailable("export failed")
                     })?;
-                    out.extend_from_slice(&csv_line(cells(row)));
+                    // Writing to a Vec cannot fail.
+                    let _ = writer.write_record(cells(row));
                 }
-                Ok::<_, actix_web::Error>(web::Bytes::from(out))
+                Ok::<_, actix_web::Error>(web::Bytes::from(writer.into_inner().unwrap_or_default()))
             });
         let body =
             futures_util::stream::once(async move { Ok(web::Bytes::from(first)) }).chain(rows);
@@ -131,10 +132,14 @@ pub async fn export_inquiries(
     .map_err(|e: ApiError| e.in_lang(lang))
 }
 
-fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
-    let mut writer = csv::WriterBuilder::new()
+fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+        .from_writer(buffer)
+}
+
+fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
+    let mut writer = csv_writer(Vec::new());
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(cells);
     writer.into_inner().unwrap_or_default()
