@@ -226,8 +226,16 @@ async fn main() -> anyhow::Result<()> {
             format!("/api/v1/inquiries?q={}", q("精密制造")),
         ),
         (
-            "q, rare 2 chars: 郭工",
+            "q, 2 chars, 1 row in 80: 郭工",
             format!("/api/v1/inquiries?q={}", q("郭工")),
+        ),
+        (
+            "q, no match: 不存在",
+            format!("/api/v1/inquiries?q={}", q("不存在")),
+        ),
+        (
+            "q, digits of a phone: 0012345",
+            format!("/api/v1/inquiries?q={}", q("0012345")),
         ),
         (
             "one inquiry's detail",
