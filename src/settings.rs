@@ -116,6 +116,9 @@ pub struct SmtpSettings {
     pub username: String,
     #[serde(deserialize_with = "de::secret")]
     pub password: SecretString,
+    /// PEM file with root certificates to trust besides the public ones; empty: none.
+    #[serde(deserialize_with = "de::string")]
+    pub ca_file: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

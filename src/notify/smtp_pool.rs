@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -42,12 +42,19 @@ impl SmtpPool {
         port: u16,
         tls: SmtpTls,
         credentials: Option<Credentials>,
+        ca_pem: Option<&[u8]>,
         max_connections: usize,
         timeout: Duration,
     ) -> Result<Self, lettre::transport::smtp::Error> {
         let tls_parameters = match tls {
             SmtpTls::None => None,
-            SmtpTls::Starttls | SmtpTls::Tls => Some(TlsParameters::new(host.clone())?),
+            SmtpTls::Starttls | SmtpTls::Tls => {
+                let mut builder = TlsParameters::builder(host.clone());
+                if let Some(pem) = ca_pem {
+                    builder = builder.add_root_certificate(Certificate::from_pem(pem)?);
+                }
+                Some(builder.build_rustls()?)
+            }
         };
         Ok(Self {
             host,

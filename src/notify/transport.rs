@@ -41,11 +41,18 @@ impl Transport {
                 smtp.password.expose_secret().to_string(),
             )
         });
+        let ca_pem = match smtp.ca_file.trim() {
+            "" => None,
+            path => Some(std::fs::read(path).map_err(|e| {
+                anyhow::anyhow!("notify.smtp.ca_file `{path}` cannot be read: {e}")
+            })?),
+        };
         Ok(Self::Smtp(SmtpPool::new(
             smtp.host.trim().to_string(),
             smtp.port,
             smtp.tls,
             credentials,
+            ca_pem.as_deref(),
             pool_size as usize,
             SMTP_TIMEOUT,
         )?))

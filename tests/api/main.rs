@@ -11,6 +11,7 @@ mod intake_html;
 mod intake_reject;
 mod notify;
 mod openapi;
+mod smtp_tls;
 mod staff_auth;
 mod staff_list;
 mod staff_reports;
