@@ -6,6 +6,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod intake;
+pub mod metrics;
 pub mod notify;
 pub mod openapi;
 pub mod routes;

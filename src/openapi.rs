@@ -221,6 +221,7 @@ impl Modify for BearerAuth {
         staff::keys::access_log,
         openapi_json,
         docs,
+        crate::metrics::scrape,
     ),
     components(schemas(
         Problem, FieldProblem, InquiryRequest, IntakeAnswer, InquiryPatch, NoteRequest, KeyRequest,

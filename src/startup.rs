@@ -10,10 +10,10 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use sqlx::PgPool;
 
 use crate::error::{ApiError, Lang};
-use crate::openapi;
 use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
 use crate::telemetry;
+use crate::{metrics, openapi};
 
 /// What every handler shares.
 pub struct AppState {
@@ -52,6 +52,7 @@ impl Application {
         // Acquiring a connection may take `acquire_timeout`; a query on a connection whose
         // server vanished gets one more second before the request gives up with a 503.
         let db_deadline = settings.database.acquire_timeout + Duration::from_secs(1);
+        metrics::init();
         let state = web::Data::new(AppState {
             pool,
             settings: Arc::new(settings),
@@ -127,6 +128,7 @@ routes! {
     GET "/api/v1/access-log" => staff::keys::access_log,
     GET "/api/v1/openapi.json" => openapi::openapi_json,
     GET "/api/v1/docs/{file:.*}" => openapi::docs,
+    GET "/metrics" => metrics::scrape,
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -57,6 +57,12 @@ pub async fn log_requests(
                 .unwrap_or_else(|| mask_pii(res.request().path()));
             let status = res.status().as_u16();
             tracing::info!(%method, %route, status, latency_ms, "request");
+            // Unmatched paths share one label: visitors must not grow the metric set.
+            let label = res
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into());
+            crate::metrics::request(&label, &method, status, latency_ms / 1000.0);
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, value);
             }

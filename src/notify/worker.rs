@@ -235,6 +235,11 @@ async fn wait_for_notification(listener: Option<&mut PgListener>) -> bool {
 }
 
 fn log_delivery(row: &Claimed, delivery: &Delivery) {
+    crate::metrics::notification_outcome(match delivery {
+        Delivery::Sent => "sent",
+        Delivery::Retry { .. } => "retry",
+        Delivery::Dead { .. } => "dead",
+    });
     match delivery {
         Delivery::Sent => {
             tracing::info!(outbox.id = %row.id, inquiry.id = %row.inquiry_id, attempt = row.attempts, "notification sent")

@@ -95,6 +95,7 @@ pub async fn create_inquiry(
 ) -> HttpResponse {
     let lang = Lang::from_request(&req);
     let Some(kind) = BodyKind::of(&req) else {
+        crate::metrics::inquiry_outcome("rejected");
         return ApiError::UnsupportedMediaType.to_response(lang);
     };
     let answerer = Answerer {
@@ -104,7 +105,13 @@ pub async fn create_inquiry(
     };
     match handle(&req, kind, payload, &state).await {
         Ok((answer, next)) => answerer.success(&answer, &next),
-        Err(error) => answerer.error(error),
+        Err(error) => {
+            crate::metrics::inquiry_outcome(match error {
+                ApiError::Unavailable(_) | ApiError::Internal(_) => "failed",
+                _ => "rejected",
+            });
+            answerer.error(error)
+        }
     }
 }
 
@@ -185,6 +192,7 @@ fn log_outcome(outcome: &Outcome, spam_reason: Option<&str>, inquiry: &NewInquir
         (None, true) => "duplicate",
         (None, false) => "created",
     };
+    crate::metrics::inquiry_outcome(result);
     tracing::info!(inquiry.id = %outcome.id, result, phone = %phone, "inquiry recorded");
 }
 

@@ -170,3 +170,22 @@ pub async fn mail_data(
     .fetch_all(pool)
     .await
 }
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Gauges {
+    pub pending: i64,
+    pub oldest_pending_age_seconds: f64,
+    pub dead: i64,
+}
+
+/// Queue depth, age of the oldest pending row, dead rows.
+pub async fn gauges(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending,
+                coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
+                            FROM outbox WHERE state = 'pending'), 0) AS oldest_pending_age_seconds,
+                (SELECT count(*) FROM outbox WHERE state = 'dead') AS dead",
+    )
+    .fetch_one(pool)
+    .await
+}

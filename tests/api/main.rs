@@ -9,6 +9,7 @@ mod intake_accept;
 mod intake_dedup;
 mod intake_html;
 mod intake_reject;
+mod metrics;
 mod notify;
 mod openapi;
 mod smtp_tls;

@@ -12,7 +12,8 @@ use crate::helpers::{spawn_app, valid_inquiry};
 /// Which role each staff route needs (SPEC §4); public routes are listed as "public".
 fn required_role(method: &str, path: &str) -> &'static str {
     match (method, path) {
-        ("GET", "/healthz" | "/readyz" | "/thanks") | ("POST", "/api/v1/inquiries") => "public",
+        ("GET", "/healthz" | "/readyz" | "/thanks" | "/metrics")
+        | ("POST", "/api/v1/inquiries") => "public",
         ("GET", "/api/v1/openapi.json" | "/api/v1/docs/{file:.*}" | "/api/v1/form-token") => {
             "public"
         }
