@@ -86,6 +86,8 @@ pub enum ApiError {
     },
     #[error("If-Match does not match the current version")]
     PreconditionFailed,
+    #[error("too many requests")]
+    RateLimited { retry_after: u64 },
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -108,6 +110,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::InvalidTransition { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -127,6 +130,7 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::PreconditionFailed => "precondition_failed",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -152,6 +156,7 @@ impl ApiError {
                 lang.pick("不允许的状态变更", "Status move not allowed")
             }
             Self::PreconditionFailed => lang.pick("数据已被修改", "Precondition failed"),
+            Self::RateLimited { .. } => lang.pick("提交过于频繁", "Too many requests"),
             Self::Unavailable(_) => lang.pick("服务暂时不可用", "Service temporarily unavailable"),
             Self::Internal(_) => lang.pick("服务器内部错误", "Internal server error"),
         }
@@ -211,6 +216,10 @@ impl ApiError {
                 Lang::Zh => format!("不能从“{from}”变更为“{to}”。"),
                 Lang::En => format!("An inquiry cannot move from {from} to {to}."),
             },
+            Self::RateLimited { retry_after } => match lang {
+                Lang::Zh => format!("提交过于频繁，请 {retry_after} 秒后再试。"),
+                Lang::En => format!("Too many submissions; please retry in {retry_after} s."),
+            },
             Self::PreconditionFailed => lang
                 .pick(
                     "该询盘已被他人修改（If-Match 不符），请刷新后重试。",
@@ -256,6 +265,9 @@ impl ApiError {
         response.content_type("application/problem+json");
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
+        }
+        if let Self::RateLimited { retry_after } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if matches!(self, Self::Unauthorized) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

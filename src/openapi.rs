@@ -207,6 +207,7 @@ impl Modify for BearerAuth {
         health::readyz,
         pages::thanks,
         intake::create_inquiry,
+        crate::routes::form_token::get_form_token,
         staff::inquiries::list_inquiries,
         staff::export::export_inquiries,
         staff::inquiries::get_inquiry,

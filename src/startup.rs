@@ -7,6 +7,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use crate::error::{ApiError, Lang};
@@ -15,12 +16,19 @@ use crate::settings::Settings;
 use crate::telemetry;
 use crate::{metrics, openapi};
 
+/// Per-client-IP token buckets of the intake (per instance, by design: SPEC §2).
+pub type IpRateLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
+
 /// What every handler shares.
 pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     /// The longest a request waits on the database before answering 503.
     pub db_deadline: Duration,
+    /// `None` when `intake.rate_limit_per_minute` is 0.
+    pub rate_limiter: Option<IpRateLimiter>,
+    /// `intake.form_token_secret`, or a random one for this process.
+    pub form_token_secret: Vec<u8>,
 }
 
 impl AppState {
@@ -38,6 +46,15 @@ impl AppState {
     }
 }
 
+fn rate_limiter(settings: &Settings) -> Option<IpRateLimiter> {
+    use std::num::NonZeroU32;
+    let per_minute = NonZeroU32::new(settings.intake.rate_limit_per_minute)?;
+    let burst = NonZeroU32::new(settings.intake.rate_limit_burst).unwrap_or(NonZeroU32::MIN);
+    Some(governor::RateLimiter::keyed(
+        governor::Quota::per_minute(per_minute).allow_burst(burst),
+    ))
+}
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -53,14 +70,27 @@ impl Application {
         // server vanished gets one more second before the request gives up with a 503.
         let db_deadline = settings.database.acquire_timeout + Duration::from_secs(1);
         metrics::init();
+        let rate_limiter = rate_limiter(&settings);
+        let form_token_secret = match settings.intake.form_token_secret.expose_secret() {
+            "" => {
+                let mut secret = vec![0u8; 32];
+                rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret);
+                secret
+            }
+            configured => configured.as_bytes().to_vec(),
+        };
+        let settings = Arc::new(settings);
         let state = web::Data::new(AppState {
             pool,
-            settings: Arc::new(settings),
+            settings: settings.clone(),
             db_deadline,
+            rate_limiter,
+            form_token_secret,
         });
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
+                .wrap(crate::routes::cors::cors(settings.clone()))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(telemetry::log_requests))
                 .configure(routes)
@@ -114,6 +144,7 @@ routes! {
     GET "/readyz" => health::readyz,
     GET "/thanks" => pages::thanks,
     POST "/api/v1/inquiries" => intake::create_inquiry,
+    GET "/api/v1/form-token" => crate::routes::form_token::get_form_token,
     GET "/api/v1/inquiries" => staff::inquiries::list_inquiries,
     GET "/api/v1/inquiries/export.csv" => staff::export::export_inquiries,
     GET "/api/v1/inquiries/{id}" => staff::inquiries::get_inquiry,

@@ -3,6 +3,7 @@
 pub mod article;
 pub mod derive;
 pub mod field;
+pub mod form_token;
 pub mod inquiry;
 pub mod phone;
 pub mod status;

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::client;
 use super::pages;
+use crate::domain::form_token;
 use crate::domain::inquiry::{NewInquiry, Origin, RawFields};
 use crate::error::{ApiError, Lang};
 use crate::intake::{self, Outcome, Submission};
@@ -122,6 +123,7 @@ async fn handle(
     state: &AppState,
 ) -> Result<(StoredAnswer, String), ApiError> {
     let settings = &state.settings;
+    check_rate(req, state)?;
     let idempotency_key = idempotency_key(req)?;
     let body = read_body(req, payload, settings.intake.max_body_bytes).await?;
     let raw = parse_body(kind, &body)?;
@@ -132,7 +134,8 @@ async fn handle(
     };
     let spam_reason = raw
         .text(&settings.intake.honeypot_field)
-        .map(|_| "honeypot");
+        .map(|_| "honeypot")
+        .or_else(|| fill_time_suspicious(&raw, state).then_some("form_token"));
     let inquiry = match spam_reason {
         Some(_) => NewInquiry::parse_lenient(&raw, &origin, &settings.intake),
         None => NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?,
@@ -178,6 +181,43 @@ async fn handle(
             }
             Err(error)
         }
+    }
+}
+
+/// The client's token bucket; 429 with `Retry-After` when it is empty.
+fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let (Some(limiter), Some(ip)) = (
+        &state.rate_limiter,
+        client::client_ip(req, &state.settings.server),
+    ) else {
+        return Ok(());
+    };
+    if rand::random_range(0..1024) == 0 {
+        // Forget idle clients now and then, so the table does not grow without bound.
+        limiter.retain_recent();
+    }
+    match limiter.check_key(&ip) {
+        Ok(()) => Ok(()),
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                &governor::clock::DefaultClock::default(),
+            ));
+            Err(ApiError::RateLimited {
+                retry_after: wait.as_secs_f64().ceil().max(1.0) as u64,
+            })
+        }
+    }
+}
+
+/// `_ts` present and not a token of ours from between `min_fill_time` and 24 hours ago: a bot.
+fn fill_time_suspicious(raw: &RawFields, state: &AppState) -> bool {
+    let Some(token) = raw.text("_ts") else {
+        return false;
+    };
+    let now = super::form_token::now_millis();
+    match form_token::verify(&state.form_token_secret, token, now) {
+        form_token::TokenCheck::Valid(age) => age < state.settings.intake.min_fill_time,
+        form_token::TokenCheck::Invalid => true,
     }
 }
 

@@ -2,6 +2,8 @@
 //! they hold no SQL.
 
 pub mod client;
+pub mod cors;
+pub mod form_token;
 pub mod health;
 pub mod intake;
 pub mod pages;

@@ -95,11 +95,15 @@ pub fn error_page(error: &ApiError, lang: Lang, back: Option<&str>) -> HttpRespo
         )),
     }
     let mut response = page(error.status(), lang, &problem.title, &body);
-    if matches!(error, ApiError::Unavailable(_)) {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from(crate::error::RETRY_AFTER_UNAVAILABLE),
-        );
+    let retry_after = match error {
+        ApiError::Unavailable(_) => Some(u64::from(crate::error::RETRY_AFTER_UNAVAILABLE)),
+        ApiError::RateLimited { retry_after } => Some(*retry_after),
+        _ => None,
+    };
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
     }
     response
 }

@@ -1,5 +1,6 @@
 //! One integration-test binary: every test talks to a real PostgreSQL through a fresh database.
 
+mod abuse;
 mod binary;
 mod config;
 mod database_outage;

@@ -1,0 +1,30 @@
+//! `GET /api/v1/form-token`: a signed timestamp for the form's `_ts` field.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use crate::domain::form_token;
+use crate::startup::AppState;
+
+#[allow(dead_code)]
+#[derive(utoipa::ToSchema)]
+pub struct FormToken {
+    /// Put it in the form's `_ts` field.
+    token: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/form-token", tag = "public",
+    responses((status = 200, description = "A fresh token", body = FormToken)))]
+pub async fn get_form_token(state: web::Data<AppState>) -> HttpResponse {
+    let token = form_token::issue(&state.form_token_secret, now_millis());
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "token": token }))
+}
+
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
