@@ -47,6 +47,11 @@ pub enum Command {
     /// Manage staff API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Anonymise inquiries older than a duration (e.g. 730d); never deletes.
+    Purge {
+        #[arg(long, value_parser = humantime::parse_duration)]
+        older_than: Duration,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +83,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(&settings.log);
             keys(&settings, command).await
         }
+        Command::Purge { older_than } => {
+            telemetry::init(&settings.log);
+            migrate(&settings).await?;
+            let pool = db::pool(&settings.database)?;
+            let n = crate::privacy::purge_older_than(&pool, older_than, "purge").await?;
+            println!(
+                "anonymised {n} inquiries received more than {} ago",
+                humantime::format_duration(older_than)
+            );
+            Ok(())
+        }
     }
 }
 
@@ -101,6 +117,15 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         tracing::info!("notification worker disabled in this instance (notify.worker_enabled)");
         None
     };
+    let retention = settings.privacy.retention.map(|retention| {
+        let first_run_after = Duration::from_secs(60);
+        tokio::spawn(crate::privacy::retention_job(
+            pool.clone(),
+            retention,
+            first_run_after,
+            stop_worker.subscribe(),
+        ))
+    });
     let app = Application::build(settings.clone(), pool, None)?;
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
@@ -112,6 +137,9 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(retention) = retention {
+        let _ = retention.await;
     }
     served.context("server failed")?;
     tracing::info!("stopped");

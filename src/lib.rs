@@ -9,6 +9,7 @@ pub mod intake;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
+pub mod privacy;
 pub mod routes;
 pub mod settings;
 pub mod startup;

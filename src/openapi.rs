@@ -220,6 +220,8 @@ impl Modify for BearerAuth {
         staff::keys::create_key,
         staff::keys::revoke_key,
         staff::keys::access_log,
+        staff::privacy::export_subject,
+        staff::privacy::erase_subject,
         openapi_json,
         docs,
         crate::metrics::scrape,

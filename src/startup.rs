@@ -157,6 +157,8 @@ routes! {
     POST "/api/v1/keys" => staff::keys::create_key,
     DELETE "/api/v1/keys/{id}" => staff::keys::revoke_key,
     GET "/api/v1/access-log" => staff::keys::access_log,
+    GET "/api/v1/privacy/subject" => staff::privacy::export_subject,
+    DELETE "/api/v1/privacy/subject" => staff::privacy::erase_subject,
     GET "/api/v1/openapi.json" => openapi::openapi_json,
     GET "/api/v1/docs/{file:.*}" => openapi::docs,
     GET "/metrics" => metrics::scrape,

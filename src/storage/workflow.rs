@@ -134,3 +134,29 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
     tx.commit().await?;
     Ok(Some(true))
 }
+
+/// Inquiries not yet anonymised that were received before the cut-off.
+pub async fn ids_received_before(
+    pool: &PgPool,
+    cutoff: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM inquiries WHERE received_at < $1 AND anonymised_at IS NULL
+          ORDER BY received_at LIMIT $2",
+    )
+    .bind(cutoff)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Every inquiry from this phone (E.164), newest first.
+pub async fn ids_by_phone(pool: &PgPool, phone: &str) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM inquiries WHERE phone = $1 ORDER BY received_at DESC, id DESC",
+    )
+    .bind(phone)
+    .fetch_all(pool)
+    .await
+}

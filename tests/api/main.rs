@@ -13,6 +13,7 @@ mod intake_reject;
 mod metrics;
 mod notify;
 mod openapi;
+mod privacy;
 mod smtp_tls;
 mod staff_auth;
 mod staff_list;

@@ -23,8 +23,14 @@ fn required_role(method: &str, path: &str) -> &'static str {
         )
         | ("PATCH", "/api/v1/inquiries/{id}")
         | ("POST", "/api/v1/inquiries/{id}/notes") => "sales",
-        ("GET", "/api/v1/inquiries/export.csv" | "/api/v1/keys" | "/api/v1/access-log")
-        | ("DELETE", "/api/v1/inquiries/{id}" | "/api/v1/keys/{id}")
+        (
+            "GET",
+            "/api/v1/inquiries/export.csv"
+            | "/api/v1/keys"
+            | "/api/v1/access-log"
+            | "/api/v1/privacy/subject",
+        )
+        | ("DELETE", "/api/v1/inquiries/{id}" | "/api/v1/keys/{id}" | "/api/v1/privacy/subject")
         | ("POST", "/api/v1/keys") => "admin",
         _ => "unlisted",
     }

@@ -7,6 +7,7 @@ pub mod export;
 pub mod filters;
 pub mod inquiries;
 pub mod keys;
+pub mod privacy;
 pub mod stats;
 pub mod views;
 

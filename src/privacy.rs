@@ -1,0 +1,55 @@
+//! Privacy operations (PIPL): anonymising old inquiries (`purge`, the daily retention job).
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use crate::storage::workflow;
+
+const BATCH: i64 = 500;
+
+/// Anonymises every inquiry received more than `older_than` ago; returns how many.
+pub async fn purge_older_than(
+    pool: &PgPool,
+    older_than: Duration,
+    actor: &str,
+) -> anyhow::Result<u64> {
+    let cutoff = chrono::Utc::now() - chrono::Duration::from_std(older_than)?;
+    let mut total = 0;
+    loop {
+        let ids = workflow::ids_received_before(pool, cutoff, BATCH).await?;
+        if ids.is_empty() {
+            return Ok(total);
+        }
+        for id in ids {
+            if workflow::anonymise(pool, id, actor).await? == Some(true) {
+                total += 1;
+            }
+        }
+    }
+}
+
+/// `privacy.retention`: anonymise older inquiries once a day, the first time `first_run_after`
+/// the start. Several instances may run it at once: anonymising is idempotent under a row lock.
+pub async fn retention_job(
+    pool: PgPool,
+    retention: Duration,
+    first_run_after: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut next = tokio::time::Instant::now() + first_run_after;
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = tokio::time::sleep_until(next) => {}
+        }
+        match purge_older_than(&pool, retention, "retention").await {
+            Ok(n) => tracing::info!(anonymised = n, "retention: old inquiries anonymised"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "retention run failed; next run in a day"
+            ),
+        }
+        next = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
+    }
+}
