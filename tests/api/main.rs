@@ -4,6 +4,7 @@ mod abuse;
 mod binary;
 mod config;
 mod database_outage;
+mod fuzz;
 mod health;
 mod helpers;
 mod intake_accept;
