@@ -323,7 +323,38 @@ def scenario_worker_kill(binary, work, outage):
     return ok, f"leased to the killed worker: {leased}; then {state}; messages received {delivered}"
 
 
-SCENARIOS = {"kill9": scenario_kill9, "pg-stop": scenario_pg_stop,
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def scenario_soak(binary, work, outage):
+    """Steady moderate load for OUTAGE seconds (600 in the documented run): RSS must plateau."""
+    pg, sink = Postgres(work), Sink(work)
+    svc = Service(binary, pg, sink, work)
+    load = Load(svc, clients=4, pause=0.05)
+    samples = []
+    started = time.time()
+    while time.time() - started < outage:
+        time.sleep(max(1, outage / 20))
+        samples.append((time.time() - started, rss_mib(svc.proc.pid)))
+    load.stop()
+    missing = wait_delivered(pg, sink, load.acked, 60)
+    svc.stop(); sink.stop(); pg.stop()
+    for t, rss in samples:
+        print(f"    {t:6.0f} s  RSS {rss:6.1f} MiB", flush=True)
+    half = samples[len(samples) // 2:]
+    growth = max(r for _, r in half) - min(r for _, r in half)
+    ok = not missing and growth < 8
+    return ok, (f"{len(load.acked)} inquiries in {outage:.0f} s ({len(load.acked) / outage:.0f}/s), "
+                f"RSS {samples[0][1]:.1f} → {samples[-1][1]:.1f} MiB, spread over the second half "
+                f"{growth:.1f} MiB, undelivered {len(missing)}")
+
+
+SCENARIOS = {"soak": scenario_soak, "kill9": scenario_kill9, "pg-stop": scenario_pg_stop,
              "smtp-down": scenario_smtp_down, "worker-kill": scenario_worker_kill}
 
 
@@ -331,7 +362,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--outage", type=float, default=10)
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/inquiry-desk"))
-    parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
+    parser.add_argument("scenarios", nargs="*",
+                        default=["kill9", "pg-stop", "smtp-down", "worker-kill"])
     args = parser.parse_args()
     failed = 0
     for name in args.scenarios:

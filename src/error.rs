@@ -75,6 +75,8 @@ pub enum ApiError {
     IdempotencyKeyInUse,
     #[error("not found")]
     NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error("missing or invalid API key")]
     Unauthorized,
     #[error("the key's role may not do this")]
@@ -106,6 +108,7 @@ impl ApiError {
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::InvalidTransition { .. } => StatusCode::CONFLICT,
@@ -126,6 +129,7 @@ impl ApiError {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyInUse => "idempotency_key_in_use",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::InvalidTransition { .. } => "invalid_transition",
@@ -150,6 +154,7 @@ impl ApiError {
             }
             Self::IdempotencyKeyInUse => lang.pick("请求正在处理中", "Request still in progress"),
             Self::NotFound => lang.pick("未找到", "Not found"),
+            Self::MethodNotAllowed => lang.pick("不支持的请求方法", "Method not allowed"),
             Self::Unauthorized => lang.pick("未授权", "Unauthorized"),
             Self::Forbidden => lang.pick("无权操作", "Forbidden"),
             Self::InvalidTransition { .. } => {
@@ -203,6 +208,9 @@ impl ApiError {
                 )
                 .into(),
             Self::NotFound => lang.pick("请求的资源不存在。", "The resource does not exist.").into(),
+            Self::MethodNotAllowed => lang
+                .pick("此地址不支持该请求方法，见 Allow 响应头。", "See the Allow header for the methods of this path.")
+                .into(),
             Self::Unauthorized => lang
                 .pick(
                     "请在 Authorization 请求头中提供有效的 API 密钥（Bearer idk_…）。",

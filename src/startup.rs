@@ -129,6 +129,8 @@ macro_rules! routes {
 
         fn routes(cfg: &mut web::ServiceConfig) {
             $(cfg.route($path, routes!(@method $method).to($handler));)*
+            // A known path with another method: 405 (resources are tried in order).
+            $(cfg.route($path, web::route().to(method_not_allowed));)*
             cfg.default_service(web::to(not_found));
         }
     };
@@ -162,6 +164,22 @@ routes! {
     GET "/api/v1/openapi.json" => openapi::openapi_json,
     GET "/api/v1/docs/{file:.*}" => openapi::docs,
     GET "/metrics" => metrics::scrape,
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let path = req.match_pattern().unwrap_or_default();
+    let allowed: Vec<&str> = ROUTES
+        .iter()
+        .filter(|(_, p)| *p == path)
+        .map(|(m, _)| *m)
+        .collect();
+    let mut response = ApiError::MethodNotAllowed.to_response(Lang::from_request(&req));
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    response
 }
 
 async fn not_found(req: HttpRequest) -> HttpResponse {

@@ -61,3 +61,20 @@ async fn a_sane_request_id_from_the_load_balancer_is_kept() {
         .unwrap();
     assert_ne!(response.headers()["x-request-id"], "bad id with spaces");
 }
+
+#[tokio::test]
+async fn another_method_on_a_known_path_is_405_with_allow() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .put(app.url("/api/v1/inquiries"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST, GET");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+}
