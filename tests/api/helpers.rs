@@ -257,12 +257,23 @@ impl SmtpSink {
 
     /// Starts (again) on a given port, keeping the directory.
     pub async fn start_on(port: u16, dir: std::path::PathBuf) -> Self {
+        Self::spawn(port, dir, &[]).await
+    }
+
+    /// Starts the sink with extra arguments (`--starttls CERT KEY`, `--tls CERT KEY`, `--auth U:P`).
+    pub async fn start_with(extra: &[&str]) -> Self {
+        let dir = std::env::temp_dir().join(format!("inquiry-desk-mail-{}", Uuid::new_v4()));
+        Self::spawn(0, dir, extra).await
+    }
+
+    async fn spawn(port: u16, dir: std::path::PathBuf, extra: &[&str]) -> Self {
         use std::io::BufRead;
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
         let mut child = std::process::Command::new("python3")
             .arg(script)
             .arg(&dir)
             .arg(port.to_string())
+            .args(extra)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("python3 with aiosmtpd (scripts/test installs it)");
@@ -557,42 +568,4 @@ pub fn private_ca(
         dir.join("server.pem"),
         dir.join("server.key"),
     )
-}
-
-impl SmtpSink {
-    /// Starts the sink with extra arguments (`--starttls CERT KEY`, `--tls CERT KEY`, `--auth U:P`).
-    pub async fn start_with(extra: &[&str]) -> Self {
-        use std::io::BufRead;
-        let dir = std::env::temp_dir().join(format!("inquiry-desk-mail-{}", Uuid::new_v4()));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&dir)
-            .arg("0")
-            .args(extra)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd");
-        let stdout = child.stdout.take().unwrap();
-        let line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            std::io::BufReader::new(stdout)
-                .read_line(&mut line)
-                .map(|_| line)
-        })
-        .await
-        .unwrap()
-        .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .expect("PORT line")
-            .parse()
-            .unwrap();
-        Self {
-            port,
-            dir,
-            child: Some(child),
-        }
-    }
 }
