@@ -127,6 +127,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         ))
     });
     let app = Application::build(settings.clone(), pool, None)?;
+    crate::metrics::spawn_upkeep();
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
         "inquiry-desk listening"

@@ -32,6 +32,22 @@ pub fn init() -> &'static PrometheusHandle {
     })
 }
 
+/// Histogram samples wait in the recorder until an upkeep folds them into buckets; without
+/// scrapes they would pile up. One task per process runs the upkeep every few seconds.
+pub fn spawn_upkeep() {
+    static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if STARTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let handle = init();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            handle.run_upkeep();
+        }
+    });
+}
+
 pub fn inquiry_outcome(outcome: &'static str) {
     metrics::counter!("inquiries_total", "outcome" => outcome).increment(1);
 }
