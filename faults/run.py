@@ -340,14 +340,15 @@ def scenario_soak(binary, work, outage):
     started = time.time()
     while time.time() - started < outage:
         time.sleep(max(1, outage / 20))
-        samples.append((time.time() - started, rss_mib(svc.proc.pid)))
+        connections = pg.query("SELECT count(*) FROM pg_stat_activity WHERE datname = 'faults'")
+        samples.append((time.time() - started, rss_mib(svc.proc.pid), connections))
     load.stop()
     missing = wait_delivered(pg, sink, load.acked, 60)
     svc.stop(); sink.stop(); pg.stop()
-    for t, rss in samples:
-        print(f"    {t:6.0f} s  RSS {rss:6.1f} MiB", flush=True)
+    for t, rss, connections in samples:
+        print(f"    {t:6.0f} s  RSS {rss:6.1f} MiB  database connections {connections}", flush=True)
     half = samples[len(samples) // 2:]
-    growth = max(r for _, r in half) - min(r for _, r in half)
+    growth = max(r for _, r, _ in half) - min(r for _, r, _ in half)
     ok = not missing and growth < 8
     return ok, (f"{len(load.acked)} inquiries in {outage:.0f} s ({len(load.acked) / outage:.0f}/s), "
                 f"RSS {samples[0][1]:.1f} → {samples[-1][1]:.1f} MiB, spread over the second half "
