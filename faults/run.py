@@ -243,7 +243,8 @@ def scenario_kill9(binary, work, outage):
     load.stop()
     step(f"load stopped: {load.statuses}")
     stored = check_acked_stored(pg, load.acked)
-    missing_mail = wait_delivered(pg, sink, load.acked, 60)
+    # Sends in flight at the kill are retried once their 2-minute lease runs out.
+    missing_mail = wait_delivered(pg, sink, load.acked, 180)
     svc.stop(); sink.stop(); pg.stop()
     ok = stored == len(load.acked) and not missing_mail and len(load.acked) > 0
     return ok, (f"acknowledged {len(load.acked)}, stored {stored}, without email {len(missing_mail)}, "
