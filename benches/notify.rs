@@ -14,7 +14,7 @@ use inquiry_desk::notify::{
     worker::{Worker, WorkerOptions},
 };
 use inquiry_desk::settings::{Settings, SmtpTls};
-use inquiry_desk::storage::inquiries::RequestMeta;
+use inquiry_desk::storage::intake::RequestMeta;
 use secrecy::SecretString;
 use tokio::sync::watch;
 

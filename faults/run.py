@@ -87,7 +87,8 @@ class Sink:
     def start(self):
         self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests/support/smtp_sink.py"),
                                       self.dir, str(self.port)], stdout=subprocess.PIPE, text=True)
-        self.proc.stdout.readline()
+        if not self.proc.stdout.readline():
+            raise RuntimeError("the SMTP sink did not start (is aiosmtpd installed? pip install aiosmtpd)")
 
     def stop(self):
         self.proc.kill()

@@ -9,8 +9,8 @@ use crate::domain::inquiry::NewInquiry;
 use crate::notify::routing;
 use crate::settings::Settings;
 use crate::storage::idempotency::{self, StoredAnswer};
-use crate::storage::inquiries::{self, RequestMeta};
-use crate::storage::{articles, events, outbox};
+use crate::storage::intake;
+use crate::storage::intake::RequestMeta;
 
 /// One submission to record.
 pub struct Submission<'a> {
@@ -48,49 +48,42 @@ pub async fn record(
         spam_reason,
         idempotency_key,
     } = submission;
+    let phone = inquiry
+        .phone
+        .as_ref()
+        .filter(|_| spam_reason.is_none())
+        .map(|p| p.as_e164());
+    let article = inquiry.article.as_ref();
+    let lock_key = phone.map(|phone| intake::lock_key(phone, article.map(|a| a.url.as_str())));
+
     let mut tx = pool.begin().await?;
-    let article_id = match &inquiry.article {
-        Some(article) => {
-            Some(articles::find_or_create(&mut tx, &article.url, article.title.as_deref()).await?)
-        }
-        None => None,
+    let article_id = if lock_key.is_some() || article.is_some() {
+        let article = article.map(|a| (a.url.as_str(), a.url.host(), a.title.as_deref()));
+        intake::prepare(&mut tx, lock_key.as_deref(), article).await?
+    } else {
+        None
     };
-
-    let phone = inquiry.phone.as_ref().filter(|_| spam_reason.is_none());
-    let duplicate_of = match phone {
-        Some(phone) => {
-            inquiries::lock_phone_on_article(&mut tx, phone.as_e164(), article_id).await?;
-            let window = settings.intake.dedup_window;
-            inquiries::find_duplicate(&mut tx, phone.as_e164(), article_id, window).await?
-        }
-        None => None,
+    let recipients = if spam_reason.is_none() {
+        routing::recipients_for(&settings.notify, article.map(|a| &a.url))
+    } else {
+        Vec::new()
     };
-
-    let outcome = match duplicate_of {
-        Some(id) => {
-            inquiries::bump_submission_count(&mut tx, id).await?;
-            events::record(&mut tx, id, events::kind::REPEAT, None, &inquiry.payload()).await?;
-            Outcome {
-                id,
-                duplicate: true,
-            }
-        }
-        None => {
-            let id = Uuid::now_v7();
-            inquiries::insert(&mut tx, id, inquiry, article_id, meta, spam_reason).await?;
-            let data = json!({ "spam_reason": spam_reason });
-            events::record(&mut tx, id, events::kind::RECEIVED, None, &data).await?;
-            if spam_reason.is_none() {
-                let article_url = inquiry.article.as_ref().map(|a| &a.url);
-                let recipients = routing::recipients_for(&settings.notify, article_url);
-                outbox::enqueue(&mut tx, id, &recipients).await?;
-            }
-            Outcome {
-                id,
-                duplicate: false,
-            }
-        }
-    };
+    let (id, duplicate) = intake::write(
+        &mut tx,
+        inquiry,
+        intake::WriteArgs {
+            id: Uuid::now_v7(),
+            article_id,
+            meta,
+            spam_reason,
+            dedup_window: phone.map(|_| settings.intake.dedup_window),
+            repeat_payload: inquiry.payload(),
+            received_data: json!({ "spam_reason": spam_reason }),
+            recipients: &recipients,
+        },
+    )
+    .await?;
+    let outcome = Outcome { id, duplicate };
 
     if let Some(key) = idempotency_key {
         idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;

@@ -14,7 +14,7 @@ use crate::error::{ApiError, Lang};
 use crate::intake::{self, Outcome, Submission};
 use crate::startup::AppState;
 use crate::storage::idempotency::{self, Claim, StoredAnswer};
-use crate::storage::inquiries::RequestMeta;
+use crate::storage::intake::RequestMeta;
 
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 

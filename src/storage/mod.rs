@@ -4,7 +4,7 @@
 pub mod articles;
 pub mod events;
 pub mod idempotency;
-pub mod inquiries;
+pub mod intake;
 pub mod keys;
 pub mod listing;
 pub mod outbox;
