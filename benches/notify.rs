@@ -3,9 +3,12 @@
 //! Run: `scripts/bench-notify` (or `cargo bench --bench notify` with PostgreSQL running and
 //! aiosmtpd installed). Prints figures; asserts nothing about speed.
 
-use std::io::BufRead;
+mod common;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::{percentile, record, Better, Sink};
+use futures_util::StreamExt;
 use inquiry_desk::domain::inquiry::{NewInquiry, Origin, RawFields};
 use inquiry_desk::intake::{self, Submission};
 use inquiry_desk::notify::{
@@ -21,43 +24,6 @@ use tokio::sync::watch;
 const QUEUED: i64 = 10_000;
 const SINGLES: usize = 300;
 
-struct Sink {
-    port: u16,
-    dir: std::path::PathBuf,
-    child: std::process::Child,
-}
-
-fn start_sink() -> Sink {
-    let dir = std::env::temp_dir().join(format!("inquiry-desk-bench-{}", uuid::Uuid::new_v4()));
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
-    let mut child = std::process::Command::new("python3")
-        .args([script, dir.to_str().unwrap(), "0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 with aiosmtpd");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port = line.trim().trim_start_matches("PORT ").parse().unwrap();
-    Sink { port, dir, child }
-}
-
-fn count_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                .count()
-        })
-        .unwrap_or(0)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i]
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let admin = std::env::var("TEST_DATABASE_URL")
@@ -65,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
     let mut url = url::Url::parse(&admin)?;
     url.set_path(&format!("bench_notify_{}", uuid::Uuid::new_v4().simple()));
 
-    let mut sink = start_sink();
+    let sink = Sink::start()?;
     let mut settings = Settings::defaults()?;
     settings.database.url = SecretString::from(url.to_string());
     settings.database.max_connections = 20;
@@ -111,7 +77,7 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let sent = drainer.dispatch_pending().await?;
     let drain_secs = started.elapsed().as_secs_f64();
-    let received = count_files(&sink.dir);
+    let received = sink.count();
     let drain_rate = sent as f64 / drain_secs;
 
     // 2. Latency: single inquiries, one at a time, with the worker running as in `serve`.
@@ -148,7 +114,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let deadline = Instant::now() + Duration::from_secs(30);
-    while count_files(&sink.dir) < received + SINGLES && Instant::now() < deadline {
+    while sink.count() < received + SINGLES && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     stop.send(true)?;
@@ -178,8 +144,57 @@ async fn main() -> anyhow::Result<()> {
         })
         .collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
-    let _ = sink.child.kill();
-    let _ = std::fs::remove_dir_all(&sink.dir);
+
+    // Ceilings: the same rendered messages sent straight through the same transport, no
+    // database: 10,000 with the worker's concurrency, then single ones one at a time.
+    let renderer = MailRenderer::new(&settings)?;
+    let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
+    let mail = |n: usize| -> anyhow::Result<lettre::Message> {
+        let inquiry = inquiry_desk::notify::mail::InquiryMail {
+            id: uuid::Uuid::now_v7(),
+            need: "求租高新区标准厂房2000平方米，层高8米，电子元器件组装".into(),
+            r#use: None,
+            tax: Some("年纳税约300万".into()),
+            company: Some("珠海某某电子有限公司".into()),
+            contact: Some("王总".into()),
+            phone: Some(format!("+86136{n:08}")),
+            email: None,
+            wechat: None,
+            message: None,
+            tax_cny_per_year: Some(3_000_000),
+            area_sqm: Some(2000.0),
+            article_url: None,
+            article_title: None,
+            utm_source: None,
+            received_at: chrono::Utc::now(),
+        };
+        Ok(renderer.render(&inquiry, "sales@example.cn")?)
+    };
+    let messages = (0..QUEUED as usize)
+        .map(mail)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let started = Instant::now();
+    let failures = futures_util::stream::iter(messages)
+        .map(|message| transport.send(message))
+        .buffer_unordered(options.concurrency)
+        .filter(|r| std::future::ready(r.is_err()))
+        .count()
+        .await;
+    anyhow::ensure!(failures == 0, "{failures} direct sends failed");
+    let direct_rate = QUEUED as f64 / started.elapsed().as_secs_f64();
+    let mut direct = Vec::with_capacity(SINGLES);
+    for n in 0..SINGLES {
+        let message = mail(n)?;
+        let started = Instant::now();
+        transport
+            .send(message)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        direct.push(started.elapsed().as_secs_f64() * 1000.0);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    direct.sort_by(|a, b| a.total_cmp(b));
+    drop(sink);
     pool.close().await;
 
     println!(
@@ -214,5 +229,29 @@ async fn main() -> anyhow::Result<()> {
             latencies[latencies.len() - 1]
         );
     }
+    record(
+        "notification drain, 10,000 queued",
+        drain_rate,
+        "msg/s",
+        Some(direct_rate),
+        Better::Higher,
+        "> 300 msg/s",
+    );
+    record(
+        "commit -> SMTP acceptance p50",
+        percentile(&latencies, 0.5),
+        "ms",
+        Some(percentile(&direct, 0.5)),
+        Better::Lower,
+        "< 100 ms",
+    );
+    record(
+        "commit -> SMTP acceptance p99",
+        percentile(&latencies, 0.99),
+        "ms",
+        Some(percentile(&direct, 0.99)),
+        Better::Lower,
+        "",
+    );
     Ok(())
 }

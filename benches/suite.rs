@@ -1,0 +1,606 @@
+//! Intake, footprint and scaling benchmark (issue 6), each figure beside its ceiling measured in
+//! the same run: the release binary against a fresh database, loaded over loopback by a small
+//! HTTP/1.1 client of ours (keep-alive, unique ~450-byte Chinese JSON bodies), and pgbench
+//! running the very statements of the intake (`storage::intake::{PREPARE_SQL, WRITE_SQL}`,
+//! prepared once per connection, values generated in SQL) at the same client counts.
+//! Run with `bench/run` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
+//! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
+//! often each comparison is repeated, interleaved.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{median, percentile, record, rss_kib, Better, Sink};
+use inquiry_desk::storage::intake::{PREPARE_SQL, WRITE_SQL};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const DATABASE: &str = "bench_suite";
+const ARTICLES: u64 = 200;
+const RATE: u64 = 1_000;
+
+/// Unique phones for the service's requests: 139 followed by eight digits.
+static NEXT_PHONE: AtomicU64 = AtomicU64::new(0);
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const NEED: &str = "求租深圳宝安区单层厂房，面积约2000平方米，层高8米以上，需要配备10吨行车";
+const USE: &str = "精密电子元件组装与成品仓储";
+const TAX: &str = "年纳税约500万元";
+const COMPANY: &str = "深圳市华信精密电子有限公司";
+const CONTACT: &str = "王总";
+const EMAIL: &str = "wang@huaxin-tech.cn";
+const MESSAGE: &str = "希望下周安排看厂，谢谢";
+const TITLE: &str = "宝安区标准厂房出租";
+
+/// A realistic inquiry (about 450 bytes) with a phone used by no other request.
+fn body() -> String {
+    let n = NEXT_PHONE.fetch_add(1, Ordering::Relaxed);
+    let article = n % ARTICLES + 1;
+    serde_json::json!({
+        "need": NEED, "use": USE, "tax": TAX, "company": COMPANY, "contact": CONTACT,
+        "phone": format!("139{:08}", n % 100_000_000), "email": EMAIL, "message": MESSAGE,
+        "article_url": format!("https://www.example.cn/articles/{article}"),
+        "article_title": format!("{TITLE}{article}"),
+        "utm_source": "wechat", "utm_medium": "social", "utm_campaign": "2026q4", "consent": true,
+    })
+    .to_string()
+}
+
+fn post_request(body: &str) -> Vec<u8> {
+    format!(
+        "POST /api/v1/inquiries HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Accept: application/json\r\nUser-Agent: inquiry-desk-bench\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// One keep-alive HTTP/1.1 connection: writes a request, reads one response by Content-Length.
+struct Conn {
+    stream: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Conn {
+    async fn open(port: u16) -> std::io::Result<Self> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            stream,
+            buf: Vec::with_capacity(4096),
+        })
+    }
+
+    async fn send(&mut self, request: &[u8]) -> anyhow::Result<u16> {
+        self.stream.write_all(request).await?;
+        self.buf.clear();
+        loop {
+            if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = std::str::from_utf8(&self.buf[..end])?;
+                let status: u16 = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| anyhow::anyhow!("bad status line"))?;
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let (name, value) = l.split_once(':')?;
+                        name.eq_ignore_ascii_case("content-length")
+                            .then(|| value.trim().parse().ok())?
+                    })
+                    .unwrap_or(0);
+                while self.buf.len() < end + 4 + length {
+                    self.read_more().await?;
+                }
+                return Ok(status);
+            }
+            self.read_more().await?;
+        }
+    }
+
+    async fn read_more(&mut self) -> anyhow::Result<()> {
+        let mut chunk = [0u8; 4096];
+        let n = self.stream.read(&mut chunk).await?;
+        anyhow::ensure!(n > 0, "connection closed");
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+struct Service {
+    child: Child,
+    port: u16,
+}
+
+impl Service {
+    fn start(database_url: &str, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"));
+        command
+            .arg("serve")
+            .env_remove("APP_ENV")
+            .env("DATABASE_URL", database_url)
+            .env("INQUIRY_DESK__SERVER__PORT", port.to_string())
+            .env("INQUIRY_DESK__INTAKE__RATE_LIMIT_PER_MINUTE", "0")
+            .env(
+                "INQUIRY_DESK__NOTIFY__DEFAULT_RECIPIENTS",
+                "sales@example.cn",
+            )
+            .env("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "false")
+            .env("INQUIRY_DESK__LOG__LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        Ok(Self {
+            child: command.spawn()?,
+            port,
+        })
+    }
+
+    /// Polls `/readyz` every 2 ms; the time from now until it answers 200.
+    async fn wait_ready(&self) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let request = b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        while started.elapsed() < Duration::from_secs(60) {
+            if let Ok(mut conn) = Conn::open(self.port).await {
+                if conn.send(request).await.ok() == Some(200) {
+                    return Ok(started.elapsed());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        anyhow::bail!("the service did not become ready")
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Closed loop: `connections` clients post back to back for `secs` (after a one-second warm-up
+/// that is not counted), spread over the ports. Requests per second answered 201.
+async fn closed_loop(ports: &[u16], connections: usize, secs: u64) -> anyhow::Result<f64> {
+    let warm = Instant::now() + Duration::from_secs(1);
+    let end = warm + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for i in 0..connections {
+        let port = ports[i % ports.len()];
+        tasks.push(tokio::spawn(async move {
+            let mut conn = Conn::open(port).await?;
+            let (mut ok, mut failed) = (0u64, 0u64);
+            loop {
+                let request = post_request(&body());
+                let status = conn.send(&request).await?;
+                let now = Instant::now();
+                if now >= end {
+                    break;
+                }
+                if now >= warm {
+                    if status == 201 {
+                        ok += 1
+                    } else {
+                        failed += 1
+                    }
+                }
+            }
+            anyhow::Ok((ok, failed))
+        }));
+    }
+    let (mut ok, mut failed) = (0, 0);
+    for task in tasks {
+        let (o, f) = task.await??;
+        ok += o;
+        failed += f;
+    }
+    anyhow::ensure!(failed == 0, "{failed} requests were not answered 201");
+    Ok(ok as f64 / secs as f64)
+}
+
+/// Open loop: `rate` requests per second for `secs`, each sent at its scheduled time whatever
+/// the earlier ones are doing (a new connection when none is free), its latency counted from
+/// that scheduled time. Returns (p50, p99) in ms.
+async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<(f64, f64)> {
+    let idle: Arc<std::sync::Mutex<Vec<Conn>>> = Arc::default();
+    for _ in 0..16 {
+        let conn = Conn::open(port).await?;
+        idle.lock().unwrap().push(conn);
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<anyhow::Result<f64>>();
+    let total = rate * secs;
+    let start = Instant::now() + Duration::from_millis(100);
+    let mut next = 0u64;
+    while next < total {
+        let now = Instant::now();
+        while next < total {
+            let at = start + Duration::from_secs_f64(next as f64 / rate as f64);
+            if at > now {
+                break;
+            }
+            next += 1;
+            let (idle, tx) = (idle.clone(), tx.clone());
+            tokio::spawn(async move {
+                let request = post_request(&body());
+                let conn = idle.lock().unwrap().pop();
+                let result = async {
+                    let mut conn = match conn {
+                        Some(conn) => conn,
+                        None => Conn::open(port).await?,
+                    };
+                    let status = conn.send(&request).await?;
+                    let latency = at.elapsed().as_secs_f64() * 1000.0;
+                    idle.lock().unwrap().push(conn);
+                    anyhow::ensure!(status == 201, "status {status}");
+                    Ok(latency)
+                }
+                .await;
+                let _ = tx.send(result);
+            });
+        }
+        tokio::time::sleep(Duration::from_micros(500)).await;
+    }
+    drop(tx);
+    let mut latencies = Vec::with_capacity(total as usize);
+    while let Some(result) = rx.recv().await {
+        latencies.push(result?);
+    }
+    latencies.sort_by(|a, b| a.total_cmp(b));
+    Ok((percentile(&latencies, 0.5), percentile(&latencies, 0.99)))
+}
+
+/// A fresh UUIDv7 computed in SQL, as the service makes them (time-ordered, so inserts land at
+/// the right-hand end of the indexes just as the service's do).
+const UUID_V7_SQL: &str = "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') || '7' || substr(md5(random()::text), 1, 3) || '8' || substr(md5(random()::text), 1, 15))::uuid";
+
+fn sql_text(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The pgbench script: the intake's two statements prepared once per connection, then per
+/// transaction BEGIN, the lock + article statement, the write statement, COMMIT — the service's
+/// four round trips — with the same values the service's requests carry.
+fn pgbench_script() -> String {
+    let phone = "'+86' || (:base + :client_id * 1000000 + :n)::text";
+    let url = "'https://www.example.cn/articles/' || :art";
+    let payload = serde_json::json!({"need": NEED, "contact": CONTACT}).to_string();
+    format!(
+        "\\set n :n + 1
+\\set art random(1, {ARTICLES})
+\\if :prepared = 0
+PREPARE intake_prepare AS {PREPARE_SQL};
+PREPARE intake_write AS {WRITE_SQL};
+\\set prepared 1
+\\endif
+BEGIN;
+EXECUTE intake_prepare('inquiry|' || {phone} || '|' || {url}, {UUID_V7_SQL}, {url}, 'www.example.cn', {title} || :art) \\gset a_
+EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], 'inquiry_desk_outbox');
+COMMIT;
+",
+        title = sql_text(TITLE),
+        need = sql_text(NEED),
+        use_ = sql_text(USE),
+        tax = sql_text(TAX),
+        company = sql_text(COMPANY),
+        contact = sql_text(CONTACT),
+        email = sql_text(EMAIL),
+        message = sql_text(MESSAGE),
+        payload = sql_text(&payload),
+    )
+}
+
+struct Pgbench {
+    script: std::path::PathBuf,
+    url: url::Url,
+    runs: u64,
+}
+
+impl Pgbench {
+    fn new(database_url: &str) -> anyhow::Result<Self> {
+        let script =
+            std::env::temp_dir().join(format!("inquiry-desk-intake-{}.sql", std::process::id()));
+        std::fs::write(&script, pgbench_script())?;
+        Ok(Self {
+            script,
+            url: url::Url::parse(database_url)?,
+            runs: 0,
+        })
+    }
+
+    /// Runs the script; with `rate`, throttled to it and logging every transaction. Returns
+    /// (transactions per second, latencies in ms when logged).
+    fn run(
+        &mut self,
+        clients: usize,
+        secs: u64,
+        rate: Option<u64>,
+    ) -> anyhow::Result<(f64, Vec<f64>)> {
+        self.runs += 1;
+        let log_dir =
+            std::env::temp_dir().join(format!("inquiry-desk-pgbench-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&log_dir)?;
+        let mut command = Command::new("pgbench");
+        command
+            .current_dir(&log_dir)
+            .args(["-n", "-M", "simple", "-j", "2"])
+            .args(["-h", self.url.host_str().unwrap_or("127.0.0.1")])
+            .args(["-p", &self.url.port().unwrap_or(5432).to_string()])
+            .args([
+                "-U",
+                if self.url.username().is_empty() {
+                    "postgres"
+                } else {
+                    self.url.username()
+                },
+            ])
+            .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
+            .args(["-D", "prepared=0", "-D", "n=0"])
+            // Phones 138…, never the service's 139…, and never one of an earlier run.
+            .args([
+                "-D",
+                &format!("base={}", 13_800_000_000u64 + self.runs * 65_000_000),
+            ])
+            .arg("-f")
+            .arg(&self.script);
+        if let Some(rate) = rate {
+            command.args(["-R", &rate.to_string(), "-l", "--log-prefix", "tx"]);
+        }
+        command.arg(self.url.path().trim_start_matches('/'));
+        let output = command.output()?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        anyhow::ensure!(
+            output.status.success() && stdout.contains("number of failed transactions: 0"),
+            "pgbench failed: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let tps = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("tps = "))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| anyhow::anyhow!("no tps in pgbench's output"))?;
+        let mut latencies = Vec::new();
+        for entry in std::fs::read_dir(&log_dir)?.filter_map(Result::ok) {
+            for line in std::fs::read_to_string(entry.path())?.lines() {
+                // client transaction time_us script epoch epoch_us lag_us
+                if let Some(us) = line.split(' ').nth(2).and_then(|v| v.parse::<f64>().ok()) {
+                    latencies.push(us / 1000.0);
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&log_dir);
+        Ok((tps, latencies))
+    }
+}
+
+impl Drop for Pgbench {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.script);
+    }
+}
+
+async fn fresh_database() -> anyhow::Result<String> {
+    let url = common::database_url(DATABASE)?;
+    let admin = common::database_url("postgres")?;
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {DATABASE}"))
+        .execute(&mut conn)
+        .await?;
+    let pool = sqlx::PgPool::connect(&url).await?;
+    inquiry_desk::db::migrate(&pool).await?;
+    pool.close().await;
+    Ok(url)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let secs = env_u64("BENCH_SECONDS", 10);
+    let rounds = env_u64("BENCH_ROUNDS", 3);
+    let database_url = fresh_database().await?;
+    let mut pgbench = Pgbench::new(&database_url)?;
+    println!(
+        "intake, footprint, scaling: {secs} s runs, {rounds} interleaved rounds, body {} bytes",
+        body().len()
+    );
+
+    // Footprint: binary, start-up to ready on a migrated database, idle memory.
+    let binary = std::fs::metadata(env!("CARGO_BIN_EXE_inquiry-desk"))?.len();
+    let mut startups = Vec::new();
+    for _ in 0..3 {
+        let service = Service::start(&database_url, &[])?;
+        startups.push(service.wait_ready().await?.as_secs_f64() * 1000.0);
+        service.stop();
+    }
+    let service = Service::start(&database_url, &[])?;
+    service.wait_ready().await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle_rss = rss_kib(service.pid(), "VmRSS:") as f64 / 1024.0;
+
+    // Intake throughput at 16 and 64 connections, each beside pgbench at the same client count.
+    let mut figures: std::collections::BTreeMap<(usize, &str), Vec<f64>> = Default::default();
+    for round in 0..rounds {
+        for connections in [16, 64] {
+            let app = closed_loop(&[service.port], connections, secs).await?;
+            let (ceiling, _) = pgbench.run(connections, secs, None)?;
+            println!("  round {round}, {connections} connections: service {app:.0}/s, pgbench {ceiling:.0}/s");
+            figures.entry((connections, "app")).or_default().push(app);
+            figures
+                .entry((connections, "pgbench"))
+                .or_default()
+                .push(ceiling);
+        }
+    }
+    let loaded_rss = rss_kib(service.pid(), "VmHWM:") as f64 / 1024.0;
+
+    // Latency at a fixed offered rate, open loop, beside pgbench throttled to the same rate.
+    let (mut p50s, mut p99s, mut pg50s, mut pg99s) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds.min(2) {
+        let (p50, p99) = open_loop(service.port, RATE, secs).await?;
+        let (_, mut latencies) = pgbench.run(16, secs, Some(RATE))?;
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "  {RATE}/s: service p50 {p50:.2} ms p99 {p99:.2} ms; pgbench p50 {:.2} ms p99 {:.2} ms",
+            percentile(&latencies, 0.5),
+            percentile(&latencies, 0.99)
+        );
+        p50s.push(p50);
+        p99s.push(p99);
+        pg50s.push(percentile(&latencies, 0.5));
+        pg99s.push(percentile(&latencies, 0.99));
+    }
+    service.stop();
+
+    // Two instances on one database, workers on, both driven by one load generator.
+    let sink = Sink::start()?;
+    let smtp = [
+        ("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "true".to_string()),
+        ("INQUIRY_DESK__NOTIFY__SMTP__HOST", "127.0.0.1".to_string()),
+        ("INQUIRY_DESK__NOTIFY__SMTP__PORT", sink.port.to_string()),
+        ("INQUIRY_DESK__NOTIFY__SMTP__TLS", "none".to_string()),
+        ("INQUIRY_DESK__NOTIFY__POLL_INTERVAL", "1s".to_string()),
+    ];
+    let pool = sqlx::PgPool::connect(&database_url).await?;
+    let queued_before: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&pool)
+        .await?;
+    sqlx::query("UPDATE outbox SET state = 'cancelled' WHERE state = 'pending'")
+        .execute(&pool)
+        .await?;
+    let a = Service::start(&database_url, &smtp)?;
+    let b = Service::start(&database_url, &smtp)?;
+    a.wait_ready().await?;
+    b.wait_ready().await?;
+    let two = closed_loop(&[a.port, b.port], 32, secs).await?;
+    let (pg32, _) = pgbench.run(32, secs, None)?;
+    let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state <> 'cancelled'")
+        .fetch_one(&pool)
+        .await?;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox WHERE state NOT IN ('sent', 'dead', 'cancelled')",
+        )
+        .fetch_one(&pool)
+        .await?;
+        if pending == 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    a.stop();
+    b.stop();
+    let ids = sink.message_ids();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    let _ = queued_before;
+
+    println!();
+    let m = |key: (usize, &str)| median(figures.get(&key).cloned().unwrap_or_default());
+    record(
+        "intake, 16 connections",
+        m((16, "app")),
+        "req/s",
+        Some(m((16, "pgbench"))),
+        Better::Higher,
+        ">= 70 % of pgbench",
+    );
+    record(
+        "intake, 64 connections",
+        m((64, "app")),
+        "req/s",
+        Some(m((64, "pgbench"))),
+        Better::Higher,
+        ">= 65 % of pgbench",
+    );
+    record(
+        "intake p50 at 1,000 req/s (open loop)",
+        median(p50s),
+        "ms",
+        Some(median(pg50s)),
+        Better::Lower,
+        "",
+    );
+    record(
+        "intake p99 at 1,000 req/s (open loop)",
+        median(p99s),
+        "ms",
+        Some(median(pg99s)),
+        Better::Lower,
+        "< 15 ms",
+    );
+    record(
+        "two instances, 32 connections, workers sending",
+        two,
+        "req/s",
+        Some(pg32),
+        Better::Higher,
+        "",
+    );
+    record(
+        "two instances: messages queued / received",
+        ids.len() as f64,
+        "messages",
+        Some(queued as f64),
+        Better::Higher,
+        "= queued",
+    );
+    record(
+        "two instances: duplicate sends",
+        (ids.len() - distinct.len()) as f64,
+        "messages",
+        None,
+        Better::Lower,
+        "0",
+    );
+    record("idle RSS", idle_rss, "MiB", None, Better::Lower, "< 30 MB");
+    record(
+        "peak RSS under intake load (VmHWM)",
+        loaded_rss,
+        "MiB",
+        None,
+        Better::Lower,
+        "< 150 MB",
+    );
+    record(
+        "start-up to ready (migrated database)",
+        median(startups),
+        "ms",
+        None,
+        Better::Lower,
+        "< 1000 ms",
+    );
+    record(
+        "release binary size",
+        binary as f64 / 1e6,
+        "MB",
+        None,
+        Better::Lower,
+        "",
+    );
+    pool.close().await;
+    Ok(())
+}
