@@ -69,6 +69,8 @@ fn post_request(body: &str) -> Vec<u8> {
 struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
+    /// When it was opened or last answered: the server closes idle connections after 5 s.
+    last: Instant,
 }
 
 impl Conn {
@@ -78,6 +80,7 @@ impl Conn {
         Ok(Self {
             stream,
             buf: Vec::with_capacity(4096),
+            last: Instant::now(),
         })
     }
 
@@ -103,6 +106,7 @@ impl Conn {
                 while self.buf.len() < end + 4 + length {
                     self.read_more().await?;
                 }
+                self.last = Instant::now();
                 return Ok(status);
             }
             self.read_more().await?;
@@ -243,13 +247,29 @@ async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<(f64, f64)
             let (idle, tx) = (idle.clone(), tx.clone());
             tokio::spawn(async move {
                 let request = post_request(&body());
-                let conn = idle.lock().unwrap().pop();
+                let conn = idle
+                    .lock()
+                    .unwrap()
+                    .pop()
+                    .filter(|c| c.last.elapsed() < Duration::from_secs(2));
                 let result = async {
-                    let mut conn = match conn {
-                        Some(conn) => conn,
-                        None => Conn::open(port).await?,
+                    // A pooled connection may have been closed by the server's keep-alive
+                    // timeout while it sat idle: then the request goes on a fresh one.
+                    let (conn, status) = match conn {
+                        Some(mut conn) => match conn.send(&request).await {
+                            Ok(status) => (conn, status),
+                            Err(_) => {
+                                let mut conn = Conn::open(port).await?;
+                                let status = conn.send(&request).await?;
+                                (conn, status)
+                            }
+                        },
+                        None => {
+                            let mut conn = Conn::open(port).await?;
+                            let status = conn.send(&request).await?;
+                            (conn, status)
+                        }
                     };
-                    let status = conn.send(&request).await?;
                     let latency = at.elapsed().as_secs_f64() * 1000.0;
                     idle.lock().unwrap().push(conn);
                     anyhow::ensure!(status == 201, "status {status}");

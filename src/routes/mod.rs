@@ -3,8 +3,10 @@
 
 pub mod client;
 pub mod cors;
+pub mod embed;
 pub mod form_token;
 pub mod health;
+pub mod inbox;
 pub mod intake;
 pub mod pages;
 pub mod staff;

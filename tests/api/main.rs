@@ -20,3 +20,4 @@ mod staff_auth;
 mod staff_list;
 mod staff_reports;
 mod staff_workflow;
+mod web_pages;

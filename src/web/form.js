@@ -1,0 +1,189 @@
+/* inquiry-desk embeddable form: enhances <form data-inquiry-desk> (see /embed/demo).
+ * Without this script the form still posts and the visitor is redirected to a thank-you page. */
+(function () {
+  "use strict";
+  // Field rules and the API's own Chinese messages, written in by the server.
+  var RULES = __RULES__;
+  var script = document.currentScript;
+  var apiBase = script ? new URL(script.src, location.href).origin : location.origin;
+
+  function chars(text) {
+    return Array.from(text).length;
+  }
+
+  function normalise(text) {
+    return (text.normalize ? text.normalize("NFKC") : text).trim();
+  }
+
+  function looksLikePhone(text) {
+    if (!/^\+?[0-9 ()\-.]+$/.test(text)) return false;
+    var digits = text.replace(/[^0-9]/g, "");
+    if (digits.length === 11 && digits.charAt(0) === "1" && text.charAt(0) !== "+") {
+      return /^1[3-9][0-9]{9}$/.test(digits);
+    }
+    return digits.length >= 7 && digits.length <= 15;
+  }
+
+  function checkField(name, value) {
+    var rule = RULES.fields[name];
+    if (!rule) return null;
+    value = normalise(value);
+    if (!value) return rule.required ? rule.messages.required : null;
+    if (chars(value) > rule.max) return rule.messages.too_long;
+    if (rule.single_line && /[\r\n]/.test(value)) return rule.messages.line_break;
+    if (name === "phone" && !looksLikePhone(value)) return RULES.messages.invalid_phone;
+    if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return RULES.messages.invalid_email;
+    if (name === "wechat" && !/^[A-Za-z][-_A-Za-z0-9]{5,19}$/.test(value) && !looksLikePhone(value)) {
+      return RULES.messages.invalid_wechat;
+    }
+    return null;
+  }
+
+  function errorBox(form, name) {
+    var input = form.elements[name];
+    if (!input) return null;
+    var id = input.getAttribute("aria-describedby");
+    var box = id && document.getElementById(id);
+    if (!box) {
+      box = document.createElement("p");
+      box.className = "idk-error";
+      box.id = (input.id || "idk-" + name) + "-error";
+      input.setAttribute("aria-describedby", box.id);
+      input.parentNode.appendChild(box);
+    }
+    return box;
+  }
+
+  function showError(form, name, message) {
+    var input = form.elements[name];
+    var box = errorBox(form, name);
+    if (!input || !box) return;
+    box.textContent = message || "";
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    input.parentNode.classList.toggle("idk-invalid", !!message);
+  }
+
+  function setHidden(form, name, value) {
+    if (!value) return;
+    var input = form.elements[name];
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    if (!input.value) input.value = value;
+  }
+
+  function pageTitle() {
+    var og = document.querySelector('meta[property="og:title"]');
+    return (og && og.content) || document.title || "";
+  }
+
+  function fetchToken(form) {
+    fetch(apiBase + "/api/v1/form-token", { credentials: "omit" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { if (body && body.token) form.elements._ts.value = body.token; })
+      .catch(function () { /* no token: the server simply does not check fill time */ });
+  }
+
+  function thank(form) {
+    var done = document.createElement("div");
+    done.className = "idk-thanks";
+    done.setAttribute("role", "status");
+    var title = document.createElement("p");
+    title.className = "idk-thanks-title";
+    title.textContent = RULES.messages.thanks_title;
+    var text = document.createElement("p");
+    text.textContent = RULES.messages.thanks_text;
+    done.appendChild(title);
+    done.appendChild(text);
+    form.replaceWith(done);
+    done.tabIndex = -1;
+    done.focus();
+  }
+
+  function enhance(form) {
+    if (form.dataset.idkReady) return;
+    form.dataset.idkReady = "1";
+    var page = location.href.split("#")[0];
+    setHidden(form, "article_url", page);
+    setHidden(form, "article_title", pageTitle());
+    new URLSearchParams(location.search).forEach(function (value, key) {
+      if (/^utm_(source|medium|campaign|term|content)$/.test(key)) setHidden(form, key, value);
+    });
+    if (!form.elements._ts) {
+      var ts = document.createElement("input");
+      ts.type = "hidden";
+      ts.name = "_ts";
+      form.appendChild(ts);
+    }
+    fetchToken(form);
+
+    var touched = {};
+    Object.keys(RULES.fields).forEach(function (name) {
+      var input = form.elements[name];
+      if (!input) return;
+      input.addEventListener("blur", function () {
+        touched[name] = true;
+        showError(form, name, checkField(name, input.value));
+      });
+      input.addEventListener("input", function () {
+        if (touched[name]) showError(form, name, checkField(name, input.value));
+      });
+    });
+
+    var status = form.querySelector(".idk-status");
+    var button = form.querySelector("[type=submit]");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var first = null;
+      Object.keys(RULES.fields).forEach(function (name) {
+        var input = form.elements[name];
+        if (!input) return;
+        touched[name] = true;
+        var message = checkField(name, input.value);
+        showError(form, name, message);
+        if (message && !first) first = input;
+      });
+      if (first) {
+        first.focus();
+        return;
+      }
+      var body = {};
+      new FormData(form).forEach(function (value, key) { body[key] = value; });
+      if (status) status.textContent = RULES.messages.sending;
+      if (button) button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        credentials: "omit",
+        headers: { "Content-Type": "application/json", "Accept": "application/json" },
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (response.ok) return thank(form);
+          if (button) button.disabled = false;
+          var errors = answer.errors || [];
+          var shown = false;
+          errors.forEach(function (e) {
+            if (form.elements[e.field]) {
+              showError(form, e.field, e.message);
+              if (!shown) form.elements[e.field].focus();
+              shown = true;
+            }
+          });
+          if (status) status.textContent = shown ? answer.detail : (answer.detail || RULES.messages.failed);
+        });
+      }).catch(function () {
+        if (button) button.disabled = false;
+        if (status) status.textContent = RULES.messages.network;
+      });
+    });
+  }
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-inquiry-desk]"), enhance);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

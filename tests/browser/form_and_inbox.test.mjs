@@ -1,0 +1,258 @@
+// The website's form and the sales inbox in a real browser (issue 7): Debian's Chromium, headless,
+// driven by playwright-core, against the debug binary with a fresh PostgreSQL database and the
+// aiosmtpd sink. Run by tests/browser/run (part of scripts/test). Screenshots go to docs/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { createInterface } from "node:readline";
+import { mkdtempSync, readdirSync, readFileSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServer } from "node:net";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const binary = process.env.INQUIRY_DESK_BIN || join(root, "target", "debug", "inquiry-desk");
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const admin = process.env.TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const shots = join(root, "docs", "screenshots");
+
+let service, sink, browser, base, key, mailDir;
+const serviceLog = [];
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function databaseUrl() {
+  const url = new URL(admin);
+  url.pathname = `/test_browser_${process.pid}_${Date.now()}`;
+  return url.toString();
+}
+
+async function waitReady(url) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const response = await fetch(`${url}/readyz`);
+      if (response.status === 200) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`service not ready:\n${serviceLog.join("")}`);
+}
+
+before(async () => {
+  mailDir = mkdtempSync(join(tmpdir(), "inquiry-desk-browser-mail-"));
+  sink = spawn("python3", [join(root, "tests/support/smtp_sink.py"), mailDir, "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const smtpPort = await new Promise((resolve, reject) => {
+    createInterface({ input: sink.stdout }).once("line", (line) => resolve(Number(line.replace("PORT ", ""))));
+    sink.once("exit", () => reject(new Error("SMTP sink did not start (pip install aiosmtpd)")));
+  });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl(),
+    INQUIRY_DESK__SERVER__PORT: String(port),
+    INQUIRY_DESK__SERVER__PUBLIC_BASE_URL: base,
+    INQUIRY_DESK__NOTIFY__DEFAULT_RECIPIENTS: "sales@example.cn",
+    INQUIRY_DESK__NOTIFY__SMTP__HOST: "127.0.0.1",
+    INQUIRY_DESK__NOTIFY__SMTP__PORT: String(smtpPort),
+    INQUIRY_DESK__NOTIFY__SMTP__TLS: "none",
+    INQUIRY_DESK__INTAKE__MIN_FILL_TIME: "0s",
+    INQUIRY_DESK__LOG__FORMAT: "json",
+  };
+  delete env.APP_ENV;
+  service = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  service.stdout.on("data", (d) => serviceLog.push(d.toString()));
+  service.stderr.on("data", (d) => serviceLog.push(d.toString()));
+  await waitReady(base);
+  key = execFileSync(binary, ["keys", "create", "--name", "王经理", "--role", "admin"], { env }).toString().trim();
+  assert.match(key, /^idk_[0-9a-f]{64}$/);
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  service?.kill("SIGTERM");
+  sink?.kill();
+  rmSync(mailDir, { recursive: true, force: true });
+});
+
+/** Console errors and CSP violations of a page: none are expected, except the browser's own
+ * note of the 422 and 401 answers the tests provoke on purpose. */
+function watch(page) {
+  const problems = [];
+  const provoked = /^Failed to load resource: the server responded with a status of (422|401)/;
+  page.on("console", (m) => { if (m.type() === "error" && !provoked.test(m.text())) problems.push(m.text()); });
+  page.on("pageerror", (e) => problems.push(e.message));
+  return problems;
+}
+
+let leadId;
+
+/** The base64 parts of a MIME message, decoded. */
+function decodedParts(raw) {
+  const parts = [];
+  const re = /Content-Transfer-Encoding: base64\r?\n(?:[^\r\n]+\r?\n)*\r?\n([A-Za-z0-9+/=\r\n]+)/g;
+  for (const m of raw.matchAll(re)) parts.push(Buffer.from(m[1].replace(/\s/g, ""), "base64").toString("utf8"));
+  return parts;
+}
+
+test("the embedded form checks as the visitor types, shows the server's errors and thanks", async () => {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 1500 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  const demo = await page.goto(`${base}/embed/demo?utm_source=wechat&utm_campaign=e2e`);
+  assert.match(demo.headers()["content-security-policy"], /script-src 'self'/);
+  const form = page.locator("form[data-inquiry-desk]");
+  await form.locator("[name=need]").fill("求租宝安区单层厂房 2000 平方米，层高 8 米，带 10 吨行车");
+  await form.locator("[name=use]").fill("精密电子组装");
+  await form.locator("[name=tax]").fill("年纳税约 500 万元");
+  await form.locator("[name=company]").fill("深圳市华信精密电子有限公司");
+  await form.locator("[name=contact]").fill("赵总");
+  await form.locator("[name=email]").fill("zhao@huaxin.example.cn");
+
+  // A wrong phone: the Chinese message appears beside the field as soon as it is left.
+  await form.locator("[name=phone]").fill("12345");
+  await form.locator("[name=email]").focus();
+  const phoneError = form.locator("#idk-phone-error");
+  await phoneError.waitFor();
+  assert.equal(await phoneError.textContent(), "请输入有效的手机号码");
+  await form.screenshot({ path: join(shots, "form-desktop.png") });
+
+  // One the browser lets through but the server refuses: its message is shown the same way.
+  await form.locator("[name=phone]").fill("+86 1234567");
+  await form.locator("button[type=submit]").click();
+  await page.waitForFunction(() => document.querySelector(".idk-status")?.textContent.includes("请修改"));
+  assert.equal(await phoneError.textContent(), "请输入有效的手机号码");
+  assert.equal(await page.locator(".idk-thanks").count(), 0);
+
+  // Fixed: the thank-you state replaces the form.
+  await form.locator("[name=phone]").fill("139 1234 5678");
+  await form.locator("button[type=submit]").click();
+  await page.locator(".idk-thanks").waitFor();
+  assert.match(await page.locator(".idk-thanks").textContent(), /感谢您的咨询/);
+  assert.deepEqual(problems, []);
+  await context.close();
+
+  // Stored with the page it came from and its UTM, and mailed to sales.
+  const list = await (await fetch(`${base}/api/v1/inquiries?q=${encodeURIComponent("华信精密")}`, {
+    headers: { Authorization: `Bearer ${key}` },
+  })).json();
+  assert.equal(list.items.length, 1);
+  const lead = list.items[0];
+  leadId = lead.id;
+  assert.equal(lead.phone, "+8613912345678");
+  assert.equal(lead.attribution.utm_source, "wechat");
+  assert.match(lead.article.url, /\/embed\/demo/);
+  assert.match(lead.article.title, /厂房出租/);
+  for (let i = 0; i < 100 && readdirSync(mailDir).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  const mails = readdirSync(mailDir).map((f) => readFileSync(join(mailDir, f), "utf8"));
+  assert.equal(mails.length, 1);
+  assert.ok(decodedParts(mails[0]).some((part) => part.includes(`${base}/inbox#/inquiries/${leadId}`)),
+    "the mail links to the lead in the inbox");
+});
+
+test("the form fits a phone-sized screen and works without JavaScript", async () => {
+  const phone = await browser.newContext({ viewport: { width: 375, height: 900 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const page = await phone.newPage();
+  await page.goto(`${base}/embed/demo`);
+  const form = page.locator("form[data-inquiry-desk]");
+  const box = await form.boundingBox();
+  assert.ok(box.width <= 375, `the form is ${box.width}px wide`);
+  const widest = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(widest <= 375, `the page scrolls sideways (${widest}px)`);
+  await form.screenshot({ path: join(shots, "form-phone.png") });
+  await phone.close();
+
+  const noScript = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noScript.newPage();
+  await plain.goto(`${base}/embed/demo`);
+  await plain.fill("[name=need]", "求租仓库 3000 平方米");
+  await plain.fill("[name=contact]", "钱经理");
+  await plain.fill("[name=phone]", "13812345678");
+  await Promise.all([plain.waitForURL(`${base}/thanks`), plain.click("button[type=submit]")]);
+  assert.match(await plain.textContent("h1"), /感谢您的咨询/);
+  await noScript.close();
+});
+
+test("the inbox signs in, finds the lead, moves it to contacted and adds a note", async () => {
+  assert.ok(leadId, "the form test created a lead");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1250 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  // The link from the notification email opens the lead after sign-in.
+  const response = await page.goto(`${base}/inbox#/inquiries/${leadId}`);
+  const csp = response.headers()["content-security-policy"];
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(response.headers()["x-frame-options"], "DENY");
+
+  await page.fill("#key", `idk_${"0".repeat(64)}`);
+  await page.click("#signin-form button");
+  await page.waitForFunction(() => document.getElementById("signin-error").textContent.includes("密钥无效"));
+
+  await page.fill("#key", key);
+  await page.click("#signin-form button");
+  await page.locator("#detail h2").waitFor();
+  assert.match(await page.textContent("#detail h2"), /赵总/);
+  assert.equal(await page.getAttribute(`#detail a[href^="tel:"]`, "href"), "tel:+8613912345678");
+  assert.match(await page.textContent("#detail"), /约 500 万元\/年/);
+
+  // Search finds it; the list shows it newest first.
+  await page.fill("#q", "华信");
+  await page.waitForFunction(() => document.querySelectorAll("#list li").length === 1);
+  assert.match(await page.textContent("#list li"), /赵总/);
+
+  // Only the allowed moves are offered.
+  const moves = await page.$$eval("#detail .actions button", (b) => b.map((x) => x.dataset.status));
+  assert.deepEqual(moves.sort(), ["contacted", "lost", "qualified", "spam"]);
+  await page.click('#detail .actions button[data-status="contacted"]');
+  await page.waitForFunction(() => document.getElementById("status")?.textContent === "已联系");
+
+  await page.fill("#note", "已电话联系，约周五看厂");
+  await page.click(".note-form button");
+  await page.waitForFunction(() => document.getElementById("timeline")?.textContent.includes("约周五看厂"));
+  const timeline = await page.textContent("#timeline");
+  assert.match(timeline, /状态：新线索 → 已联系/);
+  assert.match(timeline, /备注：已电话联系，约周五看厂/);
+  assert.match(timeline, /王经理/);
+
+  // The key lives in this tab's session only.
+  const storage = await page.evaluate(() => [localStorage.length, sessionStorage.getItem("inquiry-desk.key") !== null, document.cookie]);
+  assert.deepEqual(storage, [0, true, ""]);
+  assert.equal(await page.isVisible("#export"), true, "admins get the export button");
+  assert.equal(await page.isVisible("#more"), false, "one match: nothing more to load");
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(shots, "inbox.png") });
+  assert.deepEqual(problems, []);
+
+  // Stored through the API, not only on screen.
+  const detail = await (await fetch(`${base}/api/v1/inquiries/${leadId}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  assert.equal(detail.status, "contacted");
+  assert.ok(detail.timeline.some((e) => e.kind === "note" && e.data.body === "已电话联系，约周五看厂"));
+  await context.close();
+});
+
+test("a network failure is reported in Chinese", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/inbox`);
+  await page.evaluate((k) => sessionStorage.setItem("inquiry-desk.key", k), key);
+  await page.reload();
+  await page.locator("#list li").first().waitFor();
+  await context.setOffline(true);
+  await page.fill("#q", "断网");
+  await page.waitForFunction(() => document.getElementById("banner")?.textContent.includes("网络连接失败"));
+  await context.close();
+});
