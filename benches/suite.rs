@@ -460,6 +460,10 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_kib(service.pid(), "VmRSS:") as f64 / 1024.0;
 
+    // A warm-up of each (not counted): caches, prepared statements, the pool's connections.
+    closed_loop(&[service.port], 16, 3).await?;
+    pgbench.run(16, 3, None)?;
+
     // Intake throughput at 16 and 64 connections, each beside pgbench at the same client count.
     let mut figures: std::collections::BTreeMap<(usize, &str), Vec<f64>> = Default::default();
     for round in 0..rounds {
