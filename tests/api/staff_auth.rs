@@ -17,6 +17,12 @@ fn required_role(method: &str, path: &str) -> &'static str {
         ("GET", "/api/v1/openapi.json" | "/api/v1/docs/{file:.*}" | "/api/v1/form-token") => {
             "public"
         }
+        // The form's files and the inbox's page: the inbox asks for the key itself.
+        (
+            "GET",
+            "/embed/form.js" | "/embed/form.css" | "/embed/demo" | "/embed/demo.css" | "/inbox"
+            | "/inbox/app.js" | "/inbox/app.css",
+        ) => "public",
         (
             "GET",
             "/api/v1/inquiries" | "/api/v1/inquiries/{id}" | "/api/v1/articles" | "/api/v1/stats",
