@@ -173,7 +173,8 @@ pub fn snippet(base: &str) -> String {
     html
 }
 
-fn static_file(content_type: &str, body: &'static str) -> HttpResponse {
+/// One of our static files (compiled into the binary), cached for five minutes.
+pub fn static_file(content_type: &str, body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
@@ -201,14 +202,15 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
                        connect-src 'self'; img-src 'self' data:; form-action 'self'; \
                        base-uri 'none'; frame-ancestors 'none'";
 
-pub fn html_page(html: String) -> HttpResponse {
+/// An HTML page of ours: [`CSP`], never framed, not cached.
+pub fn html_page(html: impl Into<String>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, CSP))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
         .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(html)
+        .body(html.into())
 }
 
 /// `GET /embed/demo`: an example article with the form, and the snippet to copy.
