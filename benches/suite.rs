@@ -184,6 +184,16 @@ impl Service {
     }
 }
 
+/// A run that fails half-way leaves no service behind.
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 /// Closed loop: `connections` clients post back to back for `secs` (after a one-second warm-up
 /// that is not counted), spread over the ports. Requests per second answered 201.
 async fn closed_loop(ports: &[u16], connections: usize, secs: u64) -> anyhow::Result<f64> {
