@@ -507,8 +507,9 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     let loaded_rss = rss_kib(service.pid(), "VmHWM:") as f64 / 1024.0;
+    let pool = sqlx::PgPool::connect(&database_url).await?;
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM inquiries")
-        .fetch_one(&sqlx::PgPool::connect(&database_url).await?)
+        .fetch_one(&pool)
         .await?;
     println!("  inquiries in the table after the intake runs: {rows}");
 
@@ -523,10 +524,6 @@ async fn main() -> anyhow::Result<()> {
         ("INQUIRY_DESK__NOTIFY__SMTP__TLS", "none".to_string()),
         ("INQUIRY_DESK__NOTIFY__POLL_INTERVAL", "1s".to_string()),
     ];
-    let pool = sqlx::PgPool::connect(&database_url).await?;
-    let queued_before: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
-        .fetch_one(&pool)
-        .await?;
     sqlx::query("UPDATE outbox SET state = 'cancelled' WHERE state = 'pending'")
         .execute(&pool)
         .await?;
@@ -556,7 +553,6 @@ async fn main() -> anyhow::Result<()> {
     b.stop();
     let ids = sink.message_ids();
     let distinct: std::collections::HashSet<&String> = ids.iter().collect();
-    let _ = queued_before;
 
     println!();
     let m = |key: (usize, &str)| median(figures.get(&key).cloned().unwrap_or_default());

@@ -76,6 +76,29 @@ async fn list(
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
+/// Anonymises one inquiry and writes it to the access log; `None` when it does not exist.
+pub async fn anonymise_logged(
+    state: &AppState,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Option<bool>, ApiError> {
+    let anonymised = state
+        .db(workflow::anonymise(&state.pool, id, &staff.name))
+        .await?;
+    if anonymised.is_some() {
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "anonymise",
+                Some(id),
+            ))
+            .await?;
+    }
+    Ok(anonymised)
+}
+
 /// The detail of one inquiry, or `NotFound`.
 pub async fn load_detail(state: &AppState, id: Uuid) -> Result<InquiryDetail, ApiError> {
     let pool = &state.pool;
@@ -383,19 +406,9 @@ pub async fn anonymise_inquiry(
     async {
         require(&staff, Role::Admin)?;
         let id = parse_id(&path)?;
-        state
-            .db(workflow::anonymise(&state.pool, id, &staff.name))
+        anonymise_logged(&state, &staff, id)
             .await?
             .ok_or(ApiError::NotFound)?;
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "anonymise",
-                Some(id),
-            ))
-            .await?;
         Ok(HttpResponse::NoContent().finish())
     }
     .await

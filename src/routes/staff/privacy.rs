@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::require;
-use super::inquiries::load_detail;
+use super::inquiries::{anonymise_logged, load_detail};
 use super::query_pairs;
 use super::views::InquiryDetail;
 use crate::auth::{Role, Staff};
@@ -120,18 +120,7 @@ pub async fn erase_subject(
             .db(workflow::ids_by_phone(&state.pool, &phone))
             .await?;
         for id in &ids {
-            state
-                .db(workflow::anonymise(&state.pool, *id, &staff.name))
-                .await?;
-            state
-                .db(keys::log_access(
-                    &state.pool,
-                    staff.key_id,
-                    &staff.name,
-                    "anonymise",
-                    Some(*id),
-                ))
-                .await?;
+            anonymise_logged(&state, &staff, *id).await?;
         }
         Ok(HttpResponse::Ok().json(SubjectErased {
             anonymised: ids.len(),
