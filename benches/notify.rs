@@ -63,9 +63,11 @@ async fn main() -> anyhow::Result<()> {
     // 1. Drain: 10,000 queued rows.
     sqlx::query(
         "WITH i AS (
-             INSERT INTO inquiries (id, need, contact, phone, company, tax, tax_cny_per_year)
+             INSERT INTO inquiries (id, need, contact, phone, company, tax, tax_cny_per_year, search_keys)
              SELECT gen_random_uuid(), '求租高新区标准厂房2000平方米，层高8米，电子元器件组装', '王总',
-                    '+86139' || lpad(n::text, 8, '0'), '珠海某某电子有限公司', '年纳税约300万', 3000000
+                    '+86139' || lpad(n::text, 8, '0'), '珠海某某电子有限公司', '年纳税约300万', 3000000,
+                    search_keys(inquiry_search_text('珠海某某电子有限公司', '王总',
+                                '求租高新区标准厂房2000平方米，层高8米，电子元器件组装', NULL))
                FROM generate_series(1, $1) AS n
              RETURNING id)
          INSERT INTO outbox (id, inquiry_id, recipient) SELECT gen_random_uuid(), id, 'sales@example.cn' FROM i",

@@ -34,7 +34,10 @@ async fn seed(pool: &PgPool, rows: i64) -> anyhow::Result<()> {
         sqlx::query(
             "WITH a AS (SELECT array_agg(id ORDER BY url) AS ids FROM articles)
              INSERT INTO inquiries (id, status, need, use, tax, company, contact, phone,
-                                    tax_cny_per_year, area_sqm, article_id, utm_source, received_at)
+                                    tax_cny_per_year, area_sqm, article_id, utm_source, received_at,
+                                    search_keys)
+             SELECT s.*, search_keys(inquiry_search_text(s.company, s.contact, s.need, s.use))
+               FROM (
              SELECT gen_random_uuid(),
                     (ARRAY['new','new','new','contacted','qualified','won','lost','spam'])[1 + n % 8],
                     (ARRAY['求租','求购','寻找','急需'])[1 + n % 4]
@@ -55,7 +58,9 @@ async fn seed(pool: &PgPool, rows: i64) -> anyhow::Result<()> {
                     a.ids[1 + (n * 7919) % array_length(a.ids, 1)],
                     (ARRAY['baidu','wechat','google',NULL])[1 + n % 4],
                     now() - make_interval(secs => (n::double precision * 63.0))
-               FROM generate_series($1::bigint + 1, $2::bigint) AS n, a",
+               FROM generate_series($1::bigint + 1, $2::bigint) AS n, a
+                    ) AS s (id, status, need, use, tax, company, contact, phone, tax_cny_per_year,
+                            area_sqm, article_id, utm_source, received_at)",
         )
         .bind(start)
         .bind(end)
@@ -64,6 +69,7 @@ async fn seed(pool: &PgPool, rows: i64) -> anyhow::Result<()> {
         start = end;
         eprintln!("seeded {end} inquiries");
     }
+    inquiry_desk::storage::search::merge_pending(pool).await?;
     sqlx::query("ANALYZE").execute(pool).await?;
     Ok(())
 }

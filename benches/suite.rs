@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{median, percentile, record, rss_kib, Better, Sink};
+use inquiry_desk::domain::search;
 use inquiry_desk::storage::intake::{PREPARE_SQL, WRITE_SQL};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -315,6 +316,15 @@ fn pgbench_script() -> String {
     let phone = "'+86' || (:base + :client_id * 1000000 + :n)::text";
     let url = "'https://www.example.cn/articles/' || :art";
     let payload = serde_json::json!({"need": NEED, "contact": CONTACT}).to_string();
+    // The service computes the search keys; the script passes the same array as a literal.
+    let keys = search::keys(&search::text(Some(COMPANY), Some(CONTACT), NEED, Some(USE)));
+    let search_keys = format!(
+        "{{{}}}",
+        keys.iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
     format!(
         "\\set n :n + 1
 \\set art random(1, {ARTICLES})
@@ -325,7 +335,7 @@ PREPARE intake_write AS {WRITE_SQL};
 \\endif
 BEGIN;
 EXECUTE intake_prepare('inquiry|' || {phone} || '|' || {url}, {UUID_V7_SQL}, {url}, 'www.example.cn', {title} || :art) \\gset a_
-EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], 'inquiry_desk_outbox');
+EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], 'inquiry_desk_outbox', {keys});
 COMMIT;
 ",
         title = sql_text(TITLE),
@@ -337,6 +347,7 @@ COMMIT;
         email = sql_text(EMAIL),
         message = sql_text(MESSAGE),
         payload = sql_text(&payload),
+        keys = sql_text(&search_keys),
     )
 }
 

@@ -126,6 +126,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
             stop_worker.subscribe(),
         ))
     });
+    let search_upkeep = tokio::spawn(crate::storage::search::merge_job(
+        pool.clone(),
+        Duration::from_secs(1),
+        stop_worker.subscribe(),
+    ));
     let app = Application::build(settings.clone(), pool, None)?;
     crate::metrics::spawn_upkeep();
     tracing::info!(
@@ -142,6 +147,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if let Some(retention) = retention {
         let _ = retention.await;
     }
+    let _ = search_upkeep.await;
     served.context("server failed")?;
     tracing::info!("stopped");
     Ok(())

@@ -6,5 +6,6 @@ pub mod field;
 pub mod form_token;
 pub mod inquiry;
 pub mod phone;
+pub mod search;
 pub mod status;
 pub mod text;

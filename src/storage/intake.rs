@@ -8,6 +8,8 @@ use std::time::Duration;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::search;
+
 /// Takes the transaction's advisory lock on phone + article (`$1`, NULL for none) and finds or
 /// creates the article by canonical URL (`$3`, NULL for none). One row: the article's id and
 /// stored title, both NULL when there is no article or when another transaction created it
@@ -33,7 +35,8 @@ SELECT (SELECT count(*) FROM locked) AS locks, a.id, a.title
 
 /// Counts a repeat of the newest matching inquiry within the window (`$25` enables the check)
 /// or inserts the new one, appends the timeline event, queues one outbox row per recipient and
-/// wakes the workers. One row: the inquiry's id and whether it was a repeat.
+/// wakes the workers. `$32` is the inquiry's search keys ([`search::keys`]). One row: the
+/// inquiry's id and whether it was a repeat.
 ///
 /// The repeat UPDATE re-checks its conditions on the row's newest version, so an inquiry
 /// marked spam or anonymised meanwhile is not counted and a new one is stored instead.
@@ -58,11 +61,11 @@ WITH repeated AS (
              id, status, need, use, tax, company, contact, phone, email, wechat, message,
              tax_cny_per_year, area_sqm, article_id,
              utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-             client_ip, user_agent, consent, privacy_notice_version, spam_reason)
+             client_ip, user_agent, consent, privacy_notice_version, spam_reason, search_keys)
          SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
                 $9::text, $10::text, $11::text, $12::int8, $13::float8, $14::uuid,
                 $15::text, $16::text, $17::text, $18::text, $19::text,
-                $20::inet, $21::text, $22::boolean, $23::text, $24::text
+                $20::inet, $21::text, $22::boolean, $23::text, $24::text, $32::int4[]
           WHERE NOT EXISTS (SELECT 1 FROM repeated)
          RETURNING id),
      events AS (
@@ -190,6 +193,12 @@ pub async fn write(
         .bind(&outbox_ids)
         .bind(args.recipients)
         .bind(super::outbox::CHANNEL)
+        .bind(search::keys(&search::text(
+            inquiry.company.as_deref(),
+            inquiry.contact.as_deref(),
+            &inquiry.need,
+            inquiry.use_.as_deref(),
+        )))
         .fetch_one(conn)
         .await
 }

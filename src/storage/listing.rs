@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::domain::search;
 use crate::domain::status::Status;
 
 /// The columns of an inquiry as staff see it.
@@ -85,7 +86,7 @@ fn escape_like(text: &str) -> String {
 
 /// A search first looks at this many of the newest rows (that pass the other filters): a
 /// common word fills a page from them at once, where an index lookup would have to sort every
-/// match. Rarer words fall through to the bigram index.
+/// match. Rarer words fall through to the search keys' index.
 const RECENT_SCAN_ROWS: i64 = 5_000;
 
 impl Filter {
@@ -123,16 +124,16 @@ impl Filter {
         }
     }
 
-    /// The search condition. `use_index` adds the bigram containment that lets the GIN index
-    /// find candidates; the LIKE is the exact check either way.
+    /// The search condition. `use_index` adds the key containment ([`search::keys`]) that lets
+    /// the GIN index find candidates; the LIKE is the exact check either way.
     fn push_q(&self, qb: &mut QueryBuilder<'_, Postgres>, use_index: bool) {
         let Some(q) = &self.q else { return };
         let pattern = format!("%{}%", escape_like(q));
         qb.push(" AND ((");
         if use_index {
-            qb.push("text_bigrams(inquiry_search_text(i.company, i.contact, i.need, i.use)) @> text_bigrams(")
-                .push_bind(q.clone())
-                .push(") AND ");
+            qb.push("i.search_keys @> ")
+                .push_bind(search::keys(q))
+                .push(" AND ");
         }
         qb.push("inquiry_search_text(i.company, i.contact, i.need, i.use) LIKE ")
             .push_bind(pattern)

@@ -8,5 +8,6 @@ pub mod intake;
 pub mod keys;
 pub mod listing;
 pub mod outbox;
+pub mod search;
 pub mod stats;
 pub mod workflow;

@@ -97,6 +97,7 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
         "UPDATE inquiries
             SET contact = NULL, phone = NULL, email = NULL, wechat = NULL, company = NULL,
                 message = NULL, client_ip = NULL, user_agent = NULL,
+                search_keys = search_keys(inquiry_search_text(NULL, NULL, need, use)),
                 anonymised_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1",
     )

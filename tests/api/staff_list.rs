@@ -281,9 +281,10 @@ async fn search_pages_are_complete_whether_matches_are_recent_or_old() {
     .await
     .unwrap();
     sqlx::query(
-        "INSERT INTO inquiries (id, need, contact, phone, received_at)
+        "INSERT INTO inquiries (id, need, contact, phone, received_at, search_keys)
          SELECT gen_random_uuid(), '求租仓库' || n, '某人', '+86138' || lpad(n::text, 8, '0'),
-                now() - make_interval(secs => n)
+                now() - make_interval(secs => n),
+                search_keys(inquiry_search_text(NULL, '某人', '求租仓库' || n, NULL))
            FROM generate_series(1, 6000) AS n",
     )
     .execute(&app.pool)

@@ -96,8 +96,9 @@ async fn a_large_export_is_complete() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     sqlx::query(
-        "INSERT INTO inquiries (id, need, contact, phone)
-         SELECT gen_random_uuid(), '需求' || n, '联系人', '+86139' || lpad(n::text, 8, '0')
+        "INSERT INTO inquiries (id, need, contact, phone, search_keys)
+         SELECT gen_random_uuid(), '需求' || n, '联系人', '+86139' || lpad(n::text, 8, '0'),
+                search_keys(inquiry_search_text(NULL, '联系人', '需求' || n, NULL))
            FROM generate_series(1, 3000) AS n",
     )
     .execute(&app.pool)

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::phone::PhoneNumber;
+use crate::domain::search;
 use crate::domain::status::Status;
 use crate::domain::text;
 use crate::storage::listing::{Filter, Position};
@@ -51,7 +52,7 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                 Err(_) => bad("article_id"),
             },
             "q" => {
-                let q = text::normalise(value).to_lowercase();
+                let q = search::lower(&text::normalise(value));
                 if q.chars().count() > MAX_QUERY_CHARS || q.chars().any(char::is_control) {
                     bad("q");
                 } else if !q.is_empty() {
