@@ -82,9 +82,11 @@ async fn main() -> anyhow::Result<()> {
     let received = sink.count();
     let drain_rate = sent as f64 / drain_secs;
 
-    // 2. Latency: single inquiries, one at a time, with the worker running as in `serve`.
+    // 2. Latency: single inquiries, one at a time, with the worker running as in `serve`
+    // (woken by the intake in the same process).
     let (stop, shutdown) = watch::channel(false);
-    let running = tokio::spawn(worker()?.run(shutdown));
+    let wakeup = inquiry_desk::notify::wakeup::Wakeup::new();
+    let running = tokio::spawn(worker()?.woken_by(&wakeup).run(shutdown));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut commits = Vec::with_capacity(SINGLES);
     for n in 0..SINGLES {
@@ -103,6 +105,7 @@ async fn main() -> anyhow::Result<()> {
         let outcome = intake::record(
             &pool,
             &settings,
+            &wakeup,
             Submission {
                 inquiry: &inquiry,
                 meta: &meta,

@@ -335,7 +335,7 @@ PREPARE intake_write AS {WRITE_SQL};
 \\endif
 BEGIN;
 EXECUTE intake_prepare('inquiry|' || {phone} || '|' || {url}, {UUID_V7_SQL}, {url}, 'www.example.cn', {title} || :art) \\gset a_
-EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], 'inquiry_desk_outbox', {keys});
+EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], {keys});
 COMMIT;
 ",
         title = sql_text(TITLE),
@@ -384,6 +384,8 @@ impl Pgbench {
         let mut command = Command::new("pgbench");
         command
             .current_dir(&log_dir)
+            // As the service connects to a loopback database: without TLS.
+            .env("PGSSLMODE", "disable")
             .args(["-n", "-M", "simple", "-j", "2"])
             .args(["-h", self.url.host_str().unwrap_or("127.0.0.1")])
             .args(["-p", &self.url.port().unwrap_or(5432).to_string()])

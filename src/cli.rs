@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use crate::auth::{self, Role};
 use crate::notify::mail::MailRenderer;
 use crate::notify::transport::Transport;
+use crate::notify::wakeup::Wakeup;
 use crate::notify::worker::{Worker, WorkerOptions};
 use crate::settings::Settings;
 use crate::startup::Application;
@@ -107,11 +108,13 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     }
     let pool = db::pool(&settings.database)?;
     let (stop_worker, shutdown) = watch::channel(false);
+    let wakeup = Wakeup::new();
     let worker = if settings.notify.worker_enabled {
         let options = WorkerOptions::default();
         let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
         let renderer = MailRenderer::new(&settings)?;
-        let worker = Worker::new(pool.clone(), transport, renderer, &settings.notify, options);
+        let worker = Worker::new(pool.clone(), transport, renderer, &settings.notify, options)
+            .woken_by(&wakeup);
         Some(tokio::spawn(worker.run(shutdown)))
     } else {
         tracing::info!("notification worker disabled in this instance (notify.worker_enabled)");
@@ -131,7 +134,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         Duration::from_secs(1),
         stop_worker.subscribe(),
     ));
-    let app = Application::build(settings.clone(), pool, None)?;
+    let app = Application::build_with(settings.clone(), pool, None, wakeup)?;
     crate::metrics::spawn_upkeep();
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),

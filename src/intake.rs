@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::inquiry::NewInquiry;
 use crate::notify::routing;
+use crate::notify::wakeup::Wakeup;
 use crate::settings::Settings;
 use crate::storage::idempotency::{self, StoredAnswer};
 use crate::storage::intake;
@@ -37,9 +38,12 @@ impl Outcome {
     }
 }
 
+/// Records the submission in one transaction; once it is committed, wakes the notification
+/// workers if messages were queued.
 pub async fn record(
     pool: &PgPool,
     settings: &Settings,
+    wakeup: &Wakeup,
     submission: Submission<'_>,
 ) -> Result<Outcome, sqlx::Error> {
     let Submission {
@@ -68,7 +72,7 @@ pub async fn record(
     } else {
         Vec::new()
     };
-    let (id, duplicate) = intake::write(
+    let written = intake::write(
         &mut tx,
         inquiry,
         intake::WriteArgs {
@@ -83,11 +87,17 @@ pub async fn record(
         },
     )
     .await?;
-    let outcome = Outcome { id, duplicate };
+    let outcome = Outcome {
+        id: written.id,
+        duplicate: written.repeat,
+    };
 
     if let Some(key) = idempotency_key {
         idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;
     }
     tx.commit().await?;
+    if written.queued > 0 {
+        wakeup.wake();
+    }
     Ok(outcome)
 }

@@ -11,6 +11,7 @@ use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
 use crate::error::{ApiError, Lang};
+use crate::notify::wakeup::Wakeup;
 use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
 use crate::telemetry;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub rate_limiter: Option<IpRateLimiter>,
     /// `intake.form_token_secret`, or a random one for this process.
     pub form_token_secret: Vec<u8>,
+    /// Wakes the notification workers after an intake.
+    pub wakeup: Arc<Wakeup>,
 }
 
 impl AppState {
@@ -62,8 +65,20 @@ pub struct Application {
 
 impl Application {
     /// Binds `server.host:server.port` (port 0 picks a free one) and prepares the server.
-    /// `workers` defaults to one per core.
+    /// `workers` defaults to one per core. Intakes wake the notification workers through
+    /// NOTIFY, as no worker in this process is attached.
     pub fn build(settings: Settings, pool: PgPool, workers: Option<usize>) -> anyhow::Result<Self> {
+        Self::build_with(settings, pool, workers, Wakeup::new())
+    }
+
+    /// As [`Application::build`], waking through `wakeup` (which a worker in this process may
+    /// be attached to).
+    pub fn build_with(
+        settings: Settings,
+        pool: PgPool,
+        workers: Option<usize>,
+        wakeup: Arc<Wakeup>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
         // Acquiring a connection may take `acquire_timeout`; a query on a connection whose
@@ -80,8 +95,13 @@ impl Application {
             configured => configured.as_bytes().to_vec(),
         };
         let settings = Arc::new(settings);
+        tokio::spawn(crate::notify::wakeup::notify_remote_workers(
+            pool.clone(),
+            wakeup.clone(),
+        ));
         let state = web::Data::new(AppState {
             pool,
+            wakeup,
             settings: settings.clone(),
             db_deadline,
             rate_limiter,

@@ -5,4 +5,5 @@ pub mod mail;
 pub mod routing;
 pub mod smtp_pool;
 pub mod transport;
+pub mod wakeup;
 pub mod worker;

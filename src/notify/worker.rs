@@ -1,5 +1,6 @@
-//! The outbox worker: claims due rows, sends, records every attempt; woken by LISTEN/NOTIFY,
-//! polling as a fallback; any number may run against one database.
+//! The outbox worker: claims due rows, sends, records every attempt; woken by this process's
+//! intakes (`wakeup`) or by LISTEN/NOTIFY, polling as a fallback; any number may run against
+//! one database.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,6 +15,7 @@ use tokio::sync::watch;
 
 use super::mail::{InquiryMail, MailRenderer};
 use super::transport::{SendError, Transport};
+use super::wakeup::Wakeup;
 use crate::settings::NotifySettings;
 use crate::storage::outbox::{self, Claimed, Delivery};
 
@@ -49,6 +51,7 @@ pub struct Worker {
     retry_initial_delay: Duration,
     poll_interval: Duration,
     options: WorkerOptions,
+    wakeup: Option<Arc<Wakeup>>,
 }
 
 impl Worker {
@@ -67,7 +70,15 @@ impl Worker {
             retry_initial_delay: settings.retry_initial_delay,
             poll_interval: settings.poll_interval,
             options,
+            wakeup: None,
         }
+    }
+
+    /// Takes this process's intake wake-ups (which then send no NOTIFY).
+    pub fn woken_by(mut self, wakeup: &Arc<Wakeup>) -> Self {
+        wakeup.attach_worker();
+        self.wakeup = Some(wakeup.clone());
+        self
     }
 
     /// Works due rows until none is left; returns how many attempts were made.
@@ -204,6 +215,7 @@ impl Worker {
                         listener = None;
                     }
                 }
+                _ = wait_for_wakeup(self.wakeup.as_deref()) => {}
                 _ = tokio::time::sleep(self.poll_interval) => {}
             }
         }
@@ -230,6 +242,13 @@ impl Worker {
 async fn wait_for_notification(listener: Option<&mut PgListener>) -> bool {
     match listener {
         Some(listener) => listener.recv().await.is_ok(),
+        None => std::future::pending().await,
+    }
+}
+
+async fn wait_for_wakeup(wakeup: Option<&Wakeup>) {
+    match wakeup {
+        Some(wakeup) => wakeup.woken().await,
         None => std::future::pending().await,
     }
 }

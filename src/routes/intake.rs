@@ -167,7 +167,12 @@ async fn handle(
         idempotency_key,
     };
     let recorded = state
-        .db(intake::record(&state.pool, settings, submission))
+        .db(intake::record(
+            &state.pool,
+            settings,
+            &state.wakeup,
+            submission,
+        ))
         .await;
     match recorded {
         Ok(outcome) => {

@@ -34,9 +34,10 @@ SELECT (SELECT count(*) FROM locked) AS locks, a.id, a.title
                      LIMIT 1) AS a ON true";
 
 /// Counts a repeat of the newest matching inquiry within the window (`$25` enables the check)
-/// or inserts the new one, appends the timeline event, queues one outbox row per recipient and
-/// wakes the workers. `$32` is the inquiry's search keys ([`search::keys`]). One row: the
-/// inquiry's id and whether it was a repeat.
+/// or inserts the new one, appends the timeline event and queues one outbox row per recipient.
+/// `$31` is the inquiry's search keys ([`search::keys`]). One row: the inquiry's id, whether it
+/// was a repeat, and how many messages were queued (the caller wakes the workers after the
+/// commit: `notify::wakeup` says why not here).
 ///
 /// The repeat UPDATE re-checks its conditions on the row's newest version, so an inquiry
 /// marked spam or anonymised meanwhile is not counted and a new one is stored instead.
@@ -65,7 +66,7 @@ WITH repeated AS (
          SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::text,
                 $9::text, $10::text, $11::text, $12::int8, $13::float8, $14::uuid,
                 $15::text, $16::text, $17::text, $18::text, $19::text,
-                $20::inet, $21::text, $22::boolean, $23::text, $24::text, $32::int4[]
+                $20::inet, $21::text, $22::boolean, $23::text, $24::text, $31::int4[]
           WHERE NOT EXISTS (SELECT 1 FROM repeated)
          RETURNING id),
      events AS (
@@ -81,7 +82,7 @@ WITH repeated AS (
          RETURNING 1)
 SELECT coalesce((SELECT id FROM repeated), (SELECT id FROM created)) AS id,
        EXISTS (SELECT 1 FROM repeated) AS repeat,
-       (SELECT count(*) FROM (SELECT pg_notify($31::text, '') FROM queued LIMIT 1) AS n) AS woken";
+       (SELECT count(*) FROM queued) AS queued";
 
 /// What intake knows of the request besides the fields.
 #[derive(Debug, Clone, Default)]
@@ -148,12 +149,21 @@ pub struct WriteArgs<'a> {
     pub recipients: &'a [String],
 }
 
-/// Runs [`WRITE_SQL`]: returns the inquiry's id and whether this was a repeat.
+/// What [`WRITE_SQL`] did.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Written {
+    pub id: Uuid,
+    pub repeat: bool,
+    /// Outbox rows queued: the workers are to be woken after the commit.
+    pub queued: i64,
+}
+
+/// Runs [`WRITE_SQL`].
 pub async fn write(
     conn: &mut PgConnection,
     inquiry: &crate::domain::inquiry::NewInquiry,
     args: WriteArgs<'_>,
-) -> Result<(Uuid, bool), sqlx::Error> {
+) -> Result<Written, sqlx::Error> {
     let status = if args.spam_reason.is_some() {
         "spam"
     } else {
@@ -192,7 +202,6 @@ pub async fn write(
         .bind(&args.received_data)
         .bind(&outbox_ids)
         .bind(args.recipients)
-        .bind(super::outbox::CHANNEL)
         .bind(search::keys(&search::text(
             inquiry.company.as_deref(),
             inquiry.contact.as_deref(),

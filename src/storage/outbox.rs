@@ -10,6 +10,15 @@ use crate::notify::mail::InquiryMail;
 /// The channel workers LISTEN on; notified when rows become due.
 pub const CHANNEL: &str = "inquiry_desk_outbox";
 
+/// Wakes the listening workers (`notify::wakeup`): one NOTIFY, in its own transaction.
+pub async fn notify(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// One pending row per recipient, and a NOTIFY delivered to listeners at commit.
 pub async fn enqueue(
     conn: &mut PgConnection,

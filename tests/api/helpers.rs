@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use inquiry_desk::db;
+use inquiry_desk::notify::wakeup::Wakeup;
 use inquiry_desk::settings::Settings;
 use inquiry_desk::startup::Application;
 use reqwest::header::CONTENT_TYPE;
@@ -20,6 +21,9 @@ pub struct TestApp {
     pub pool: PgPool,
     pub client: reqwest::Client,
     pub settings: Settings,
+    /// The app's intake wake-ups: a worker attached to it (`Worker::woken_by`) is woken as in
+    /// `serve`; without one, intakes NOTIFY.
+    pub wakeup: Arc<Wakeup>,
 }
 
 /// The server that test databases are created on.
@@ -68,7 +72,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.database.url = SecretString::from(url.clone());
     configure(&mut settings);
     let app_pool = db::pool(&settings.database).unwrap();
-    let application = Application::build(settings.clone(), app_pool, Some(1)).expect("build app");
+    let wakeup = Wakeup::new();
+    let application = Application::build_with(settings.clone(), app_pool, Some(1), wakeup.clone())
+        .expect("build app");
     let address = format!("http://127.0.0.1:{}", application.port());
     tokio::spawn(application.run_until_stopped());
     // The test's own connection goes straight to the database, not through any proxy.
@@ -84,6 +90,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         pool,
         client,
         settings,
+        wakeup,
     }
 }
 

@@ -408,6 +408,43 @@ async fn the_running_worker_is_woken_by_notify_not_by_polling() {
 }
 
 #[tokio::test]
+async fn a_worker_in_the_same_process_is_woken_directly_without_notify() {
+    let (app, sink) = spawn_with_sink(|s| s.notify.poll_interval = Duration::from_secs(600)).await;
+    // A second worker listening for NOTIFY (as in another instance) with a long poll: it must not
+    // be woken, since the intake no longer notifies when a local worker takes the wake-ups.
+    let mut listener = sqlx::postgres::PgListener::connect_with(&app.pool)
+        .await
+        .unwrap();
+    listener
+        .listen(inquiry_desk::storage::outbox::CHANNEL)
+        .await
+        .unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    let running = tokio::spawn(app.worker().woken_by(&app.wakeup).run(shutdown));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    post(&app, &valid_inquiry()).await;
+    let messages = sink.wait_for(1, Duration::from_secs(5)).await;
+    assert_eq!(
+        messages.len(),
+        1,
+        "delivered long before the 10-minute poll"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), listener.recv())
+            .await
+            .is_err(),
+        "no NOTIFY was sent"
+    );
+    stop.send(true).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), running)
+        .await
+        .expect("stops on shutdown")
+        .unwrap();
+}
+
+#[tokio::test]
 async fn without_an_smtp_host_mail_is_written_as_eml_files() {
     let app = spawn_app_with(|_| {}).await;
     post(&app, &valid_inquiry()).await;
