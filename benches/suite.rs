@@ -487,6 +487,21 @@ async fn main() -> anyhow::Result<()> {
     closed_loop(&[service.port], 16, 3).await?;
     pgbench.run(16, 3, None)?;
 
+    // BENCH_PROFILE=<seconds>: only load the service at 16 connections for that long (to
+    // attach a profiler to the printed pid), then stop.
+    if let Some(profile) = std::env::var("BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        println!(
+            "profile: service pid {}, {profile} s at 16 connections",
+            service.pid()
+        );
+        let rate = closed_loop(&[service.port], 16, profile).await?;
+        println!("profile: {rate:.0} req/s");
+        return Ok(());
+    }
+
     // Latency at a fixed offered rate, open loop, beside pgbench throttled to the same rate;
     // first, while the table is small (throughput runs add ~15,000 rows a second).
     let (mut p50s, mut p99s, mut pg50s, mut pg99s) = (vec![], vec![], vec![], vec![]);

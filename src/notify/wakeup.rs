@@ -20,9 +20,10 @@ use tokio::sync::Notify;
 
 use crate::storage::outbox;
 
-/// After sending a NOTIFY, the remote waker waits this long before the next: later intakes
-/// coalesce into one message.
-const COALESCE: Duration = Duration::from_millis(5);
+/// After sending a NOTIFY, the remote waker waits this long before the next: the intakes of
+/// that time coalesce into one message (at most 50 a second; each is a transaction with a WAL
+/// flush), and a remote worker still starts within about 20 ms.
+const COALESCE: Duration = Duration::from_millis(20);
 
 #[derive(Default)]
 pub struct Wakeup {
