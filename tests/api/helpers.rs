@@ -576,3 +576,16 @@ pub fn private_ca(
         dir.join("server.key"),
     )
 }
+
+/// The ids on one page of the staff list for `query` (a query string without `?`).
+pub async fn ids_of(app: &TestApp, key: &str, query: &str) -> Vec<String> {
+    let page = app
+        .get_json(key, &format!("/api/v1/inquiries?{query}"))
+        .await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect()
+}

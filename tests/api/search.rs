@@ -8,16 +8,11 @@ use inquiry_desk::storage::search::{merge_job, merge_pending};
 use reqwest::Method;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, valid_inquiry, with, TestApp};
+use crate::helpers::{ids_of, spawn_app, valid_inquiry, with, TestApp};
 
 async fn found(app: &TestApp, key: &str, q: &str) -> Vec<String> {
     let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
-    app.get_json(key, &format!("/api/v1/inquiries?q={q}")).await["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect()
+    ids_of(app, key, &format!("q={q}")).await
 }
 
 #[tokio::test]

@@ -5,19 +5,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, valid_inquiry, with, TestApp};
-
-async fn ids_of(app: &TestApp, key: &str, query: &str) -> Vec<String> {
-    let page = app
-        .get_json(key, &format!("/api/v1/inquiries?{query}"))
-        .await;
-    page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_str().unwrap().to_string())
-        .collect()
-}
+use crate::helpers::{ids_of, spawn_app, valid_inquiry, with};
 
 fn phone(n: usize) -> String {
     format!("1390000{n:04}")
