@@ -1,8 +1,8 @@
 //! Intake, footprint and scaling benchmark (issue 6), each figure beside its ceiling measured in
 //! the same run: the release binary against a fresh database, loaded over loopback by a small
 //! HTTP/1.1 client of ours (keep-alive, unique ~450-byte Chinese JSON bodies), and pgbench
-//! running the very statements of the intake (`storage::intake::{PREPARE_SQL, WRITE_SQL}`,
-//! prepared once per connection, values generated in SQL) at the same client counts.
+//! running the very call of the intake (`storage::intake::RECORD_SQL`, prepared once per
+//! connection, values generated in SQL) at the same client counts.
 //! Run with `bench/run` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
 //! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
 //! often each comparison is repeated, interleaved.
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{median, percentile, record, rss_kib, Better, Sink};
 use inquiry_desk::domain::search;
-use inquiry_desk::storage::intake::{PREPARE_SQL, WRITE_SQL};
+use inquiry_desk::storage::intake::RECORD_SQL;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -236,16 +236,21 @@ async fn closed_loop(ports: &[u16], connections: usize, secs: u64) -> anyhow::Re
 
 /// Open loop: `rate` requests per second for `secs`, each sent at its scheduled time whatever
 /// the earlier ones are doing (a new connection when none is free), its latency counted from
-/// that scheduled time. Returns (p50, p99) in ms.
-async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<(f64, f64)> {
+/// that scheduled time. Returns every request's scheduled time (Unix ms) and latency (ms).
+async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<Vec<(f64, f64)>> {
     let idle: Arc<std::sync::Mutex<Vec<Conn>>> = Arc::default();
     for _ in 0..16 {
         let conn = Conn::open(port).await?;
         idle.lock().unwrap().push(conn);
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<anyhow::Result<f64>>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<anyhow::Result<(f64, f64)>>();
     let total = rate * secs;
     let start = Instant::now() + Duration::from_millis(100);
+    let start_unix_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs_f64()
+        * 1000.0
+        + 100.0;
     let mut next = 0u64;
     while next < total {
         let now = Instant::now();
@@ -284,7 +289,7 @@ async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<(f64, f64)
                     let latency = at.elapsed().as_secs_f64() * 1000.0;
                     idle.lock().unwrap().push(conn);
                     anyhow::ensure!(status == 201, "status {status}");
-                    Ok(latency)
+                    Ok(((at - start).as_secs_f64() * 1000.0, latency))
                 }
                 .await;
                 let _ = tx.send(result);
@@ -293,12 +298,62 @@ async fn open_loop(port: u16, rate: u64, secs: u64) -> anyhow::Result<(f64, f64)
         tokio::time::sleep(Duration::from_micros(500)).await;
     }
     drop(tx);
-    let mut latencies = Vec::with_capacity(total as usize);
+    let mut requests = Vec::with_capacity(total as usize);
     while let Some(result) = rx.recv().await {
-        latencies.push(result?);
+        requests.push(result?);
     }
-    latencies.sort_by(|a, b| a.total_cmp(b));
-    Ok((percentile(&latencies, 0.5), percentile(&latencies, 0.99)))
+    for request in &mut requests {
+        request.0 += start_unix_ms;
+    }
+    Ok(requests)
+}
+
+/// How a latency run went: p50 and p99, and whether its slow requests (over 15 ms) came one by
+/// one or together — counted in 100 ms windows of their start times: when a few windows hold
+/// most of them, the run had stalls rather than a slow average. Writes every request's start
+/// (Unix ms) and latency (ms) to `trace` as CSV (`target/bench/`), to look at them.
+struct LatencyRun {
+    p50: f64,
+    p99: f64,
+    slow: usize,
+    slow_windows: usize,
+    windows: usize,
+}
+
+impl LatencyRun {
+    fn new(mut requests: Vec<(f64, f64)>, trace: &std::path::Path) -> anyhow::Result<Self> {
+        anyhow::ensure!(!requests.is_empty(), "no requests were timed");
+        requests.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let csv: String = requests
+            .iter()
+            .map(|(start, latency)| format!("{start:.3},{latency:.3}\n"))
+            .collect();
+        std::fs::write(trace, format!("start_unix_ms,latency_ms\n{csv}"))?;
+        let first = requests[0].0;
+        let window = |start: f64| ((start - first) / 100.0) as u64;
+        let slow: Vec<u64> = requests
+            .iter()
+            .filter(|r| r.1 > 15.0)
+            .map(|r| window(r.0))
+            .collect();
+        let slow_windows: std::collections::HashSet<u64> = slow.iter().copied().collect();
+        let mut latencies: Vec<f64> = requests.iter().map(|r| r.1).collect();
+        latencies.sort_by(|a, b| a.total_cmp(b));
+        Ok(Self {
+            p50: percentile(&latencies, 0.5),
+            p99: percentile(&latencies, 0.99),
+            slow: slow.len(),
+            slow_windows: slow_windows.len(),
+            windows: requests.last().map_or(0, |r| window(r.0) + 1) as usize,
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "p50 {:.2} ms p99 {:.2} ms, {} over 15 ms in {} of {} 100-ms windows",
+            self.p50, self.p99, self.slow, self.slow_windows, self.windows
+        )
+    }
 }
 
 /// A fresh UUIDv7 computed in SQL, as the service makes them (time-ordered, so inserts land at
@@ -309,11 +364,11 @@ fn sql_text(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
 }
 
-/// The pgbench script: the intake's two statements prepared once per connection, then per
-/// transaction BEGIN, the lock + article statement, the write statement, COMMIT — the service's
-/// four round trips — with the same values the service's requests carry.
+/// The pgbench script: the intake's one call ([`RECORD_SQL`]), prepared by pgbench once per
+/// connection (`-M prepared`) as sqlx prepares it, with the same values the service's requests
+/// carry; the ids are made in SQL, the phones from pgbench's counters.
 fn pgbench_script() -> String {
-    let phone = "'+86' || (:base + :client_id * 1000000 + :n)::text";
+    let phone = "'+86' || (:base::bigint + :client_id * 1000000 + :n)::text";
     let url = "'https://www.example.cn/articles/' || :art";
     let payload = serde_json::json!({"need": NEED, "contact": CONTACT}).to_string();
     // The service computes the search keys; the script passes the same array as a literal.
@@ -325,30 +380,49 @@ fn pgbench_script() -> String {
             .collect::<Vec<_>>()
             .join(",")
     );
-    format!(
-        "\\set n :n + 1
-\\set art random(1, {ARTICLES})
-\\if :prepared = 0
-PREPARE intake_prepare AS {PREPARE_SQL};
-PREPARE intake_write AS {WRITE_SQL};
-\\set prepared 1
-\\endif
-BEGIN;
-EXECUTE intake_prepare('inquiry|' || {phone} || '|' || {url}, {UUID_V7_SQL}, {url}, 'www.example.cn', {title} || :art) \\gset a_
-EXECUTE intake_write({UUID_V7_SQL}, 'new', {need}, {use_}, {tax}, {company}, {contact}, {phone}, {email}, NULL, {message}, 5000000, 2000, ':a_id', 'wechat', 'social', '2026q4', NULL, NULL, '127.0.0.1', 'inquiry-desk-bench', true, NULL, NULL, true, 86400, {payload}, '{{\"spam_reason\": null}}', ARRAY[{UUID_V7_SQL}], ARRAY['sales@example.cn'], {keys});
-COMMIT;
-",
-        title = sql_text(TITLE),
-        need = sql_text(NEED),
-        use_ = sql_text(USE),
-        tax = sql_text(TAX),
-        company = sql_text(COMPANY),
-        contact = sql_text(CONTACT),
-        email = sql_text(EMAIL),
-        message = sql_text(MESSAGE),
-        payload = sql_text(&payload),
-        keys = sql_text(&search_keys),
-    )
+    let title = format!("{} || :art", sql_text(TITLE));
+    let lock_key = format!("'inquiry|' || {phone} || '|' || {url}");
+    let args: [&str; 34] = [
+        &lock_key,
+        UUID_V7_SQL,
+        url,
+        "'www.example.cn'",
+        &title,
+        UUID_V7_SQL,
+        "'new'",
+        &sql_text(NEED),
+        &sql_text(USE),
+        &sql_text(TAX),
+        &sql_text(COMPANY),
+        &sql_text(CONTACT),
+        phone,
+        &sql_text(EMAIL),
+        "NULL",
+        &sql_text(MESSAGE),
+        "5000000",
+        "2000",
+        "'wechat'",
+        "'social'",
+        "'2026q4'",
+        "NULL",
+        "NULL",
+        "'127.0.0.1'",
+        "'inquiry-desk-bench'",
+        "true",
+        "NULL",
+        "NULL",
+        "86400",
+        &sql_text(&payload),
+        "'{\"spam_reason\": null}'",
+        &format!("ARRAY[{UUID_V7_SQL}]"),
+        "ARRAY['sales@example.cn']",
+        &sql_text(&search_keys),
+    ];
+    let mut call = RECORD_SQL.to_string();
+    for (n, arg) in args.iter().enumerate().rev() {
+        call = call.replace(&format!("${}::", n + 1), &format!("({arg})::"));
+    }
+    format!("\\set n :n + 1\n\\set art random(1, {ARTICLES})\n{call};\n")
 }
 
 struct Pgbench {
@@ -370,13 +444,14 @@ impl Pgbench {
     }
 
     /// Runs the script; with `rate`, throttled to it and logging every transaction. Returns
-    /// (transactions per second, latencies in ms when logged).
+    /// transactions per second and, when logged, every transaction's scheduled start (Unix ms)
+    /// and latency (ms, counted from that start as pgbench does under `-R`).
     fn run(
         &mut self,
         clients: usize,
         secs: u64,
         rate: Option<u64>,
-    ) -> anyhow::Result<(f64, Vec<f64>)> {
+    ) -> anyhow::Result<(f64, Vec<(f64, f64)>)> {
         self.runs += 1;
         let log_dir =
             std::env::temp_dir().join(format!("inquiry-desk-pgbench-{}", uuid::Uuid::new_v4()));
@@ -386,7 +461,7 @@ impl Pgbench {
             .current_dir(&log_dir)
             // As the service connects to a loopback database: without TLS.
             .env("PGSSLMODE", "disable")
-            .args(["-n", "-M", "simple", "-j", "2"])
+            .args(["-n", "-M", "prepared", "-j", "2"])
             .args(["-h", self.url.host_str().unwrap_or("127.0.0.1")])
             .args(["-p", &self.url.port().unwrap_or(5432).to_string()])
             .args([
@@ -398,7 +473,7 @@ impl Pgbench {
                 },
             ])
             .args(["-c", &clients.to_string(), "-T", &secs.to_string()])
-            .args(["-D", "prepared=0", "-D", "n=0"])
+            .args(["-D", "n=0"])
             // Phones 138…, never the service's 139…, and never one of an earlier run.
             .args([
                 "-D",
@@ -423,17 +498,19 @@ impl Pgbench {
             .and_then(|l| l.split_whitespace().next())
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| anyhow::anyhow!("no tps in pgbench's output"))?;
-        let mut latencies = Vec::new();
+        let mut transactions = Vec::new();
         for entry in std::fs::read_dir(&log_dir)?.filter_map(Result::ok) {
             for line in std::fs::read_to_string(entry.path())?.lines() {
-                // client transaction time_us script epoch epoch_us lag_us
-                if let Some(us) = line.split(' ').nth(2).and_then(|v| v.parse::<f64>().ok()) {
-                    latencies.push(us / 1000.0);
+                // client transaction time_us script end_epoch end_epoch_us lag_us
+                let fields: Vec<f64> = line.split(' ').filter_map(|v| v.parse().ok()).collect();
+                if let [_, _, us, _, end_s, end_us, ..] = fields[..] {
+                    let latency = us / 1000.0;
+                    transactions.push((end_s * 1000.0 + end_us / 1000.0 - latency, latency));
                 }
             }
         }
         let _ = std::fs::remove_dir_all(&log_dir);
-        Ok((tps, latencies))
+        Ok((tps, transactions))
     }
 }
 
@@ -504,20 +581,34 @@ async fn main() -> anyhow::Result<()> {
 
     // Latency at a fixed offered rate, open loop, beside pgbench throttled to the same rate;
     // first, while the table is small (throughput runs add ~15,000 rows a second).
+    // BENCH_ONLY=latency runs only this part, BENCH_ROUNDS times, at BENCH_RATE (1,000) per
+    // second; every request's and transaction's timing lands in target/bench/*.csv.
+    let latency_only = std::env::var("BENCH_ONLY").as_deref() == Ok("latency");
+    let (latency_rounds, rate) = if latency_only {
+        (rounds, env_u64("BENCH_RATE", RATE))
+    } else {
+        (rounds.min(2), RATE)
+    };
+    std::fs::create_dir_all("target/bench")?;
     let (mut p50s, mut p99s, mut pg50s, mut pg99s) = (vec![], vec![], vec![], vec![]);
-    for _ in 0..rounds.min(2) {
-        let (p50, p99) = open_loop(service.port, RATE, secs).await?;
-        let (_, mut latencies) = pgbench.run(16, secs, Some(RATE))?;
-        latencies.sort_by(|a, b| a.total_cmp(b));
-        println!(
-            "  {RATE}/s: service p50 {p50:.2} ms p99 {p99:.2} ms; pgbench p50 {:.2} ms p99 {:.2} ms",
-            percentile(&latencies, 0.5),
-            percentile(&latencies, 0.99)
-        );
-        p50s.push(p50);
-        p99s.push(p99);
-        pg50s.push(percentile(&latencies, 0.5));
-        pg99s.push(percentile(&latencies, 0.99));
+    for round in 0..latency_rounds {
+        let app = LatencyRun::new(
+            open_loop(service.port, rate, secs).await?,
+            std::path::Path::new(&format!("target/bench/open-loop-service-{round}.csv")),
+        )?;
+        let pg = LatencyRun::new(
+            pgbench.run(16, secs, Some(rate))?.1,
+            std::path::Path::new(&format!("target/bench/open-loop-pgbench-{round}.csv")),
+        )?;
+        println!("  {rate}/s: service {}", app.describe());
+        println!("  {rate}/s: pgbench {}", pg.describe());
+        p50s.push(app.p50);
+        p99s.push(app.p99);
+        pg50s.push(pg.p50);
+        pg99s.push(pg.p99);
+    }
+    if latency_only {
+        return Ok(());
     }
 
     // Intake throughput at 16 and 64 connections, each beside pgbench at the same client count.

@@ -28,6 +28,15 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
+impl From<intake::Written> for Outcome {
+    fn from(written: intake::Written) -> Self {
+        Self {
+            id: written.id,
+            duplicate: written.repeat,
+        }
+    }
+}
+
 impl Outcome {
     /// The answer a JSON client gets, also stored for Idempotency-Key replays.
     pub fn answer(&self) -> StoredAnswer {
@@ -60,42 +69,37 @@ pub async fn record(
     let article = inquiry.article.as_ref();
     let lock_key = phone.map(|phone| intake::lock_key(phone, article.map(|a| a.url.as_str())));
 
-    let mut tx = pool.begin().await?;
-    let article_id = if lock_key.is_some() || article.is_some() {
-        let article = article.map(|a| (a.url.as_str(), a.url.host(), a.title.as_deref()));
-        intake::prepare(&mut tx, lock_key.as_deref(), article).await?
-    } else {
-        None
-    };
     let recipients = if spam_reason.is_none() {
         routing::recipients_for(&settings.notify, article.map(|a| &a.url))
     } else {
         Vec::new()
     };
-    let written = intake::write(
-        &mut tx,
-        inquiry,
-        intake::WriteArgs {
-            id: Uuid::now_v7(),
-            article_id,
-            meta,
-            spam_reason,
-            dedup_window: phone.map(|_| settings.intake.dedup_window),
-            repeat_payload: inquiry.payload(),
-            received_data: json!({ "spam_reason": spam_reason }),
-            recipients: &recipients,
-        },
-    )
-    .await?;
-    let outcome = Outcome {
-        id: written.id,
-        duplicate: written.repeat,
+    let args = intake::RecordArgs {
+        lock_key: lock_key.as_deref(),
+        article: article.map(|a| (a.url.as_str(), a.url.host(), a.title.as_deref())),
+        id: Uuid::now_v7(),
+        meta,
+        spam_reason,
+        dedup_window: phone.map(|_| settings.intake.dedup_window),
+        repeat_payload: inquiry.payload(),
+        received_data: json!({ "spam_reason": spam_reason }),
+        recipients: &recipients,
     };
 
-    if let Some(key) = idempotency_key {
-        idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;
-    }
-    tx.commit().await?;
+    // One call, its own transaction; with an Idempotency-Key the answer is stored in the same
+    // transaction.
+    let written = match idempotency_key {
+        None => intake::record(&mut *pool.acquire().await?, inquiry, args).await?,
+        Some(key) => {
+            let mut tx = pool.begin().await?;
+            let written = intake::record(&mut tx, inquiry, args).await?;
+            let outcome = Outcome::from(written);
+            idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;
+            tx.commit().await?;
+            written
+        }
+    };
+    let outcome = Outcome::from(written);
     if written.queued > 0 {
         wakeup.wake();
     }

@@ -201,6 +201,45 @@ async fn simultaneous_identical_posts_make_one_inquiry() {
     );
 }
 
+#[tokio::test]
+async fn simultaneous_posts_from_different_phones_share_one_new_article() {
+    // Different phones take different duplicate locks, so the first post of a new article
+    // races the others to create it: every inquiry must still be filed under the one article.
+    let app = &spawn_app_with(|s| s.database.max_connections = 12).await;
+    let posts = (0..12).map(|i| {
+        let body = with(
+            valid_inquiry(),
+            &[
+                ("phone", json!(format!("1391234{i:04}"))),
+                (
+                    "article_url",
+                    json!("https://www.example.cn/zhuhai/brand-new.html"),
+                ),
+                ("article_title", json!(format!("标题{i}"))),
+            ],
+        );
+        async move { app.post_json(&body).await.status().as_u16() }
+    });
+    let statuses = join_all(posts).await;
+    assert_eq!(statuses, vec![201; 12]);
+    assert_eq!(app.inquiry_count().await, 12);
+    assert_eq!(app.count("SELECT count(*) FROM articles").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM inquiries i JOIN articles a ON a.id = i.article_id \
+              WHERE a.url = 'https://www.example.cn/zhuhai/brand-new.html'"
+        )
+        .await,
+        12
+    );
+    // The article keeps one of the titles given (the latest to commit).
+    assert_eq!(
+        app.count("SELECT count(*) FROM articles WHERE title LIKE '标题%'")
+            .await,
+        1
+    );
+}
+
 async fn post_with_key(
     app: &crate::helpers::TestApp,
     key: &str,
