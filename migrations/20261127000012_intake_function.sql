@@ -1,8 +1,9 @@
 -- The intake's write path as one function, so that an inquiry takes one round trip to the
 -- database instead of four (BEGIN, lock + article, write, COMMIT): called on its own, the call
--- is its own transaction. Measured with pgbench on this project's 2-core machine, 16 clients,
--- prepared statements: 1,431–1,751 transactions/s for the four round trips, 2,637–2,711 for
--- the one call; at 1,000/s, median latency 5.9–6.5 ms → 1.9–2.2 ms (BENCHMARKS.md).
+-- is its own transaction. Measured with pgbench on this project's 2-core machine, prepared
+-- statements, alternating runs: throughput the same within noise (16 clients: four round trips
+-- 2,049–2,466 transactions/s, one call 1,944–2,581), latency at 1,000/s lower (p50 3.2–3.4 →
+-- 2.4–2.6 ms, p99 91–134 → 60–97 ms). BENCHMARKS.md has the details.
 --
 -- The statements are those the service sent before, in the same order and with the same
 -- guarantees. In a PL/pgSQL function under READ COMMITTED every statement takes a new
