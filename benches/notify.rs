@@ -42,6 +42,7 @@ async fn main() -> anyhow::Result<()> {
     settings.notify.smtp.tls = SmtpTls::None;
     inquiry_desk::db::ensure_database(&settings.database).await?;
     let pool = inquiry_desk::db::pool(&settings.database)?;
+    let writers = inquiry_desk::db::writers::Writers::new(&settings.database)?;
     inquiry_desk::db::migrate(&pool).await?;
     let mut options = WorkerOptions::default();
     if let Some(n) = std::env::var("BENCH_CONCURRENCY")
@@ -103,7 +104,7 @@ async fn main() -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let meta = RequestMeta::default();
         let outcome = intake::record(
-            &pool,
+            &writers,
             &settings,
             &wakeup,
             Submission {

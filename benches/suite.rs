@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{median, percentile, record, rss_kib, Better, Sink};
+use common::{cpu_secs, median, percentile, record, rss_kib, Better, Sink};
 use inquiry_desk::domain::search;
 use inquiry_desk::storage::intake::RECORD_SQL;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -130,10 +130,18 @@ struct Service {
 
 impl Service {
     fn start(database_url: &str, extra: &[(&str, String)]) -> anyhow::Result<Self> {
+        Self::start_binary(env!("CARGO_BIN_EXE_inquiry-desk"), database_url, extra)
+    }
+
+    fn start_binary(
+        binary: &str,
+        database_url: &str,
+        extra: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"));
+        let mut command = Command::new(binary);
         command
             .arg("serve")
             .env_remove("APP_ENV")
@@ -576,6 +584,30 @@ async fn main() -> anyhow::Result<()> {
         );
         let rate = closed_loop(&[service.port], 16, profile).await?;
         println!("profile: {rate:.0} req/s");
+        // BENCH_COMPARE=<another build of the binary>: then BENCH_ROUNDS alternating runs of
+        // both at 16 connections on this database, so a change is measured against its
+        // predecessor in the same minutes.
+        if let Ok(other) = std::env::var("BENCH_COMPARE") {
+            let other = Service::start_binary(&other, &database_url, &[])?;
+            other.wait_ready().await?;
+            closed_loop(&[other.port], 16, 3).await?;
+            // Each run's rate and the service's CPU time per request (which noise moves less).
+            let run = |port: u16, pid: u32| async move {
+                let cpu = cpu_secs(pid);
+                let rate = closed_loop(&[port], 16, profile).await?;
+                let per_request = (cpu_secs(pid) - cpu) * 1e6 / (rate * (profile + 1) as f64);
+                anyhow::Ok((rate, per_request))
+            };
+            for round in 0..rounds {
+                let (this, this_cpu) = run(service.port, service.pid()).await?;
+                let (that, that_cpu) = run(other.port, other.pid()).await?;
+                println!(
+                    "compare round {round}: this build {this:.0} req/s, {this_cpu:.0} µs CPU/request; \
+                     BENCH_COMPARE {that:.0} req/s, {that_cpu:.0} µs CPU/request"
+                );
+            }
+            other.stop();
+        }
         return Ok(());
     }
 

@@ -259,8 +259,11 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
     );
     println!("database.url: {db_url}");
     println!(
-        "database: max_connections={} acquire_timeout={:?} migrate_on_start={}",
-        s.database.max_connections, s.database.acquire_timeout, s.database.migrate_on_start
+        "database: max_connections={} intake_connections={} acquire_timeout={:?} migrate_on_start={}",
+        s.database.max_connections,
+        s.database.intake_connections,
+        s.database.acquire_timeout,
+        s.database.migrate_on_start
     );
     println!(
         "intake: hosts={} honeypot_field={} dedup_window={:?} require_consent={} form_token_secret={}",

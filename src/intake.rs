@@ -2,9 +2,10 @@
 //! idempotency answer, committed together before anything is acknowledged.
 
 use serde_json::json;
-use sqlx::PgPool;
+use sqlx::Connection;
 use uuid::Uuid;
 
+use crate::db::writers::Writers;
 use crate::domain::inquiry::NewInquiry;
 use crate::notify::routing;
 use crate::notify::wakeup::Wakeup;
@@ -47,10 +48,10 @@ impl Outcome {
     }
 }
 
-/// Records the submission in one transaction; once it is committed, wakes the notification
-/// workers if messages were queued.
+/// Records the submission in one transaction, on a connection of the intake's own pool; once
+/// it is committed, wakes the notification workers if messages were queued.
 pub async fn record(
-    pool: &PgPool,
+    writers: &Writers,
     settings: &Settings,
     wakeup: &Wakeup,
     submission: Submission<'_>,
@@ -87,11 +88,12 @@ pub async fn record(
     };
 
     // One call, its own transaction; with an Idempotency-Key the answer is stored in the same
-    // transaction.
+    // transaction. The connection goes back unchecked only when every step succeeded.
+    let mut conn = writers.get().await?;
     let written = match idempotency_key {
-        None => intake::record(&mut *pool.acquire().await?, inquiry, args).await?,
+        None => intake::record(&mut conn, inquiry, args).await?,
         Some(key) => {
-            let mut tx = pool.begin().await?;
+            let mut tx = conn.begin().await?;
             let written = intake::record(&mut tx, inquiry, args).await?;
             let outcome = Outcome::from(written);
             idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;
@@ -99,6 +101,7 @@ pub async fn record(
             written
         }
     };
+    conn.finish();
     let outcome = Outcome::from(written);
     if written.queued > 0 {
         wakeup.wake();

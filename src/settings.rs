@@ -46,6 +46,8 @@ pub struct DatabaseSettings {
     #[serde(deserialize_with = "de::secret")]
     pub url: SecretString,
     pub max_connections: u32,
+    /// Connections of the intake's own pool (`db::writers`), besides `max_connections`.
+    pub intake_connections: u32,
     #[serde(deserialize_with = "de::duration")]
     pub acquire_timeout: Duration,
     pub migrate_on_start: bool,
@@ -326,6 +328,9 @@ impl Settings {
         if self.database.max_connections == 0 {
             return invalid("database.max_connections must be at least 1".into());
         }
+        if self.database.intake_connections == 0 {
+            return invalid("database.intake_connections must be at least 1".into());
+        }
         if self.intake.max_body_bytes < 1024 {
             return invalid("intake.max_body_bytes must be at least 1024".into());
         }
@@ -505,6 +510,7 @@ mod tests {
         assert_eq!(s.server.host, "127.0.0.1");
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.database.max_connections, 16);
+        assert_eq!(s.database.intake_connections, 16);
         assert_eq!(s.database.acquire_timeout, Duration::from_secs(3));
         assert_eq!(s.intake.honeypot_field, "website");
         assert_eq!(s.intake.dedup_window, Duration::from_secs(24 * 3600));

@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
+use crate::db::writers::Writers;
 use crate::error::{ApiError, Lang};
 use crate::notify::wakeup::Wakeup;
 use crate::routes::{health, intake, pages, staff};
@@ -23,6 +24,8 @@ pub type IpRateLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 /// What every handler shares.
 pub struct AppState {
     pub pool: PgPool,
+    /// The intake's own connections (see `db::writers`).
+    pub writers: Writers,
     pub settings: Arc<Settings>,
     /// The longest a request waits on the database before answering 503.
     pub db_deadline: Duration,
@@ -94,6 +97,7 @@ impl Application {
             }
             configured => configured.as_bytes().to_vec(),
         };
+        let writers = Writers::new(&settings.database)?;
         let settings = Arc::new(settings);
         tokio::spawn(crate::notify::wakeup::notify_remote_workers(
             pool.clone(),
@@ -101,6 +105,7 @@ impl Application {
         ));
         let state = web::Data::new(AppState {
             pool,
+            writers,
             wakeup,
             settings: settings.clone(),
             db_deadline,

@@ -4,7 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use phonenumber::country::Id;
-use phonenumber::{Mode, PhoneNumber as Parsed, Type};
+use phonenumber::{PhoneNumber as Parsed, Type};
 use unicode_normalization::UnicodeNormalization;
 
 /// A valid phone number in E.164 form (`+8613912345678`).
@@ -53,15 +53,24 @@ impl PhoneNumber {
             Some(digits) => parse_guarded(None, &format!("+{digits}")),
             None => parse_guarded(Some(Id::CN), &digits),
         }?;
-        if !phonenumber::is_valid(&parsed) {
-            return None;
-        }
         // Eleven digits starting with 1 is how a mainland mobile is written; the metadata would
-        // also read "10012345678" as a Beijing landline missing its 0, which nobody means.
-        if national_mobile_shape && !is_mobile(&parsed) {
+        // also read "10012345678" as a Beijing landline missing its 0, which nobody means. A
+        // mobile number is valid, so the (costly) type lookup runs once either way.
+        let valid = if national_mobile_shape {
+            is_mobile(&parsed)
+        } else {
+            phonenumber::is_valid(&parsed)
+        };
+        if !valid {
             return None;
         }
-        Some(Self(parsed.format().mode(Mode::E164).to_string()))
+        // E.164 is `+`, the country code and the national number, as the library's own E164
+        // formatter writes it (which first looks up a display pattern that E.164 never uses).
+        Some(Self(format!(
+            "+{}{}",
+            parsed.country().code(),
+            parsed.national()
+        )))
     }
 
     /// Re-reads a stored E.164 value (from the database).
@@ -228,6 +237,37 @@ mod tests {
         for (input, what) in cases {
             assert_eq!(PhoneNumber::parse(input), None, "{what}: {input:?}");
         }
+    }
+
+    #[test]
+    fn e164_is_what_the_library_formats() {
+        // Italy keeps its leading zero in E.164; the others cover each path of `parse`.
+        let inputs = [
+            "+39 06 6982 1234",
+            "13912345678",
+            "0756-3331234",
+            "400-800-1234",
+            "852 9123 4567",
+            "+44 20 7946 0958",
+            "+1 212 555 0123",
+        ];
+        for input in inputs {
+            let ours = PhoneNumber::parse(input).map(|p| p.0);
+            let digits: String = input.chars().filter(char::is_ascii_digit).collect();
+            let theirs = if input.starts_with('+') || input.starts_with("852") {
+                phonenumber::parse(None, format!("+{digits}"))
+            } else {
+                phonenumber::parse(Some(Id::CN), &digits)
+            }
+            .map(|p| p.format().mode(phonenumber::Mode::E164).to_string())
+            .ok();
+            assert!(ours.is_some(), "{input} is accepted");
+            assert_eq!(ours, theirs, "{input}");
+        }
+        assert_eq!(
+            PhoneNumber::parse("+39 06 6982 1234").map(|p| p.0),
+            Some("+390669821234".to_string())
+        );
     }
 
     #[test]

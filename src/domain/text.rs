@@ -1,6 +1,6 @@
 //! Visitor text: NFC, CR/CRLF → LF, trimmed; control characters and line breaks checked.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 use super::field::{FieldCode, FieldError};
 
@@ -13,6 +13,11 @@ pub enum Lines {
 
 /// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029) become LF, then trimmed.
 pub fn normalise(raw: &str) -> String {
+    // Most values are already NFC and single-line: then only the trim is left to do.
+    let plain = !raw.contains(['\r', '\u{2028}', '\u{2029}']);
+    if plain && unicode_normalization::is_nfc_quick(raw.chars()) == IsNormalized::Yes {
+        return raw.trim().to_string();
+    }
     let nfc: String = raw.nfc().collect();
     let mut out = String::with_capacity(nfc.len());
     let mut chars = nfc.chars().peekable();

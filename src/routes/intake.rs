@@ -168,7 +168,7 @@ async fn handle(
     };
     let recorded = state
         .db(intake::record(
-            &state.pool,
+            &state.writers,
             settings,
             &state.wakeup,
             submission,

@@ -7,7 +7,9 @@ use inquiry_desk::startup::Application;
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::helpers::{migrated_database, test_settings, valid_inquiry, DbProxy};
+use crate::helpers::{
+    migrated_database, spawn_app_with, test_settings, valid_inquiry, with, DbProxy,
+};
 
 async fn spawn_behind_proxy() -> (String, DbProxy, reqwest::Client) {
     let url = migrated_database().await;
@@ -107,4 +109,51 @@ async fn intake_answers_503_when_nothing_listens_on_the_database_port() {
     assert_eq!(response.status(), 503);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(response.headers().contains_key("retry-after"));
+}
+
+/// Ends the service's connections to its database, as a database restart or an idle-session
+/// timeout would; the test's own connection stays.
+async fn end_service_connections(app: &crate::helpers::TestApp) {
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+fn inquiry_from(phone: &str) -> Value {
+    with(valid_inquiry(), &[("phone", serde_json::json!(phone))])
+}
+
+#[tokio::test]
+async fn an_intake_connection_the_database_closed_is_replaced_not_reused() {
+    // One intake connection, so every post goes through the same one.
+    let app = spawn_app_with(|s| s.database.intake_connections = 1).await;
+    assert_eq!(
+        app.post_json(&inquiry_from("13900000001")).await.status(),
+        201
+    );
+
+    // Closed right after use: the next post may fail on it (503, nothing stored), but a
+    // failed connection is checked before reuse, so the post after that succeeds.
+    end_service_connections(&app).await;
+    let status = app.post_json(&inquiry_from("13900000002")).await.status();
+    assert!(status == 201 || status == 503, "got {status}");
+    assert_eq!(
+        app.post_json(&inquiry_from("13900000003")).await.status(),
+        201
+    );
+
+    // Closed while idle for over a second: checked before use, replaced, never a 503.
+    end_service_connections(&app).await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        app.post_json(&inquiry_from("13900000004")).await.status(),
+        201
+    );
+
+    let expected = if status == 201 { 4 } else { 3 };
+    assert_eq!(app.inquiry_count().await, expected);
 }

@@ -10,6 +10,8 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::settings::DatabaseSettings;
 
+pub mod writers;
+
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// Connection options from `database.url`. Without an explicit `sslmode`, loopback and Unix
