@@ -32,8 +32,8 @@ pub fn connect_options(settings: &DatabaseSettings) -> anyhow::Result<PgConnectO
     }))
 }
 
-/// A connection idle this long is pinged before it is handed out.
-const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+/// A connection idle this long is pinged before it is handed out (by both pools).
+pub(crate) const CHECK_IDLE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A pool that connects lazily: the service starts, and answers 503, while the database is down,
 /// and heals by itself when it returns.

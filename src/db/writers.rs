@@ -15,10 +15,9 @@ use deadpool::managed::{self, Metrics, PoolError, RecycleError, RecycleResult};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
+use super::CHECK_IDLE_AFTER;
 use crate::settings::DatabaseSettings;
 
-/// A connection idle this long is pinged before it is handed out (as for the main pool).
-const CHECK_IDLE_AFTER: Duration = Duration::from_secs(1);
 /// Connections are replaced after this long, as sqlx's pool does, so a backend's caches and
 /// memory do not grow for the life of the service.
 const MAX_LIFETIME: Duration = Duration::from_secs(30 * 60);
