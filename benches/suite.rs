@@ -615,9 +615,15 @@ async fn main() -> anyhow::Result<()> {
     // first, while the table is small (throughput runs add ~15,000 rows a second).
     // BENCH_ONLY=latency runs only this part, BENCH_ROUNDS times, at BENCH_RATE (1,000) per
     // second; every request's and transaction's timing lands in target/bench/*.csv.
-    let latency_only = std::env::var("BENCH_ONLY").as_deref() == Ok("latency");
+    // BENCH_ONLY=intake runs only the throughput part below (16 and 64 connections beside
+    // pgbench): the before/after figure every change on the intake path records.
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let latency_only = only == "latency";
+    let intake_only = only == "intake";
     let (latency_rounds, rate) = if latency_only {
         (rounds, env_u64("BENCH_RATE", RATE))
+    } else if intake_only {
+        (0, RATE)
     } else {
         (rounds.min(2), RATE)
     };
@@ -663,6 +669,30 @@ async fn main() -> anyhow::Result<()> {
         .fetch_one(&pool)
         .await?;
     println!("  inquiries in the table after the intake runs: {rows}");
+    if intake_only {
+        for connections in [16, 64] {
+            let app = median(
+                figures
+                    .get(&(connections, "app"))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            let ceiling = median(
+                figures
+                    .get(&(connections, "pgbench"))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+            println!(
+                "intake, {connections} connections: service {app:.0} req/s, pgbench {ceiling:.0} \
+                 req/s ({:.0} %)",
+                100.0 * app / ceiling
+            );
+        }
+        service.stop();
+        pool.close().await;
+        return Ok(());
+    }
 
     service.stop();
 
