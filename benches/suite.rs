@@ -390,7 +390,7 @@ fn pgbench_script() -> String {
     );
     let title = format!("{} || :art", sql_text(TITLE));
     let lock_key = format!("'inquiry|' || {phone} || '|' || {url}");
-    let args: [&str; 34] = [
+    let args: [&str; 38] = [
         &lock_key,
         UUID_V7_SQL,
         url,
@@ -425,6 +425,10 @@ fn pgbench_script() -> String {
         &format!("ARRAY[{UUID_V7_SQL}]"),
         "ARRAY['sales@example.cn']",
         &sql_text(&search_keys),
+        url,
+        "'{}'",
+        "NULL",
+        "'{}'",
     ];
     let mut call = RECORD_SQL.to_string();
     for (n, arg) in args.iter().enumerate().rev() {

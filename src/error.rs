@@ -63,6 +63,10 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("malformed body")]
     MalformedBody,
+    /// A form body that neither its declared charset, nor UTF-8, nor GB18030 decodes: stored,
+    /// it would be replacement characters (SPEC §2, Encodings).
+    #[error("undecodable body")]
+    UndecodableBody,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -103,7 +107,9 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Validation(_) | Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MalformedBody | Self::InvalidIdempotencyKey => StatusCode::BAD_REQUEST,
+            Self::MalformedBody | Self::UndecodableBody | Self::InvalidIdempotencyKey => {
+                StatusCode::BAD_REQUEST
+            }
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
@@ -123,6 +129,7 @@ impl ApiError {
         match self {
             Self::Validation(_) => "validation_failed",
             Self::MalformedBody => "malformed_body",
+            Self::UndecodableBody => "undecodable_body",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
@@ -144,6 +151,9 @@ impl ApiError {
         match self {
             Self::Validation(_) => lang.pick("提交的信息有误", "Some fields need fixing"),
             Self::MalformedBody => lang.pick("请求格式错误", "Malformed request body"),
+            Self::UndecodableBody => {
+                lang.pick("无法识别提交内容的编码", "Unreadable text encoding")
+            }
             Self::PayloadTooLarge { .. } => lang.pick("提交内容过大", "Request body too large"),
             Self::UnsupportedMediaType => lang.pick("不支持的内容类型", "Unsupported content type"),
             Self::InvalidIdempotencyKey => {
@@ -175,8 +185,14 @@ impl ApiError {
             },
             Self::MalformedBody => lang
                 .pick(
-                    "请求正文无法解析：JSON 须为一个对象，表单须为有效的 UTF-8 编码。",
-                    "The body could not be read: JSON must be an object, a form must be valid UTF-8.",
+                    "请求正文无法解析：JSON 须为一个对象，表单须为 URL 编码的字段。",
+                    "The body could not be read: JSON must be an object, a form must be URL-encoded fields.",
+                )
+                .into(),
+            Self::UndecodableBody => lang
+                .pick(
+                    "提交内容的字符编码无法识别，为免保存成乱码未予受理。请在网页中以 UTF-8 或 GBK 编码提交，或在 Content-Type 中注明 charset。",
+                    "The text encoding of the body could not be recognised, so nothing was stored rather than garbled text. Post UTF-8 or GBK, or name the charset in Content-Type.",
                 )
                 .into(),
             Self::PayloadTooLarge { limit } => match lang {

@@ -27,15 +27,21 @@ pub struct InquiryRequest {
     company: Option<String>,
     /// 1–50.
     contact: String,
-    /// A phone number, default region CN; stored as E.164.
+    /// A phone number, default region CN, as people type and paste it (full-width digits,
+    /// dashes and spaces of every kind, invisible format characters); stored as E.164.
     phone: String,
+    /// ≤ 254; full-width characters are folded (NFKC) first.
     email: Option<String>,
-    /// A WeChat ID or a phone number.
+    /// Free text, one line, ≤ 50: a WeChat ID, a QQ or phone number (a phone is stored as
+    /// E.164), or "same as my phone" (`同手机号`, `微信同号`: stored as the phone). Never an error.
     wechat: Option<String>,
     /// ≤ 2000, multi-line.
     message: Option<String>,
-    /// Absolute http(s) URL of the article, ≤ 2048.
+    /// The page's URL, sent as is: kept as the landing URL; its canonical form (tracking and
+    /// ad-click parameters removed) links the article when its host is allowed. Never an error:
+    /// a URL on another host or no URL at all only flags the inquiry.
     article_url: Option<String>,
+    /// ≤ 200 (longer is cut); sets the article's title if it has none yet.
     article_title: Option<String>,
     utm_source: Option<String>,
     utm_medium: Option<String>,
@@ -222,6 +228,7 @@ impl Modify for BearerAuth {
         staff::inquiries::anonymise_inquiry,
         staff::inquiries::add_note,
         staff::articles::list_articles,
+        staff::articles::update_article,
         staff::stats::get_stats,
         staff::keys::list_keys,
         staff::keys::create_key,
@@ -235,6 +242,8 @@ impl Modify for BearerAuth {
     ),
     components(schemas(
         Problem, FieldProblem, InquiryRequest, IntakeAnswer, InquiryPatch, NoteRequest, KeyRequest,
+        crate::routes::staff::articles::ArticlePatch, crate::domain::inquiry::Attribution,
+        crate::domain::inquiry::Flag,
         CreatedKey, KeyList, AccessLog, HealthAnswer, InquiryItem, InquiryDetail, ArticleView,
         RelatedItem, NotificationRow, EventRow, Note, ArticleSummary, Stats, DayCount, StatusCount,
         ArticleCount, SourceCount, KeyRow, AccessEntry, Page<InquiryItem>, Page<ArticleSummary>,

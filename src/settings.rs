@@ -64,6 +64,9 @@ pub struct IntakeSettings {
     pub min_fill_time: Duration,
     #[serde(deserialize_with = "de::secret")]
     pub form_token_secret: SecretString,
+    /// Extra query parameters dropped from article URLs, besides SPEC §2's list (lower case).
+    #[serde(deserialize_with = "de::list")]
+    pub tracking_parameters: Vec<TrackingParameter>,
     #[serde(deserialize_with = "de::duration")]
     pub dedup_window: Duration,
     pub require_consent: bool,
@@ -201,8 +204,11 @@ pub enum HostPattern {
 
 impl std::str::FromStr for HostPattern {
     type Err = String;
+    /// Reads `www.example.cn`, `*.example.cn`, or a host written in Unicode (`招商.中国`),
+    /// which is kept in its ASCII (punycode, IDNA/UTS #46) form — the form the `url` crate gives
+    /// an article URL's host — so that either spelling matches the other.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().trim_end_matches('.').to_ascii_lowercase();
+        let s = s.trim().trim_end_matches('.').to_lowercase();
         let (wildcard, host) = match s.strip_prefix("*.") {
             Some(rest) => (true, rest.to_string()),
             None => (false, s.clone()),
@@ -210,6 +216,8 @@ impl std::str::FromStr for HostPattern {
         if host.is_empty() || host.contains(['/', ':', '*', ' ', '@']) {
             return Err(format!("`{s}` is not a host name or `*.domain` pattern"));
         }
+        let host = idna::domain_to_ascii(&host)
+            .map_err(|_| format!("`{s}` is not a valid host name (IDNA)"))?;
         Ok(if wildcard {
             Self::Subdomains(host)
         } else {
@@ -229,6 +237,21 @@ impl HostPattern {
                     && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
             }
         }
+    }
+}
+
+/// An entry of `intake.tracking_parameters`: a query parameter name, compared without case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackingParameter(pub String);
+
+impl std::str::FromStr for TrackingParameter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let name = s.trim().to_ascii_lowercase();
+        if name.is_empty() || name.contains(['&', '=', '#', ' ', '?']) {
+            return Err(format!("`{s}` is not a query parameter name"));
+        }
+        Ok(Self(name))
     }
 }
 

@@ -186,6 +186,7 @@ routes! {
     DELETE "/api/v1/inquiries/{id}" => staff::inquiries::anonymise_inquiry,
     POST "/api/v1/inquiries/{id}/notes" => staff::inquiries::add_note,
     GET "/api/v1/articles" => staff::articles::list_articles,
+    PATCH "/api/v1/articles/{id}" => staff::articles::update_article,
     GET "/api/v1/stats" => staff::stats::get_stats,
     GET "/api/v1/keys" => staff::keys::list_keys,
     POST "/api/v1/keys" => staff::keys::create_key,

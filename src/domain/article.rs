@@ -1,24 +1,55 @@
-//! Article URLs: the canonical form under which an article is found or created.
+//! Article URLs: the canonical form under which an article is found or created, and the ad
+//! click IDs a paid visit carries in it (SPEC §2, Article and Attribution).
+
+use std::collections::BTreeMap;
 
 use url::Url;
+
+use crate::settings::TrackingParameter;
 
 /// Longest article URL accepted (SPEC §2).
 pub const MAX_URL_CHARS: usize = 2048;
 
-/// Query parameters that track a visit rather than identify a page: dropped from the canonical
-/// URL so that the same article shared through WeChat, Baidu ads or a newsletter is one article.
+/// Query parameters that track a visit rather than identify a page (besides every `utm_*` and
+/// Google Translate's `_x_tr_*`): dropped from the canonical URL so that the same article
+/// shared through WeChat, reached from a Baidu or Tencent ad or a newsletter is one article.
+/// SPEC §2's list, with the click IDs of [`CLICK_IDS`].
 const TRACKING_PARAMS: &[&str] = &[
-    "gclid",
-    "fbclid",
     "spm",
     "from",
     "isappinstalled",
     "scene",
     "nsukey",
+    "share_token",
 ];
 
+/// Ad click IDs by query parameter name, with the platform that writes them (each platform's
+/// conversion-tracking documentation): kept as attribution, dropped from the canonical URL.
+pub const CLICK_IDS: &[(&str, &str)] = &[
+    ("bd_vid", "Baidu"),
+    ("qz_gdt", "Tencent"),
+    ("gdt_vid", "Tencent"),
+    ("click_id", "Tencent"),
+    ("weixinadinfo", "Tencent (WeChat)"),
+    ("wx_aid", "Tencent (WeChat)"),
+    ("clickid", "Ocean Engine"),
+    ("gclid", "Google"),
+    ("gbraid", "Google"),
+    ("wbraid", "Google"),
+    ("fbclid", "Meta"),
+    ("msclkid", "Microsoft"),
+    ("ttclid", "TikTok"),
+];
+
+/// Longest click ID kept; real ones are well under 200 characters.
+const MAX_CLICK_ID_CHARS: usize = 256;
+
+/// Google Translate's proxy serves `www.example.cn` as `www-example-cn.translate.goog`.
+const TRANSLATE_PROXY_SUFFIX: &str = ".translate.goog";
+
 /// The canonical URL of an article: lower-case scheme and host, no fragment, no default port,
-/// no tracking parameters, the remaining parameters sorted.
+/// no tracking parameters, the remaining parameters sorted; a page read through Google's
+/// translation proxy is its original page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArticleUrl {
     url: Url,
@@ -31,24 +62,23 @@ pub enum ArticleUrlError {
 }
 
 impl ArticleUrl {
+    /// Canonicalises with SPEC §2's tracking parameters only.
     pub fn parse(input: &str) -> Result<Self, ArticleUrlError> {
-        let input = input.trim();
-        if input.chars().count() > MAX_URL_CHARS {
-            return Err(ArticleUrlError::Invalid);
+        Self::parse_with(input, &[])
+    }
+
+    /// Canonicalises, also dropping `extra` parameters (`intake.tracking_parameters`).
+    pub fn parse_with(input: &str, extra: &[TrackingParameter]) -> Result<Self, ArticleUrlError> {
+        let mut url = parse_page(input)?;
+        if let Some(original) = untranslated(&url) {
+            url = original;
         }
-        let mut url = Url::parse(input).map_err(|_| ArticleUrlError::Invalid)?;
-        if !matches!(url.scheme(), "http" | "https")
-            || url.host_str().is_none_or(str::is_empty)
-            || !url.username().is_empty()
-            || url.password().is_some()
-        {
-            return Err(ArticleUrlError::Invalid);
-        }
-        // The url crate already lower-cases scheme and host and drops default ports.
+        // The url crate already lower-cases scheme and host (IDNA for Unicode hosts) and drops
+        // default ports.
         url.set_fragment(None);
         let mut params: Vec<(String, String)> = url
             .query_pairs()
-            .filter(|(k, _)| !is_tracking_param(k))
+            .filter(|(k, _)| !is_tracking_param(k, extra))
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         params.sort();
@@ -67,6 +97,7 @@ impl ArticleUrl {
         self.url.as_str()
     }
 
+    /// The host in ASCII (punycode for IDN hosts), lower case.
     pub fn host(&self) -> &str {
         self.url.host_str().unwrap_or_default()
     }
@@ -77,9 +108,96 @@ impl ArticleUrl {
     }
 }
 
-fn is_tracking_param(key: &str) -> bool {
+/// An absolute http(s) URL with a host and no credentials, at most [`MAX_URL_CHARS`].
+fn parse_page(input: &str) -> Result<Url, ArticleUrlError> {
+    let input = input.trim();
+    if input.chars().count() > MAX_URL_CHARS {
+        return Err(ArticleUrlError::Invalid);
+    }
+    let url = Url::parse(input).map_err(|_| ArticleUrlError::Invalid)?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.host_str().is_none_or(str::is_empty)
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(ArticleUrlError::Invalid);
+    }
+    Ok(url)
+}
+
+/// The original page of a URL on Google's translation proxy: in the first label of
+/// `*.translate.goog`, `--` stands for `-` and `-` for `.`; `_x_tr_sch=http` marks an http
+/// site (https otherwise); the other `_x_tr_*` parameters go with the tracking ones.
+fn untranslated(url: &Url) -> Option<Url> {
+    let proxied = url.host_str()?.strip_suffix(TRANSLATE_PROXY_SUFFIX)?;
+    if proxied.is_empty() || proxied.contains('.') {
+        return None;
+    }
+    let mut host = String::with_capacity(proxied.len());
+    let mut chars = proxied.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '-' if chars.peek() == Some(&'-') => {
+                chars.next();
+                host.push('-');
+            }
+            '-' => host.push('.'),
+            c => host.push(c),
+        }
+    }
+    let http = url
+        .query_pairs()
+        .any(|(k, v)| k.eq_ignore_ascii_case("_x_tr_sch") && v == "http");
+    let mut original = url.clone();
+    original
+        .set_scheme(if http { "http" } else { "https" })
+        .ok()?;
+    original.set_host(Some(&host)).ok()?;
+    original.set_port(None).ok()?;
+    Some(original)
+}
+
+fn is_tracking_param(key: &str, extra: &[TrackingParameter]) -> bool {
     let key = key.to_ascii_lowercase();
-    key.starts_with("utm_") || TRACKING_PARAMS.contains(&key.as_str())
+    key.starts_with("utm_")
+        || key.starts_with("_x_tr_")
+        || TRACKING_PARAMS.contains(&key.as_str())
+        || CLICK_IDS.iter().any(|(name, _)| *name == key)
+        || extra.iter().any(|p| p.0 == key)
+}
+
+/// The ad click IDs in a page URL, by parameter name (lower case): `bd_vid=…` from a Baidu ad,
+/// `gdt_vid=…` from Tencent's, and so on ([`CLICK_IDS`]). Unreplaced macros (`__CLICKID__`,
+/// `{gclid}`) and empty values are not click IDs; a name given twice keeps its first value.
+pub fn click_ids(page: &str) -> BTreeMap<String, String> {
+    let mut found = BTreeMap::new();
+    let Ok(url) = parse_page(page) else {
+        return found;
+    };
+    for (key, value) in url.query_pairs() {
+        let key = key.to_ascii_lowercase();
+        let value = value.trim();
+        if !CLICK_IDS.iter().any(|(name, _)| *name == key) || is_macro(value) {
+            continue;
+        }
+        if value.chars().any(char::is_control) {
+            continue;
+        }
+        found
+            .entry(key)
+            .or_insert_with(|| value.chars().take(MAX_CLICK_ID_CHARS).collect());
+    }
+    found
+}
+
+/// An ad platform's placeholder left in the URL because the platform did not fill it in:
+/// `__CLICKID__`, `__CALLBACK_PARAM__`, `{gclid}`, `${click_id}`, `%%CLICK_ID%%`.
+fn is_macro(value: &str) -> bool {
+    value.is_empty()
+        || (value.len() > 4 && value.starts_with("__") && value.ends_with("__"))
+        || (value.starts_with('{') && value.ends_with('}'))
+        || (value.starts_with("${") && value.ends_with('}'))
+        || (value.len() > 4 && value.starts_with("%%") && value.ends_with("%%"))
 }
 
 #[cfg(test)]
@@ -162,6 +280,101 @@ mod tests {
         for (input, expected, what) in cases {
             assert_eq!(canonical(input), expected, "{what}");
         }
+    }
+
+    #[test]
+    fn ad_clicks_and_configured_trackers_do_not_split_an_article() {
+        let extra = vec![TrackingParameter("fromuid".into())];
+        let cases = [
+            (
+                "https://www.example.cn/a/1.html?bd_vid=11962813526391466291",
+                "Baidu",
+            ),
+            (
+                "https://www.example.cn/a/1.html?qz_gdt=wx2ptmeoaaaeahkcb2ea",
+                "Tencent qz_gdt",
+            ),
+            (
+                "https://www.example.cn/a/1.html?gdt_vid=wx0ab1cdefgh&weixinadinfo=123.wx0.0.0",
+                "Tencent gdt_vid",
+            ),
+            (
+                "https://www.example.cn/a/1.html?click_id=abc&wx_aid=42",
+                "Tencent click_id",
+            ),
+            (
+                "https://www.example.cn/a/1.html?clickid=B.abc123&ad_platform=oe",
+                "Ocean Engine, other kept",
+            ),
+            (
+                "https://www.example.cn/a/1.html?gclid=Cj0KCQ&gbraid=0AA&wbraid=Cl",
+                "Google",
+            ),
+            (
+                "https://www.example.cn/a/1.html?msclkid=3f2&ttclid=E.C.P",
+                "Microsoft, TikTok",
+            ),
+            ("https://www.example.cn/a/1.html?fromuid=77", "configured"),
+            (
+                "https://www.example.cn/a/1.html?BD_VID=x&Utm_Source=y",
+                "upper case",
+            ),
+        ];
+        for (input, what) in cases {
+            let url = ArticleUrl::parse_with(input, &extra).expect(input);
+            let expected = if what.contains("other kept") {
+                "https://www.example.cn/a/1.html?ad_platform=oe"
+            } else {
+                "https://www.example.cn/a/1.html"
+            };
+            assert_eq!(url.as_str(), expected, "{what}");
+        }
+        assert_eq!(
+            ArticleUrl::parse("https://www.example.cn/a?fromuid=77")
+                .unwrap()
+                .as_str(),
+            "https://www.example.cn/a?fromuid=77",
+            "not configured: kept"
+        );
+    }
+
+    #[test]
+    fn a_page_read_through_google_translate_is_its_original() {
+        let cases = [
+            (
+                "https://www-example-cn.translate.goog/a/1.html?_x_tr_sl=auto&_x_tr_tl=en&_x_tr_hl=zh-CN&_x_tr_pto=wapp",
+                "https://www.example.cn/a/1.html",
+            ),
+            (
+                "https://gba--park-example-cn.translate.goog/a?id=3&_x_tr_sl=zh-CN&_x_tr_tl=en",
+                "https://gba-park.example.cn/a?id=3",
+            ),
+            (
+                "https://www-example-cn.translate.goog/a?_x_tr_sch=http&_x_tr_sl=auto",
+                "http://www.example.cn/a",
+            ),
+            (
+                "https://xn----fiqs8s-xn----fiqs8s.translate.goog/a",
+                "https://xn--fiqs8s.xn--fiqs8s/a",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(canonical(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn reads_click_ids_and_ignores_unreplaced_macros() {
+        let ids = click_ids(
+            "https://www.example.cn/a?bd_vid=11962813526391466291&clickid=__CLICKID__&gclid={gclid}&gdt_vid=wx0abc&id=3",
+        );
+        let got: Vec<(&str, &str)> = ids.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            got,
+            [("bd_vid", "11962813526391466291"), ("gdt_vid", "wx0abc")]
+        );
+        assert!(click_ids("not a url").is_empty());
+        assert!(click_ids("https://www.example.cn/a?click_id=").is_empty());
     }
 
     #[test]

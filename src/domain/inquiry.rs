@@ -1,12 +1,12 @@
 //! A new inquiry, parsed from the fields of the public form: every rule of SPEC §2, every
 //! failing field reported at once.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use validator::ValidateEmail;
 
-use super::article::ArticleUrl;
+use super::article::{self, ArticleUrl};
 use super::derive;
 use super::field::{FieldCode, FieldError};
 use super::phone::PhoneNumber;
@@ -74,13 +74,41 @@ pub struct Origin<'a> {
     pub referer: Option<&'a str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+/// Where a visit came from (SPEC §2, Attribution).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Attribution {
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
     pub utm_campaign: Option<String>,
     pub utm_term: Option<String>,
     pub utm_content: Option<String>,
+    /// The page URL as the form sent it (`article_url`, tracking parameters and all), cut at
+    /// 2048 characters.
+    pub landing_url: Option<String>,
+    /// Ad click IDs found in the page URL, by parameter name: `{"bd_vid": "1196…"}`.
+    pub click_ids: BTreeMap<String, String>,
+    /// The request's `Referer` header, cut at 2048 characters.
+    pub referrer: Option<String>,
+}
+
+/// Something staff should know about how an inquiry was read, kept with it (`flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// `article_url` named a host outside `intake.allowed_site_hosts`: no article was linked
+    /// and the URL is kept as the landing URL only.
+    ArticleHostNotAllowed,
+    /// `article_url` was not an absolute http(s) URL: no article was linked.
+    ArticleUrlInvalid,
+}
+
+impl Flag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ArticleHostNotAllowed => "article_host_not_allowed",
+            Self::ArticleUrlInvalid => "article_url_invalid",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -104,6 +132,7 @@ pub struct NewInquiry {
     pub message: Option<String>,
     pub article: Option<ArticleRef>,
     pub attribution: Attribution,
+    pub flags: Vec<Flag>,
     pub consent: Option<bool>,
     pub tax_cny_per_year: Option<i64>,
     pub area_sqm: Option<f64>,
@@ -118,10 +147,14 @@ pub mod limits {
     pub const CONTACT: usize = 50;
     pub const PHONE: usize = 40;
     pub const EMAIL: usize = 254;
-    pub const WECHAT: usize = 40;
+    pub const WECHAT: usize = 50;
     pub const MESSAGE: usize = 2000;
     pub const ARTICLE_TITLE: usize = 200;
     pub const UTM: usize = 100;
+    /// `landing_url` and `referrer` are kept up to this many characters.
+    pub const PAGE_URL: usize = super::article::MAX_URL_CHARS;
+    /// An `article_url` longer than this is not read as an article at all.
+    pub const ARTICLE_URL_INPUT: usize = 8 * super::article::MAX_URL_CHARS;
 }
 
 pub const UTM_FIELDS: [&str; 5] = [
@@ -177,6 +210,7 @@ impl NewInquiry {
             "article_url": self.article.as_ref().map(|a| a.url.as_str()),
             "article_title": self.article.as_ref().and_then(|a| a.title.as_deref()),
             "attribution": self.attribution,
+            "flags": self.flags,
             "consent": self.consent,
         })
     }
@@ -193,13 +227,8 @@ impl NewInquiry {
             wechat: None,
             message: None,
             article: None,
-            attribution: Attribution {
-                utm_source: None,
-                utm_medium: None,
-                utm_campaign: None,
-                utm_term: None,
-                utm_content: None,
-            },
+            attribution: Attribution::default(),
+            flags: Vec::new(),
             consent: None,
             tax_cny_per_year: None,
             area_sqm: None,
@@ -222,10 +251,12 @@ impl Reader<'_> {
         let contact = self.text("contact", limits::CONTACT, Lines::Single, true);
         let phone = self.phone();
         let email = self.email();
-        let wechat = self.wechat();
+        let wechat = self.wechat(phone.as_ref());
         let message = self.text("message", limits::MESSAGE, Lines::Multi, false);
-        let article = self.article(origin, settings);
-        let attribution = self.attribution(article.as_ref(), origin);
+        let page = self.page(origin, settings);
+        let attribution = self.attribution(&page, origin);
+        let article = page.article;
+        let flags = page.flags;
         let consent = self.consent(settings.require_consent);
 
         let tax_cny_per_year = tax.as_deref().and_then(derive::tax_cny_per_year);
@@ -250,6 +281,7 @@ impl Reader<'_> {
             message,
             article,
             attribution,
+            flags,
             consent,
             tax_cny_per_year,
             area_sqm,
@@ -297,8 +329,10 @@ impl Reader<'_> {
         phone
     }
 
+    /// An email address, folded first (`wang＠example.cn` typed in full-width mode is
+    /// `wang@example.cn`) and stored folded.
     fn email(&mut self) -> Option<String> {
-        let text = self.text("email", limits::EMAIL, Lines::Single, false)?;
+        let text = text::fold(&self.text("email", limits::EMAIL, Lines::Single, false)?);
         if text.validate_email() {
             Some(text)
         } else {
@@ -307,66 +341,90 @@ impl Reader<'_> {
         }
     }
 
-    /// A WeChat ID (6–20 characters, a letter first, then letters, digits, `_` or `-`) or a
-    /// phone number, which many people use as their WeChat ID.
-    fn wechat(&mut self) -> Option<String> {
-        let text = self.text("wechat", limits::WECHAT, Lines::Single, false)?;
-        if is_wechat_id(&text) || PhoneNumber::parse(&text).is_some() {
-            Some(text)
-        } else {
-            self.fail(FieldError::new("wechat", FieldCode::InvalidWechat));
-            None
+    /// Free text that never blocks a lead (SPEC §2): a WeChat ID, a QQ number, a phone number
+    /// (stored as E.164) or words meaning "same as my phone" (stored as the phone). Folded;
+    /// a line break becomes a space and an over-long value is cut, as for a hidden field.
+    fn wechat(&mut self, phone: Option<&PhoneNumber>) -> Option<String> {
+        let text = text::fold(&self.lenient("wechat", limits::WECHAT)?);
+        if let Some(phone) = phone.filter(|_| means_same_as_phone(&text)) {
+            return Some(phone.as_e164().to_string());
+        }
+        let id = strip_wechat_label(&text);
+        match wechat_phone(id) {
+            Some(phone) => Some(phone.as_e164().to_string()),
+            None => Some(id.to_string()),
         }
     }
 
-    /// The article: from `article_url` (checked) or else the `Referer` (ignored when unusable).
-    fn article(&mut self, origin: &Origin<'_>, settings: &IntakeSettings) -> Option<ArticleRef> {
-        let title = self.text("article_title", limits::ARTICLE_TITLE, Lines::Single, false);
-        let explicit = self.text(
-            "article_url",
-            2 * super::article::MAX_URL_CHARS,
-            Lines::Single,
-            false,
-        );
-        let url = match explicit {
-            Some(text) => match ArticleUrl::parse(&text) {
-                Ok(url) if settings.host_allowed(url.host()) => url,
-                Ok(_) => {
-                    self.fail(FieldError::new("article_url", FieldCode::HostNotAllowed));
-                    return None;
-                }
-                Err(_) => {
-                    self.fail(FieldError::new("article_url", FieldCode::InvalidUrl));
-                    return None;
-                }
-            },
-            None => origin
-                .referer
-                .and_then(|r| ArticleUrl::parse(r).ok())
-                .filter(|url| settings.host_allowed(url.host()) && !url.is_root())?,
+    /// A field the visitor neither sees nor can correct (the page's URL and title, UTM values
+    /// the script copies from the address): read as far as it can be — control characters
+    /// dropped, line breaks made spaces, cut at `max` — and never an error.
+    fn lenient(&mut self, name: &str, max: usize) -> Option<String> {
+        let Some(RawValue::Text(raw)) = self.raw.get(name) else {
+            return None;
         };
-        Some(ArticleRef { url, title })
+        let value = text::normalise(raw);
+        let value = match text::check(name, &value, max, Lines::Single) {
+            Ok(()) => value,
+            Err(_) => text::sanitise(&value, max, Lines::Single)
+                .trim()
+                .to_string(),
+        };
+        (!value.is_empty()).then_some(value)
     }
 
-    /// UTM fields from the form, each falling back to the same parameter of the article's
-    /// address (the page URL carries them when a campaign link was followed).
-    fn attribution(&mut self, article: Option<&ArticleRef>, origin: &Origin<'_>) -> Attribution {
-        let page = self
-            .raw
-            .text("article_url")
-            .or(origin.referer)
+    /// The page the form was on: its article from `article_url`, else from the `Referer`
+    /// unless that is a home page. A URL that is not http(s) or whose host is not allowed
+    /// links no article and is never an error (the visitor cannot see or fix a hidden field):
+    /// the inquiry is flagged instead, and no article row is created.
+    fn page(&mut self, origin: &Origin<'_>, settings: &IntakeSettings) -> Page {
+        let title = self.lenient("article_title", limits::ARTICLE_TITLE);
+        let explicit = self.lenient("article_url", limits::ARTICLE_URL_INPUT);
+        let mut page = Page::default();
+        match explicit {
+            Some(text) => {
+                page.landing_url = Some(text.chars().take(limits::PAGE_URL).collect());
+                match ArticleUrl::parse_with(&text, &settings.tracking_parameters) {
+                    Ok(url) if settings.host_allowed(url.host()) => {
+                        page.article = Some(ArticleRef { url, title });
+                    }
+                    Ok(_) => page.flags.push(Flag::ArticleHostNotAllowed),
+                    Err(_) => page.flags.push(Flag::ArticleUrlInvalid),
+                }
+                page.visited = Some(text);
+            }
+            None => {
+                let referer = origin.referer.map(str::trim).filter(|r| !r.is_empty());
+                page.article = referer
+                    .and_then(|r| ArticleUrl::parse_with(r, &settings.tracking_parameters).ok())
+                    .filter(|url| settings.host_allowed(url.host()) && !url.is_root())
+                    .map(|url| ArticleRef { url, title });
+                if page.article.is_some() {
+                    page.visited = referer.map(str::to_string);
+                }
+            }
+        }
+        page
+    }
+
+    /// UTM fields from the form, each falling back to the same parameter of the page's
+    /// address (the page URL carries them when a campaign link was followed); the landing
+    /// URL, its ad click IDs and the `Referer`.
+    fn attribution(&mut self, page: &Page, origin: &Origin<'_>) -> Attribution {
+        let visited = page
+            .visited
+            .as_deref()
             .and_then(|u| url::Url::parse(u).ok());
         let mut values = UTM_FIELDS.map(|name| {
-            self.text(name, limits::UTM, Lines::Single, false)
-                .or_else(|| {
-                    let page = page.as_ref().filter(|_| article.is_some())?;
-                    let (_, v) = page
-                        .query_pairs()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
-                    let v = text::normalise(&v);
-                    (!v.is_empty() && text::check(name, &v, limits::UTM, Lines::Single).is_ok())
-                        .then_some(v)
-                })
+            self.lenient(name, limits::UTM).or_else(|| {
+                let (_, v) = visited
+                    .as_ref()?
+                    .query_pairs()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
+                let v = text::normalise(&v);
+                (!v.is_empty() && text::check(name, &v, limits::UTM, Lines::Single).is_ok())
+                    .then_some(v)
+            })
         });
         let mut take = |i: usize| values[i].take();
         Attribution {
@@ -375,6 +433,16 @@ impl Reader<'_> {
             utm_campaign: take(2),
             utm_term: take(3),
             utm_content: take(4),
+            landing_url: page.landing_url.clone(),
+            click_ids: page
+                .visited
+                .as_deref()
+                .map(article::click_ids)
+                .unwrap_or_default(),
+            referrer: origin
+                .referer
+                .map(|r| text::sanitise(r.trim(), limits::PAGE_URL, Lines::Single))
+                .filter(|r| !r.is_empty()),
         }
     }
 
@@ -404,6 +472,76 @@ impl Reader<'_> {
             self.fail(FieldError::new("consent", FieldCode::ConsentRequired));
         }
         value
+    }
+}
+
+/// What [`Reader::page`] found.
+#[derive(Debug, Default)]
+struct Page {
+    article: Option<ArticleRef>,
+    /// The URL the visit was on (the `article_url` sent, or the `Referer` that gave the
+    /// article), read for UTM values and click IDs.
+    visited: Option<String>,
+    landing_url: Option<String>,
+    flags: Vec<Flag>,
+}
+
+/// Words a visitor writes in the WeChat field to say "my WeChat is my phone number":
+/// `同手机号`, `微信同号`, `手机同号`, `同电话`, `同上`, `与手机号相同`, `就是手机号`, `same as phone`.
+pub fn means_same_as_phone(text: &str) -> bool {
+    let s: String = text
+        .chars()
+        .filter(|c| {
+            !c.is_whitespace() && !c.is_ascii_punctuation() && !"，。、！：；（）".contains(*c)
+        })
+        .collect::<String>()
+        .to_lowercase();
+    let phone_word = s.contains("手机") || s.contains("电话");
+    s.chars().count() <= 12
+        && (matches!(
+            s.as_str(),
+            "同上" | "同号" | "手机" | "手机号" | "手机号码" | "电话" | "电话号码"
+        ) || (s.contains('同') && (phone_word || s.contains('号')))
+            || (phone_word
+                && ["一样", "相同", "一致", "就是", "即微信", "即是"]
+                    .iter()
+                    .any(|w| s.contains(w)))
+            || (s.starts_with("sameas")
+                && ["phone", "mobile", "tel"].iter().any(|w| s.contains(w))))
+}
+
+/// `微信：wang_zong88`, `WeChat: wang`, `wx wang`: the ID without the label a visitor typed
+/// before it. A label is only taken off when a separator follows it (`wxid_…` is an ID).
+fn strip_wechat_label(text: &str) -> &str {
+    for label in ["微信号码", "微信号", "微信", "wechat", "weixin", "wx", "vx"] {
+        let Some(head) = text.get(..label.len()) else {
+            continue;
+        };
+        let rest = &text[label.len()..];
+        if head.eq_ignore_ascii_case(label) && rest.starts_with([':', ' ', '-', '=']) {
+            let id = rest.trim_start_matches([':', ' ', '-', '=']);
+            if !id.is_empty() {
+                return id;
+            }
+        }
+    }
+    text
+}
+
+/// A phone number written as a WeChat ID: only where it cannot be a QQ number (those have
+/// 5–10 digits and never start with 0) — an international `+…`, a trunk `0…`, or 11 digits
+/// and more. Anything else stays text, so a QQ number is never misread as a landline.
+fn wechat_phone(text: &str) -> Option<PhoneNumber> {
+    let first = text.chars().next()?;
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let shaped = first == '+' || first == '0' || digits >= 11;
+    let phone_chars = text
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if shaped && phone_chars {
+        PhoneNumber::parse(text)
+    } else {
+        None
     }
 }
 

@@ -1,4 +1,5 @@
-//! Visitor text: NFC, CR/CRLF → LF, trimmed; control characters and line breaks checked.
+//! Visitor text: NFC, CR/CRLF → LF, invisible copy-paste characters removed, trimmed; control
+//! characters and line breaks checked; NFKC folding for the fields typed in ASCII.
 
 use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
@@ -11,14 +12,27 @@ pub enum Lines {
     Multi,
 }
 
-/// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029) become LF, then trimmed.
+/// Characters that copy-paste brings along and that nobody sees: the bidi controls (U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069), the zero-width space U+200B and the byte-order mark
+/// U+FEFF (SPEC §2). They can make staff read text other than what is stored, so they are
+/// removed. The joiners U+200C/U+200D stay: they belong inside emoji and some scripts.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
+}
+
+/// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029) become LF, invisible
+/// copy-paste characters ([`is_invisible`]) are removed, then trimmed.
 pub fn normalise(raw: &str) -> String {
-    // Most values are already NFC and single-line: then only the trim is left to do.
-    let plain = !raw.contains(['\r', '\u{2028}', '\u{2029}']);
+    // Most values are already NFC, single-line and clean: then only the trim is left to do.
+    let plain = !raw
+        .chars()
+        .any(|c| matches!(c, '\r' | '\u{2028}' | '\u{2029}') || is_invisible(c));
     if plain && unicode_normalization::is_nfc_quick(raw.chars()) == IsNormalized::Yes {
         return raw.trim().to_string();
     }
-    let nfc: String = raw.nfc().collect();
+    let nfc: String = raw.chars().filter(|&c| !is_invisible(c)).nfc().collect();
     let mut out = String::with_capacity(nfc.len());
     let mut chars = nfc.chars().peekable();
     while let Some(c) = chars.next() {
@@ -34,6 +48,16 @@ pub fn normalise(raw: &str) -> String {
         }
     }
     out.trim().to_string()
+}
+
+/// Folds what Chinese input methods type in full-width mode (`wang＠example.cn`, `１３９`,
+/// the ideographic space) to ASCII: NFKC, as the embedded form does before it checks a value.
+/// For fields that are ASCII by nature (email, WeChat ID, phone), applied after [`normalise`].
+pub fn fold(value: &str) -> String {
+    if value.is_ascii() {
+        return value.to_string();
+    }
+    value.nfkc().collect::<String>().trim().to_string()
 }
 
 /// Checks an already normalised value: non-empty, at most `max` characters, no control
@@ -79,6 +103,49 @@ mod tests {
         assert_eq!(normalise("\u{3000}求租厂房\u{3000}"), "求租厂房");
         assert_eq!(normalise("   "), "");
         assert_eq!(normalise("a\u{2028}b"), "a\nb");
+    }
+
+    #[test]
+    fn normalise_removes_invisible_copy_paste_characters() {
+        let cases = [
+            (
+                "\u{202A}求租厂房\u{202C}",
+                "求租厂房",
+                "bidi embedding from a contact card",
+            ),
+            ("\u{FEFF}王总", "王总", "a BOM from a Windows tool"),
+            (
+                "珠海\u{200B}某某\u{200B}公司",
+                "珠海某某公司",
+                "zero-width spaces",
+            ),
+            ("\u{200E}abc\u{200F}", "abc", "direction marks"),
+            ("\u{2066}x\u{2069}", "x", "isolates"),
+            ("\u{202E}txt.exe", "txt.exe", "right-to-left override"),
+            (
+                "👨\u{200D}👩\u{200D}👧",
+                "👨\u{200D}👩\u{200D}👧",
+                "joiners inside emoji stay",
+            ),
+            ("\u{200B}", "", "nothing else"),
+        ];
+        for (input, expected, what) in cases {
+            assert_eq!(normalise(input), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn fold_turns_full_width_input_into_ascii() {
+        let cases = [
+            ("wang＠example.cn", "wang@example.cn"),
+            ("ｗａｎｇ＿ｚｏｎｇ８８", "wang_zong88"),
+            ("１３９１２３４５６７８", "13912345678"),
+            ("wang@example.cn", "wang@example.cn"),
+            ("同手机号", "同手机号"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(fold(input), expected, "{input}");
+        }
     }
 
     #[test]

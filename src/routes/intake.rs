@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::client;
+use super::intake_body;
 use super::pages;
 use crate::domain::form_token;
 use crate::domain::inquiry::{NewInquiry, Origin, RawFields};
@@ -126,7 +127,15 @@ async fn handle(
     check_rate(req, state)?;
     let idempotency_key = idempotency_key(req)?;
     let body = read_body(req, payload, settings.intake.max_body_bytes).await?;
-    let raw = parse_body(kind, &body)?;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(intake_body::charset_param);
+    let raw = match kind {
+        BodyKind::Json => intake_body::json(&body, declared),
+        BodyKind::Form => intake_body::form(&body, declared),
+    }?;
     let next = redirect_target(&raw, state);
 
     let origin = Origin {
@@ -290,18 +299,6 @@ async fn read_body(
         body.extend_from_slice(&chunk);
     }
     Ok(body)
-}
-
-fn parse_body(kind: BodyKind, body: &[u8]) -> Result<RawFields, ApiError> {
-    match kind {
-        BodyKind::Json => match serde_json::from_slice::<serde_json::Value>(body) {
-            Ok(serde_json::Value::Object(object)) => Ok(RawFields::from_json(object)),
-            _ => Err(ApiError::MalformedBody),
-        },
-        BodyKind::Form => serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
-            .map(RawFields::from_pairs)
-            .map_err(|_| ApiError::MalformedBody),
-    }
 }
 
 /// Where a browser goes after a successful post: `_next` when its host is listed explicitly in

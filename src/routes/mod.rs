@@ -8,5 +8,6 @@ pub mod form_token;
 pub mod health;
 pub mod inbox;
 pub mod intake;
+pub mod intake_body;
 pub mod pages;
 pub mod staff;

@@ -45,3 +45,26 @@ pub async fn list(
         .fetch_all(pool)
         .await
 }
+
+/// Sets (or with `None` clears) an article's title, as staff correct it; `None` when there is
+/// no such article. Answers the article with its counts.
+pub async fn set_title(
+    pool: &sqlx::PgPool,
+    id: Uuid,
+    title: Option<&str>,
+) -> Result<Option<ArticleSummary>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH changed AS (
+             UPDATE articles SET title = $2, updated_at = now() WHERE id = $1
+             RETURNING id, url, title)
+         SELECT c.id, c.url, c.title, count(i.id) AS inquiry_count,
+                max(i.received_at) AS last_inquiry_at, 0::bigint AS sort_key
+           FROM changed c
+           LEFT JOIN inquiries i ON i.article_id = c.id AND i.status <> 'spam'
+          GROUP BY c.id, c.url, c.title",
+    )
+    .bind(id)
+    .bind(title)
+    .fetch_optional(pool)
+    .await
+}

@@ -20,7 +20,8 @@ SELECT id, repeat, queued FROM intake_record(
     $14::text, $15::text, $16::text, $17::int8, $18::float8,
     $19::text, $20::text, $21::text, $22::text, $23::text, $24::inet, $25::text,
     $26::boolean, $27::text, $28::text, $29::float8,
-    $30::jsonb, $31::jsonb, $32::uuid[], $33::text[], $34::int4[])";
+    $30::jsonb, $31::jsonb, $32::uuid[], $33::text[], $34::int4[],
+    $35::text, $36::jsonb, $37::text, $38::text[])";
 
 /// What intake knows of the request besides the fields.
 #[derive(Debug, Clone, Default)]
@@ -118,6 +119,10 @@ pub async fn record(
             &inquiry.need,
             inquiry.use_.as_deref(),
         )))
+        .bind(&a.landing_url)
+        .bind(sqlx::types::Json(&a.click_ids))
+        .bind(&a.referrer)
+        .bind(inquiry.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>())
         .fetch_one(conn)
         .await
 }

@@ -14,8 +14,9 @@ use crate::domain::status::Status;
 const COLUMNS: &str = "i.id, i.status, i.need, i.use, i.tax, i.company, i.contact, i.phone,
     i.email, i.wechat, i.message, i.tax_cny_per_year, i.area_sqm, i.article_id,
     a.url AS article_url, a.title AS article_title, i.utm_source, i.utm_medium, i.utm_campaign,
-    i.utm_term, i.utm_content, i.submission_count, i.assignee, i.consent, i.received_at,
-    i.updated_at, i.version, i.anonymised_at";
+    i.utm_term, i.utm_content, i.landing_url, i.click_ids, i.referrer, i.flags,
+    i.submission_count, i.assignee, i.consent, i.received_at, i.updated_at, i.version,
+    i.anonymised_at";
 const FROM: &str = " FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -41,6 +42,12 @@ pub struct InquiryRow {
     pub utm_campaign: Option<String>,
     pub utm_term: Option<String>,
     pub utm_content: Option<String>,
+    pub landing_url: Option<String>,
+    /// Ad click IDs by parameter name (`{"bd_vid": "…"}`).
+    pub click_ids: sqlx::types::Json<std::collections::BTreeMap<String, String>>,
+    pub referrer: Option<String>,
+    /// `article_host_not_allowed`, `article_url_invalid` (see `domain::inquiry::Flag`).
+    pub flags: Vec<String>,
     pub submission_count: i32,
     pub assignee: Option<String>,
     pub consent: Option<bool>,

@@ -15,10 +15,22 @@
     return (text.normalize ? text.normalize("NFKC") : text).trim();
   }
 
+  // What the server reads in a phone number (libphonenumber's punctuation, and the invisible
+  // format characters copy-paste brings along): the check here must never be stricter.
+  var FORMAT_CHARS = (function () {
+    try {
+      return new RegExp("\\p{Cf}", "gu");
+    } catch (e) {
+      return /[\u00AD\u0600-\u0605\u061C\u06DD\u070F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+    }
+  })();
+  var PHONE_PUNCTUATION = /[\s\-\u2010-\u2015\u2212\u30FC\uFF0D-\uFF0F\u00A0\u3000()\uFF08\uFF09\uFF3B\uFF3D.\[\]\/~\u2053\u223C\uFF5E]/g;
+
   function looksLikePhone(text) {
-    if (!/^\+?[0-9 ()\-.]+$/.test(text)) return false;
-    var digits = text.replace(/[^0-9]/g, "");
-    if (digits.length === 11 && digits.charAt(0) === "1" && text.charAt(0) !== "+") {
+    var compact = text.replace(FORMAT_CHARS, "").replace(PHONE_PUNCTUATION, "");
+    if (!/^\+?[0-9]+$/.test(compact)) return false;
+    var digits = compact.replace(/[^0-9]/g, "");
+    if (digits.length === 11 && digits.charAt(0) === "1" && compact.charAt(0) !== "+") {
       return /^1[3-9][0-9]{9}$/.test(digits);
     }
     return digits.length >= 7 && digits.length <= 15;
@@ -26,16 +38,14 @@
 
   function checkField(name, value) {
     var rule = RULES.fields[name];
-    if (!rule) return null;
+    // WeChat is free text that never blocks a lead (the server folds, reads and cuts it).
+    if (!rule || name === "wechat") return null;
     value = normalise(value);
     if (!value) return rule.required ? rule.messages.required : null;
     if (chars(value) > rule.max) return rule.messages.too_long;
     if (rule.single_line && /[\r\n]/.test(value)) return rule.messages.line_break;
     if (name === "phone" && !looksLikePhone(value)) return RULES.messages.invalid_phone;
     if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return RULES.messages.invalid_email;
-    if (name === "wechat" && !/^[A-Za-z][-_A-Za-z0-9]{5,19}$/.test(value) && !looksLikePhone(value)) {
-      return RULES.messages.invalid_wechat;
-    }
     return null;
   }
 

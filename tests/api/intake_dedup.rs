@@ -232,7 +232,8 @@ async fn simultaneous_posts_from_different_phones_share_one_new_article() {
         .await,
         12
     );
-    // The article keeps one of the titles given (the latest to commit).
+    // The article keeps one of the titles given (the first to commit; SPEC §2: a later
+    // visitor cannot rename an article).
     assert_eq!(
         app.count("SELECT count(*) FROM articles WHERE title LIKE '标题%'")
             .await,

@@ -15,6 +15,7 @@ mod metrics;
 mod notify;
 mod openapi;
 mod privacy;
+mod real_input;
 mod search;
 mod smtp_tls;
 mod staff_auth;

@@ -27,7 +27,7 @@ fn required_role(method: &str, path: &str) -> &'static str {
             "GET",
             "/api/v1/inquiries" | "/api/v1/inquiries/{id}" | "/api/v1/articles" | "/api/v1/stats",
         )
-        | ("PATCH", "/api/v1/inquiries/{id}")
+        | ("PATCH", "/api/v1/inquiries/{id}" | "/api/v1/articles/{id}")
         | ("POST", "/api/v1/inquiries/{id}/notes") => "sales",
         (
             "GET",

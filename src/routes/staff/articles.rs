@@ -1,4 +1,5 @@
-//! `GET /api/v1/articles`: articles with inquiry counts, by count or recency, keyset pages.
+//! `GET /api/v1/articles`: articles with inquiry counts, by count or recency, keyset pages;
+//! `PATCH /api/v1/articles/{id}`: staff correct an article's title.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
@@ -8,6 +9,8 @@ use super::query_pairs;
 use super::views::Page;
 use crate::auth::{Role, Staff};
 use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::inquiry::limits;
+use crate::domain::text::{self, Lines};
 use crate::error::{ApiError, Lang, Localised};
 use crate::startup::AppState;
 use crate::storage::articles::{self, ArticleSummary};
@@ -84,4 +87,65 @@ fn decode(text: &str) -> Option<(i64, Uuid)> {
         i64::from_be_bytes(bytes[..8].try_into().ok()?),
         Uuid::from_slice(&bytes[8..]).ok()?,
     ))
+}
+
+/// `PATCH /api/v1/articles/{id}`: `{"title": "..." | null}`. Visitors can no longer rename an
+/// article (the first inquiry that is not spam sets its title); staff correct it here.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlePatch {
+    /// 1–200 characters, one line; `null` or empty clears it (the next inquiry naming a title
+    /// sets it again).
+    pub title: Option<String>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "staff", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The article's id")),
+    request_body = ArticlePatch,
+    responses(
+        (status = 200, description = "The article after the change", body = crate::storage::articles::ArticleSummary),
+        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such article", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn update_article(
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+    staff: Staff,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Localised> {
+    let lang = Lang::from_request(&req);
+    async {
+        require(&staff, Role::Sales)?;
+        let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+        let object = super::json_object(&req, &body, &["title"])?;
+        if !object.contains_key("title") {
+            let missing = FieldError::new("title", FieldCode::Required);
+            return Err(ApiError::Validation(vec![missing]));
+        }
+        let patch: ArticlePatch = serde_json::from_value(serde_json::Value::Object(object))
+            .map_err(|_| {
+                ApiError::Validation(vec![FieldError::new("title", FieldCode::InvalidType)])
+            })?;
+        let title = patch
+            .title
+            .map(|t| text::normalise(&t))
+            .filter(|t| !t.is_empty());
+        if let Some(title) = &title {
+            text::check("title", title, limits::ARTICLE_TITLE, Lines::Single)
+                .map_err(|e| ApiError::Validation(vec![e]))?;
+        }
+        let article = state
+            .db(articles::set_title(&state.pool, id, title.as_deref()))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        tracing::info!(article.id = %id, actor = %staff.name, "article title set");
+        Ok(HttpResponse::Ok().json(article))
+    }
+    .await
+    .map_err(|e: ApiError| e.in_lang(lang))
 }

@@ -18,7 +18,7 @@ use crate::storage::listing::{self, InquiryRow};
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const ROWS_PER_CHUNK: usize = 256;
 
-const HEADERS_ZH: [&str; 23] = [
+const HEADERS_ZH: [&str; 27] = [
     "编号",
     "状态",
     "收到时间（北京时间）",
@@ -40,10 +40,14 @@ const HEADERS_ZH: [&str; 23] = [
     "活动",
     "关键词",
     "内容",
+    "落地页",
+    "广告点击ID",
+    "来源页（Referer）",
+    "标记",
     "提交次数",
     "负责人",
 ];
-const HEADERS_EN: [&str; 23] = [
+const HEADERS_EN: [&str; 27] = [
     "id",
     "status",
     "received_at (Asia/Shanghai)",
@@ -65,6 +69,10 @@ const HEADERS_EN: [&str; 23] = [
     "utm_campaign",
     "utm_term",
     "utm_content",
+    "landing_url",
+    "click_ids",
+    "referrer",
+    "flags",
     "submission_count",
     "assignee",
 ];
@@ -207,6 +215,18 @@ fn cells(row: InquiryRow) -> Vec<String> {
         text(row.utm_campaign),
         text(row.utm_term),
         text(row.utm_content),
+        text(row.landing_url),
+        // `bd_vid=1196…; gclid=Cj0…`: one cell, the parameters as they appear in a URL.
+        neutralise(
+            &row.click_ids
+                .0
+                .iter()
+                .map(|(name, id)| format!("{name}={id}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        text(row.referrer),
+        row.flags.join(" "),
         row.submission_count.to_string(),
         text(row.assignee),
     ]

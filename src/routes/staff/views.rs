@@ -33,6 +33,9 @@ pub struct InquiryItem {
     pub area_sqm: Option<f64>,
     pub article: Option<ArticleView>,
     pub attribution: Attribution,
+    /// How the inquiry was read: `article_host_not_allowed` (its `article_url` named a host
+    /// outside `intake.allowed_site_hosts`; no article linked), `article_url_invalid`.
+    pub flags: Vec<String>,
     pub submission_count: i32,
     pub assignee: Option<String>,
     pub consent: Option<bool>,
@@ -68,7 +71,11 @@ impl From<InquiryRow> for InquiryItem {
                 utm_campaign: r.utm_campaign,
                 utm_term: r.utm_term,
                 utm_content: r.utm_content,
+                landing_url: r.landing_url,
+                click_ids: r.click_ids.0,
+                referrer: r.referrer,
             },
+            flags: r.flags,
             submission_count: r.submission_count,
             assignee: r.assignee,
             consent: r.consent,

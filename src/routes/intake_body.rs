@@ -1,0 +1,338 @@
+//! The intake's request body read into fields, as SPEC §2 (Encodings) says: JSON in UTF-8, with
+//! or without a byte-order mark, a lone surrogate escape (half an emoji) read as U+FFFD; form
+//! bodies in the charset the `Content-Type` or the form's `_charset_` field names, else UTF-8,
+//! else GB18030 (what an old Chinese CMS page without `accept-charset` posts). Decoding never
+//! replaces what it cannot read: such a body is a 400, so no lead is stored as `�` while the
+//! visitor is told it arrived. Decoders are `encoding_rs` (Firefox's; WHATWG labels).
+
+use std::borrow::Cow;
+
+use encoding_rs::{Encoding, GB18030, UTF_8};
+
+use crate::domain::inquiry::RawFields;
+use crate::error::ApiError;
+
+/// The `charset` parameter of a `Content-Type` value, when there is one.
+pub fn charset_param(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"'))
+    })
+}
+
+/// Reads a JSON body: an object of fields. Errors: `MalformedBody` (not JSON, or not an
+/// object), `UndecodableBody` (not UTF-8 and not in the declared charset or GB18030).
+pub fn json(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(value) => object(value),
+        // The slow paths run only for a body that failed: the usual request pays nothing.
+        Err(_) if std::str::from_utf8(body).is_err() => {
+            // JSON is UTF-8 (RFC 8259), but a legacy tool may send its page's encoding.
+            let encoding = declared
+                .and_then(|label| Encoding::for_label(label.as_bytes()))
+                .filter(|e| *e != UTF_8)
+                .unwrap_or(GB18030);
+            let text = encoding
+                .decode_without_bom_handling_and_without_replacement(body)
+                .ok_or(ApiError::UndecodableBody)?;
+            json(text.as_bytes(), None)
+        }
+        Err(_) => {
+            let repaired = replace_lone_surrogates(body).ok_or(ApiError::MalformedBody)?;
+            serde_json::from_slice(&repaired)
+                .map_err(|_| ApiError::MalformedBody)
+                .and_then(object)
+        }
+    }
+}
+
+fn object(value: serde_json::Value) -> Result<RawFields, ApiError> {
+    match value {
+        serde_json::Value::Object(object) => Ok(RawFields::from_json(object)),
+        _ => Err(ApiError::MalformedBody),
+    }
+}
+
+/// The body with every `\uD800`–`\uDFFF` escape that is not half of a surrogate pair written
+/// as `\uFFFD`; `None` when there is none (then the body is malformed for another reason).
+fn replace_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
+    let unit = |at: usize| -> Option<u16> {
+        let hex = body.get(at..at + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    };
+    let mut out = Vec::with_capacity(body.len());
+    let mut replaced = false;
+    let mut in_string = false;
+    let mut i = 0;
+    while i < body.len() {
+        let b = body[i];
+        if !in_string {
+            in_string = b == b'"';
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = false;
+                out.push(b);
+                i += 1;
+            }
+            b'\\' => match unit(i) {
+                Some(0xD800..=0xDBFF)
+                    if unit(i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+                {
+                    out.extend_from_slice(&body[i..i + 12]);
+                    i += 12;
+                }
+                Some(0xD800..=0xDFFF) => {
+                    out.extend_from_slice(br"\uFFFD");
+                    replaced = true;
+                    i += 6;
+                }
+                _ => {
+                    // Any other escape: the backslash and the character it escapes.
+                    let end = (i + 2).min(body.len());
+                    out.extend_from_slice(&body[i..end]);
+                    i = end;
+                }
+            },
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    replaced.then_some(out)
+}
+
+/// A form field's name and value, percent-decoded but not yet decoded into text.
+type BytePair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+
+/// Reads an `application/x-www-form-urlencoded` body. The charset is the declared one (the
+/// `Content-Type`'s `charset`, else the `_charset_` field a browser fills in), else UTF-8 when
+/// every byte is UTF-8, else GB18030 — a superset of GBK and GB2312. Text that a browser on a
+/// legacy page could not encode arrives as `&#NNNN;`, which is read back as the character.
+/// Errors: `UndecodableBody` when no rule decodes the body without replacement.
+pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> {
+    let pairs: Vec<BytePair<'_>> = body
+        .split(|&b| b == b'&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (name, value) = match part.iter().position(|&b| b == b'=') {
+                Some(at) => (&part[..at], &part[at + 1..]),
+                None => (part, &b""[..]),
+            };
+            (unescape(name), unescape(value))
+        })
+        .collect();
+    let declared = declared
+        .or_else(|| {
+            pairs
+                .iter()
+                .find(|(name, _)| name.as_ref() == b"_charset_")
+                .and_then(|(_, value)| std::str::from_utf8(value).ok())
+        })
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+    let utf8 = || -> Option<Vec<(String, String)>> {
+        pairs
+            .iter()
+            .map(|(k, v)| Some((utf8_text(k)?, utf8_text(v)?)))
+            .collect()
+    };
+    let legacy = |encoding: &'static Encoding| -> Option<Vec<(String, String)>> {
+        pairs
+            .iter()
+            .map(|(k, v)| Some((legacy_text(encoding, k)?, legacy_text(encoding, v)?)))
+            .collect()
+    };
+    let decoded = match declared {
+        None => utf8().or_else(|| legacy(GB18030)),
+        // A page that says UTF-8 but posts GBK (a template copied from a newer site) is read
+        // as GB18030 rather than refused.
+        Some(encoding) if encoding == UTF_8 => utf8().or_else(|| legacy(GB18030)),
+        Some(encoding) => legacy(encoding),
+    };
+    decoded
+        .map(RawFields::from_pairs)
+        .ok_or(ApiError::UndecodableBody)
+}
+
+/// `+` is a space, `%XX` a byte; anything else is itself (a malformed escape stays as typed,
+/// as browsers and the `url` crate read it).
+fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
+    if !raw.contains(&b'+') && !raw.contains(&b'%') {
+        return Cow::Borrowed(raw);
+    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
+}
+
+fn utf8_text(bytes: &[u8]) -> Option<String> {
+    std::str::from_utf8(bytes).ok().map(str::to_string)
+}
+
+fn legacy_text(encoding: &'static Encoding, bytes: &[u8]) -> Option<String> {
+    let text = encoding.decode_without_bom_handling_and_without_replacement(bytes)?;
+    Some(if text.contains("&#") {
+        numeric_references(&text)
+    } else {
+        text.into_owned()
+    })
+}
+
+/// `&#26085;` and `&#x65E5;` read as the characters they name (HTML's form submission writes
+/// what the page's charset cannot hold that way). Anything else stays as typed.
+fn numeric_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("&#") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let (radix, digits_start) = match after.as_bytes().first() {
+            Some(b'x' | b'X') => (16, 1),
+            _ => (10, 0),
+        };
+        let digits = &after[digits_start..];
+        let len = digits
+            .find(|c: char| !c.is_digit(radix))
+            .unwrap_or(digits.len());
+        let decoded = (len > 0 && len <= 7 && digits[len..].starts_with(';'))
+            .then(|| u32::from_str_radix(&digits[..len], radix).ok())
+            .flatten()
+            .and_then(char::from_u32)
+            .filter(|c| !c.is_control());
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &digits[len + 1..];
+            }
+            None => {
+                out.push_str("&#");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::inquiry::RawValue;
+
+    fn text(fields: &RawFields, name: &str) -> Option<String> {
+        match fields.get(name) {
+            Some(RawValue::Text(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// Percent-encodes every byte, as a browser does for non-ASCII form text.
+    fn escaped(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("%{b:02X}")).collect()
+    }
+
+    fn gbk(text: &str) -> String {
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+        assert!(!unmappable);
+        escaped(&bytes)
+    }
+
+    #[test]
+    fn a_gbk_page_without_accept_charset_is_read_as_gb18030() {
+        let body = format!(
+            "need={}&contact={}&phone=13912345678",
+            gbk("求租厂房两千平方米"),
+            gbk("王总")
+        );
+        let fields = form(body.as_bytes(), None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("求租厂房两千平方米"));
+        assert_eq!(text(&fields, "contact").as_deref(), Some("王总"));
+    }
+
+    #[test]
+    fn declared_charsets_win() {
+        let (big5, _, _) = encoding_rs::BIG5.encode("廠房出租");
+        let body = format!("need={}", escaped(&big5));
+        let fields = form(body.as_bytes(), Some("big5")).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("廠房出租"));
+        let body = format!("_charset_=Big5&need={}", escaped(&big5));
+        let fields = form(body.as_bytes(), None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("廠房出租"));
+        let body = format!("_charset_=UTF-8&need={}", gbk("厂房"));
+        let fields = form(body.as_bytes(), None).unwrap();
+        assert_eq!(
+            text(&fields, "need").as_deref(),
+            Some("厂房"),
+            "UTF-8 said, GBK sent"
+        );
+    }
+
+    #[test]
+    fn utf8_stays_utf8_and_references_only_come_from_legacy_pages() {
+        let body = "need=%E5%8E%82%E6%88%BF+2000%E5%B9%B3&message=%26%2326085%3B";
+        let fields = form(body.as_bytes(), None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("厂房 2000平"));
+        assert_eq!(text(&fields, "message").as_deref(), Some("&#26085;"));
+        let body = format!("need={}%26%23128522%3B%26%23x1F3ED%3B", gbk("厂房"));
+        let fields = form(body.as_bytes(), None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("厂房😊🏭"));
+    }
+
+    #[test]
+    fn a_body_no_rule_decodes_is_refused_not_garbled() {
+        // A lone GBK lead byte at the end is neither UTF-8 nor GB18030.
+        assert!(matches!(
+            form(b"need=%B3%A7%B7", None),
+            Err(ApiError::UndecodableBody)
+        ));
+        assert!(matches!(
+            form(b"need=%FF", Some("shift_jis")),
+            Err(ApiError::UndecodableBody)
+        ));
+    }
+
+    #[test]
+    fn json_with_a_bom_or_half_an_emoji_is_read() {
+        let fields = json(b"\xEF\xBB\xBF{\"need\": \"\xE5\x8E\x82\"}", None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("厂"));
+        let fields = json(br#"{"need": "a\ud83d", "use": "\ud83d\ude0a\udc00"}"#, None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("a\u{FFFD}"));
+        assert_eq!(text(&fields, "use").as_deref(), Some("😊\u{FFFD}"));
+        let fields = json(br#"{"need": "\\ud83d"}"#, None).unwrap();
+        assert_eq!(
+            text(&fields, "need").as_deref(),
+            Some("\\ud83d"),
+            "escaped backslash"
+        );
+        assert!(matches!(json(b"[1]", None), Err(ApiError::MalformedBody)));
+        assert!(matches!(
+            json(b"{\"a\":", None),
+            Err(ApiError::MalformedBody)
+        ));
+    }
+
+    #[test]
+    fn charset_parameters_are_found() {
+        assert_eq!(
+            charset_param("application/x-www-form-urlencoded; charset=GBK"),
+            Some("GBK")
+        );
+        assert_eq!(
+            charset_param("application/json;Charset=\"utf-8\""),
+            Some("utf-8")
+        );
+        assert_eq!(charset_param("application/json"), None);
+    }
+}

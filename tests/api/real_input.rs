@@ -1,0 +1,581 @@
+//! What real visitors, phones and websites send (issue 14): pasted phones, full-width input,
+//! free-text WeChat answers, GBK pages, BOMs and half emoji, ad-click URLs, translation proxies,
+//! IDN hosts and hidden fields that are never an error. Each class is a table through the HTTP
+//! API into PostgreSQL.
+
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with, valid_inquiry, with, TestApp};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const BROWSER_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// Posts JSON and returns the stored row of the inquiry the answer names.
+async fn stored(app: &TestApp, body: &Value) -> Value {
+    let response = app.post_json(body).await;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {answer} for {body}");
+    row(app, answer["id"].as_str().unwrap()).await
+}
+
+async fn row(app: &TestApp, id: &str) -> Value {
+    sqlx::query_scalar("SELECT to_jsonb(i) - 'search_keys' FROM inquiries i WHERE id = $1::uuid")
+        .bind(id)
+        .fetch_one(&app.pool)
+        .await
+        .expect("inquiry row")
+}
+
+async fn latest(app: &TestApp) -> Value {
+    sqlx::query_scalar(
+        "SELECT to_jsonb(i) - 'search_keys' FROM inquiries i ORDER BY received_at DESC LIMIT 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .expect("an inquiry")
+}
+
+fn phone_n(n: usize) -> String {
+    format!("1391234{n:04}")
+}
+
+#[tokio::test]
+async fn full_width_input_is_folded_before_it_is_checked_and_stored_folded() {
+    let app = spawn_app().await;
+    let cases = [
+        ("email", "wang＠example.cn", "wang@example.cn"),
+        ("email", "ｗａｎｇ＠ｅｘａｍｐｌｅ．ｃｎ", "wang@example.cn"),
+        ("email", "\u{200b}li@example.cn", "li@example.cn"),
+        ("wechat", "ｗａｎｇ＿ｚｏｎｇ８８", "wang_zong88"),
+        ("wechat", "１３９１２３４５６７８", "+8613912345678"),
+    ];
+    for (n, (field, input, expected)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[(field, json!(input)), ("phone", json!(phone_n(n)))],
+        );
+        let row = stored(&app, &body).await;
+        assert_eq!(row[field], *expected, "{field} {input:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_wechat_field_is_free_text_that_never_blocks_a_lead() {
+    let app = spawn_app().await;
+    let phone = "+8613912340000";
+    let cases = [
+        ("微信同号", phone, "same as the phone"),
+        ("同手机号", phone, "same as the phone"),
+        ("手机同号", phone, "same as the phone"),
+        ("同上", phone, "same as above"),
+        ("与手机号相同", phone, "same as the phone, longer"),
+        ("微信就是手机号", phone, "is the phone"),
+        ("13912345678", "+8613912345678", "a mobile number"),
+        (
+            "+86 139-1234-5678",
+            "+8613912345678",
+            "a mobile with country code",
+        ),
+        ("wxid_abc123", "wxid_abc123", "a WeChat ID"),
+        ("wang_zong88", "wang_zong88", "a custom ID"),
+        (
+            "微信：wang_zong88",
+            "wang_zong88",
+            "a label typed before the ID",
+        ),
+        ("123456789", "123456789", "a QQ number stays as typed"),
+        (
+            "2345678901",
+            "2345678901",
+            "a ten-digit QQ number is not a landline",
+        ),
+        ("abc", "abc", "too short for an ID: kept anyway"),
+        ("王总的微信", "王总的微信", "words"),
+        ("a\nb", "a b", "a line break"),
+    ];
+    for (n, (input, expected, what)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[
+                ("wechat", json!(input)),
+                ("phone", json!(phone_n(0))),
+                (
+                    "article_url",
+                    json!(format!("https://www.example.cn/w/{n}")),
+                ),
+            ],
+        );
+        let row = stored(&app, &body).await;
+        assert_eq!(row["wechat"], *expected, "{what}: {input:?}");
+    }
+    let long = "微".repeat(80);
+    let body = with(
+        valid_inquiry(),
+        &[("wechat", json!(long)), ("phone", json!(phone_n(1)))],
+    );
+    let row = stored(&app, &body).await;
+    assert_eq!(
+        row["wechat"].as_str().unwrap().chars().count(),
+        50,
+        "an over-long answer is cut, not refused"
+    );
+}
+
+/// Percent-encodes every byte, as a browser does for non-ASCII text in a form post.
+fn escaped(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("%{b:02X}")).collect()
+}
+
+fn gbk(text: &str) -> String {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(text);
+    assert!(!unmappable, "{text} is GBK");
+    escaped(&bytes)
+}
+
+#[tokio::test]
+async fn a_gbk_page_without_accept_charset_posts_a_lead_that_is_stored_readable() {
+    let app = spawn_app().await;
+    // What a browser on an old CMS page (<meta charset="gbk">, no accept-charset) sends.
+    let body = format!(
+        "need={}&use={}&company={}&contact={}&phone=139-1234-5678&tax={}&article_url={}",
+        gbk("求租宝安区厂房两千平方米"),
+        gbk("五金加工"),
+        gbk("深圳市某某五金制品厂"),
+        gbk("李经理"),
+        gbk("年纳税三百多万"),
+        "https%3A%2F%2Fwww.example.cn%2Fa%2F1.html",
+    );
+    let response = app
+        .post_raw(FORM, body.clone(), &[("accept", BROWSER_ACCEPT)])
+        .await;
+    assert_eq!(response.status(), 303, "the visitor is thanked");
+    let row = latest(&app).await;
+    assert_eq!(row["need"], "求租宝安区厂房两千平方米");
+    assert_eq!(row["use"], "五金加工");
+    assert_eq!(row["company"], "深圳市某某五金制品厂");
+    assert_eq!(row["contact"], "李经理");
+    assert_eq!(row["tax"], "年纳税三百多万");
+    assert!(
+        !row.to_string().contains('\u{fffd}'),
+        "no replacement character"
+    );
+
+    let cases = [
+        (
+            FORM.to_string(),
+            format!("_charset_=gbk&{body}"),
+            "the form's _charset_",
+        ),
+        (
+            format!("{FORM}; charset=GBK"),
+            body.clone(),
+            "a declared charset",
+        ),
+        (
+            format!("{FORM}; charset=gb2312"),
+            body.clone(),
+            "GB2312 is read as GBK",
+        ),
+        (
+            FORM.to_string(),
+            format!(
+                "{}&need={}%26%23128522%3B%26%23127981%3B",
+                body.replacen("need=", "x=", 1),
+                gbk("厂房")
+            ),
+            "characters GBK cannot hold arrive as references",
+        ),
+    ];
+    for (n, (content_type, body, what)) in cases.into_iter().enumerate() {
+        let body = body.replace("139-1234-5678", &phone_n(n + 10));
+        let response = app.post_raw(&content_type, body, &[]).await;
+        assert_eq!(response.status(), 201, "{what}");
+        let row = latest(&app).await;
+        assert_eq!(row["contact"], "李经理", "{what}");
+        assert!(!row.to_string().contains('\u{fffd}'), "{what}");
+    }
+    assert_eq!(
+        latest(&app).await["need"],
+        "厂房😊🏭",
+        "references read back"
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_no_charset_decodes_is_a_400_that_says_so_and_stores_nothing() {
+    let app = spawn_app().await;
+    for (content_type, body) in [
+        (
+            FORM.to_string(),
+            "need=%B3%A7%B7&contact=x&phone=13912345678",
+        ),
+        (
+            format!("{FORM}; charset=shift_jis"),
+            "need=%FF%FF&contact=x&phone=13912345678",
+        ),
+    ] {
+        let response = app.post_raw(&content_type, body, &[]).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["code"], "undecodable_body");
+        assert!(problem["detail"].as_str().unwrap().contains("编码"));
+    }
+    assert_eq!(app.inquiry_count().await, 0);
+}
+
+#[tokio::test]
+async fn json_from_windows_tools_and_clients_that_cut_an_emoji_is_accepted() {
+    let app = spawn_app().await;
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(valid_inquiry().to_string().as_bytes());
+    let response = app.post_raw("application/json", bom, &[]).await;
+    assert_eq!(response.status(), 201, "a UTF-8 byte-order mark");
+
+    let half_emoji = r#"{"need": "求租厂房\ud83d", "contact": "王总", "phone": "13912340001"}"#;
+    let response = app.post_raw("application/json", half_emoji, &[]).await;
+    assert_eq!(response.status(), 201, "a lone surrogate");
+    let row = latest(&app).await;
+    assert_eq!(row["need"], "求租厂房\u{fffd}");
+
+    let response = app
+        .post_raw("application/json", r#"{"need": "x""#, &[])
+        .await;
+    assert_eq!(response.status(), 400, "still malformed");
+}
+
+#[tokio::test]
+async fn paid_clicks_land_on_one_article_and_keep_their_click_ids() {
+    let app = spawn_app_with(|s| {
+        s.intake.allowed_site_hosts = vec!["*.example.cn".parse().unwrap()];
+        s.intake.tracking_parameters = vec!["fromuid".parse().unwrap()];
+    })
+    .await;
+    let base = "https://www.example.cn/zhuhai/factory-1.html";
+    let cases = [
+        (
+            format!("{base}?bd_vid=11962813526391466291"),
+            json!({"bd_vid": "11962813526391466291"}),
+        ),
+        (
+            format!("{base}?bd_vid=8837465512093&utm_source=baidu"),
+            json!({"bd_vid": "8837465512093"}),
+        ),
+        (
+            format!("{base}?qz_gdt=wx2ptmeoaaaeahkcb2ea"),
+            json!({"qz_gdt": "wx2ptmeoaaaeahkcb2ea"}),
+        ),
+        (
+            format!("{base}?gdt_vid=wx0abcdef&weixinadinfo=123.wx0.0.0"),
+            json!({"gdt_vid": "wx0abcdef", "weixinadinfo": "123.wx0.0.0"}),
+        ),
+        (
+            format!("{base}?clickid=B.abcdef&clickid2=x"),
+            json!({"clickid": "B.abcdef"}),
+        ),
+        (format!("{base}?clickid=__CLICKID__"), json!({})),
+        (
+            format!("{base}?gclid=Cj0KCQiA&fromuid=77#form"),
+            json!({"gclid": "Cj0KCQiA"}),
+        ),
+        (format!("{base}?from=timeline&isappinstalled=0"), json!({})),
+    ];
+    let mut articles = std::collections::HashSet::new();
+    for (n, (url, click_ids)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[("article_url", json!(url)), ("phone", json!(phone_n(n)))],
+        );
+        let response = app
+            .client
+            .post(app.url("/api/v1/inquiries"))
+            .header("referer", "https://www.baidu.com/")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{url}");
+        let row = latest(&app).await;
+        if url.contains("clickid2") {
+            assert!(row["article_id"].is_string(), "{url}");
+            continue; // another page: clickid2 is not a tracking parameter
+        }
+        articles.insert(row["article_id"].as_str().unwrap().to_string());
+        assert_eq!(row["click_ids"], *click_ids, "{url}");
+        assert_eq!(row["landing_url"], *url, "landing URL as sent");
+        assert_eq!(row["referrer"], "https://www.baidu.com/");
+    }
+    assert_eq!(articles.len(), 1, "every click of one page is one article");
+
+    // Staff see the attribution in the detail, the list and the export.
+    let key = app.admin().await;
+    let id = latest(&app).await["id"].as_str().unwrap().to_string();
+    let detail = app.get_json(&key, &format!("/api/v1/inquiries/{id}")).await;
+    assert_eq!(detail["attribution"]["landing_url"], cases[7].0);
+    assert_eq!(detail["attribution"]["referrer"], "https://www.baidu.com/");
+    let list = app.get_json(&key, "/api/v1/inquiries?limit=200").await;
+    let gclid = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["attribution"]["click_ids"]["gclid"].is_string())
+        .expect("an item with its click ID");
+    assert_eq!(gclid["attribution"]["click_ids"]["gclid"], "Cj0KCQiA");
+    let csv = app
+        .get_as(&key, "/api/v1/inquiries/export.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("bd_vid=11962813526391466291"),
+        "click IDs exported"
+    );
+    assert!(csv.contains("落地页"), "landing URL column");
+}
+
+#[tokio::test]
+async fn translated_pages_idn_hosts_and_other_hosts_are_read_without_refusing_anyone() {
+    let app = spawn_app_with(|s| {
+        s.intake.allowed_site_hosts = vec![
+            "www.example.cn".parse().unwrap(),
+            "招商.中国".parse().unwrap(),
+        ];
+    })
+    .await;
+    let original = stored(
+        &app,
+        &with(
+            valid_inquiry(),
+            &[
+                ("article_url", json!("https://www.example.cn/a/1.html")),
+                ("phone", json!(phone_n(0))),
+            ],
+        ),
+    )
+    .await;
+    let cases = [
+        ("https://www-example-cn.translate.goog/a/1.html?_x_tr_sl=auto&_x_tr_tl=en&_x_tr_hl=zh-CN", Some(&original["article_id"]), "Google Translate"),
+        ("https://招商.中国/厂房/1", None, "IDN host in Unicode"),
+        ("https://xn--czrx92a.xn--fiqs8s/%E5%8E%82%E6%88%BF/1", None, "IDN host in punycode"),
+    ];
+    let mut idn_article = None;
+    for (n, (url, expected, what)) in cases.iter().enumerate() {
+        let row = stored(
+            &app,
+            &with(
+                valid_inquiry(),
+                &[
+                    ("article_url", json!(url)),
+                    ("phone", json!(phone_n(n + 1))),
+                ],
+            ),
+        )
+        .await;
+        assert!(row["article_id"].is_string(), "{what}: linked");
+        assert_eq!(row["flags"], json!([]), "{what}");
+        match expected {
+            Some(article) => assert_eq!(&row["article_id"], *article, "{what}"),
+            None => match &idn_article {
+                None => idn_article = Some(row["article_id"].clone()),
+                Some(first) => assert_eq!(&row["article_id"], first, "{what}: same article"),
+            },
+        }
+    }
+    let articles_before = app.count("SELECT count(*) FROM articles").await;
+    let others = [
+        (
+            "https://evil.example.org/a",
+            "article_host_not_allowed",
+            "a host not allowed",
+        ),
+        (
+            "https://www.example.cn.evil.org/a",
+            "article_host_not_allowed",
+            "a look-alike host",
+        ),
+        ("www.example.cn/a", "article_url_invalid", "no scheme"),
+        ("javascript:alert(1)", "article_url_invalid", "not http"),
+        ("about:srcdoc", "article_url_invalid", "an iframe's address"),
+    ];
+    for (n, (url, flag, what)) in others.iter().enumerate() {
+        let row = stored(
+            &app,
+            &with(
+                valid_inquiry(),
+                &[
+                    ("article_url", json!(url)),
+                    ("phone", json!(phone_n(n + 10))),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(row["article_id"], Value::Null, "{what}");
+        assert_eq!(row["flags"], json!([flag]), "{what}");
+        assert_eq!(row["landing_url"], *url, "{what}: kept");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) FROM articles").await,
+        articles_before,
+        "no article row for hosts that are not allowed"
+    );
+    let key = app.sales().await;
+    let list = app.get_json(&key, "/api/v1/inquiries?limit=1").await;
+    assert_eq!(list["items"][0]["flags"], json!(["article_url_invalid"]));
+}
+
+#[tokio::test]
+async fn hidden_fields_are_cut_or_cleaned_never_refused() {
+    let app = spawn_app().await;
+    let cases: [(&str, Value); 5] = [
+        ("article_title", json!("标".repeat(260))),
+        ("article_title", json!("标题\n第二行")),
+        ("utm_source", json!("u".repeat(150))),
+        ("utm_medium", json!("a\nb")),
+        ("utm_campaign", json!("a\u{0}b")),
+    ];
+    for (n, (field, value)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[
+                (field, value.clone()),
+                ("phone", json!(phone_n(n))),
+                (
+                    "article_url",
+                    json!(format!("https://www.example.cn/h/{n}")),
+                ),
+            ],
+        );
+        let response = app.post_json(&body).await;
+        assert_eq!(response.status(), 201, "{field} = {value}");
+    }
+    let titles: Vec<String> = sqlx::query_scalar(
+        "SELECT title FROM articles WHERE title IS NOT NULL ORDER BY created_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(titles[0].chars().count(), 200);
+    assert_eq!(titles[1], "标题 第二行");
+}
+
+#[tokio::test]
+async fn the_first_real_inquiry_names_an_article_and_only_staff_rename_it() {
+    let app = spawn_app().await;
+    let url = "https://www.example.cn/a/new.html";
+    // A bot's honeypot post comes first: it creates the article but may not name it.
+    let spam = with(
+        valid_inquiry(),
+        &[
+            ("article_url", json!(url)),
+            ("article_title", json!("便宜代开发票")),
+            ("website", json!("http://spam")),
+            ("phone", json!(phone_n(0))),
+        ],
+    );
+    assert_eq!(app.post_json(&spam).await.status(), 201);
+    let title = || async {
+        sqlx::query_scalar::<_, Option<String>>("SELECT title FROM articles WHERE url = $1")
+            .bind(url)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(title().await, None, "spam names nothing");
+    for (n, t) in ["前海写字楼出租", "我改的标题"].iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[
+                ("article_url", json!(url)),
+                ("article_title", json!(t)),
+                ("phone", json!(phone_n(n + 1))),
+            ],
+        );
+        assert_eq!(app.post_json(&body).await.status(), 201);
+    }
+    assert_eq!(
+        title().await.as_deref(),
+        Some("前海写字楼出租"),
+        "the first real one"
+    );
+
+    let key = app.sales().await;
+    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM articles WHERE url = $1")
+        .bind(url)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let patch = |body: Value| {
+        let app = &app;
+        let key = key.clone();
+        async move {
+            app.staff(
+                reqwest::Method::PATCH,
+                &key,
+                &format!("/api/v1/articles/{id}"),
+            )
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let response = patch(json!({"title": " 前海甲级写字楼出租 "})).await;
+    assert_eq!(response.status(), 200);
+    let article: Value = response.json().await.unwrap();
+    assert_eq!(article["title"], "前海甲级写字楼出租");
+    assert_eq!(article["inquiry_count"], 2, "spam not counted");
+    assert_eq!(title().await.as_deref(), Some("前海甲级写字楼出租"));
+
+    for (body, field, code) in [
+        (json!({"title": "标".repeat(201)}), "title", "too_long"),
+        (json!({"title": "a\nb"}), "title", "line_break"),
+        (json!({"title": "a\u{0}b"}), "title", "control_characters"),
+        (json!({"title": 3}), "title", "invalid_type"),
+        (json!({"url": "https://x"}), "url", "unknown_field"),
+        (json!({}), "title", "required"),
+    ] {
+        let response = patch(body.clone()).await;
+        assert_eq!(response.status(), 422, "{body}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], field, "{body}");
+        assert_eq!(problem["errors"][0]["code"], code, "{body}");
+    }
+    assert_eq!(
+        title().await.as_deref(),
+        Some("前海甲级写字楼出租"),
+        "unchanged"
+    );
+    let response = app
+        .staff(
+            reqwest::Method::PATCH,
+            &key,
+            &format!("/api/v1/articles/{}", uuid::Uuid::now_v7()),
+        )
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let response = app
+        .client
+        .patch(app.url(&format!("/api/v1/articles/{id}")))
+        .header(CONTENT_TYPE, "application/json")
+        .body(r#"{"title": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    // A later visitor still cannot rename it.
+    let body = with(
+        valid_inquiry(),
+        &[
+            ("article_url", json!(url)),
+            ("article_title", json!("乱改")),
+            ("phone", json!(phone_n(9))),
+        ],
+    );
+    assert_eq!(app.post_json(&body).await.status(), 201);
+    assert_eq!(title().await.as_deref(), Some("前海甲级写字楼出租"));
+}
