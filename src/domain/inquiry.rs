@@ -345,7 +345,7 @@ impl Reader<'_> {
     /// (stored as E.164) or words meaning "same as my phone" (stored as the phone). Folded;
     /// a line break becomes a space and an over-long value is cut, as for a hidden field.
     fn wechat(&mut self, phone: Option<&PhoneNumber>) -> Option<String> {
-        let text = text::fold(&self.lenient("wechat", limits::WECHAT)?);
+        let text = self.lenient_folded("wechat", limits::WECHAT, true)?;
         if let Some(phone) = phone.filter(|_| means_same_as_phone(&text)) {
             return Some(phone.as_e164().to_string());
         }
@@ -360,10 +360,17 @@ impl Reader<'_> {
     /// the script copies from the address): read as far as it can be — control characters
     /// dropped, line breaks made spaces, cut at `max` — and never an error.
     fn lenient(&mut self, name: &str, max: usize) -> Option<String> {
+        self.lenient_folded(name, max, false)
+    }
+
+    /// [`Self::lenient`], folded (NFKC) first when `fold` is set: the limit holds for the
+    /// value as stored, which folding can lengthen (`㎡` is `m2`).
+    fn lenient_folded(&mut self, name: &str, max: usize, fold: bool) -> Option<String> {
         let Some(RawValue::Text(raw)) = self.raw.get(name) else {
             return None;
         };
         let value = text::normalise(raw);
+        let value = if fold { text::fold(&value) } else { value };
         let value = match text::check(name, &value, max, Lines::Single) {
             Ok(()) => value,
             Err(_) => text::sanitise(&value, max, Lines::Single)

@@ -165,6 +165,9 @@ pub fn snippet(base: &str) -> String {
         "微信号",
     );
     html += "  </div>\n";
+    // The browser fills `_charset_` with the encoding it posts in (HTML's form submission),
+    // so a legacy page's form is never left to guessing (SPEC §2, Encodings).
+    html += "  <input type=\"hidden\" name=\"_charset_\">\n";
     html += "  <div hidden aria-hidden=\"true\"><label>网站 <input name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></label></div>\n\
              \x20 <button type=\"submit\">提交咨询</button>\n\
              \x20 <p class=\"idk-status\" role=\"status\" aria-live=\"polite\"></p>\n\

@@ -122,7 +122,9 @@ test("the embedded form checks as the visitor types, shows the server's errors a
   await form.locator("[name=tax]").fill("年纳税约 500 万元");
   await form.locator("[name=company]").fill("深圳市华信精密电子有限公司");
   await form.locator("[name=contact]").fill("赵总");
-  await form.locator("[name=email]").fill("zhao@huaxin.example.cn");
+  // Typed with a Chinese input method in full-width mode: the form and the server fold it.
+  await form.locator("[name=email]").fill("zhao＠huaxin.example.cn");
+  await form.locator("[name=wechat]").fill("微信同号");
 
   // A wrong phone: the Chinese message appears beside the field as soon as it is left.
   await form.locator("[name=phone]").fill("12345");
@@ -139,8 +141,10 @@ test("the embedded form checks as the visitor types, shows the server's errors a
   assert.equal(await phoneError.textContent(), "请输入有效的手机号码");
   assert.equal(await page.locator(".idk-thanks").count(), 0);
 
-  // Fixed: the thank-you state replaces the form.
-  await form.locator("[name=phone]").fill("139 1234 5678");
+  // Fixed, pasted from a contact card: bidi marks around it and en dashes inside.
+  await form.locator("[name=phone]").fill("\u202a+86 139–1234–5678\u202c");
+  await form.locator("[name=email]").focus();
+  assert.equal(await phoneError.textContent(), "", "the form accepts what the server accepts");
   await form.locator("button[type=submit]").click();
   await page.locator(".idk-thanks").waitFor();
   assert.match(await page.locator(".idk-thanks").textContent(), /感谢您的咨询/);
@@ -155,6 +159,8 @@ test("the embedded form checks as the visitor types, shows the server's errors a
   const lead = list.items[0];
   leadId = lead.id;
   assert.equal(lead.phone, "+8613912345678");
+  assert.equal(lead.email, "zhao@huaxin.example.cn");
+  assert.equal(lead.wechat, "+8613912345678", "微信同号 is the phone");
   assert.equal(lead.attribution.utm_source, "wechat");
   assert.match(lead.article.url, /\/embed\/demo/);
   assert.match(lead.article.title, /厂房出租/);
