@@ -216,6 +216,11 @@
     }
   }
 
+  var FLAGS = {
+    article_host_not_allowed: "文章链接不属于允许的网站，未关联文章",
+    article_url_invalid: "文章链接无效，未关联文章"
+  };
+
   function renderDetail(d) {
     var pane = $("detail");
     pane.textContent = "";
@@ -225,14 +230,19 @@
     var article = d.article ? (d.article.url
       ? h("a", { href: d.article.url, target: "_blank", rel: "noopener noreferrer", text: d.article.title || d.article.url })
       : (d.article.title || "")) : null;
-    var utm = d.attribution ? ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
-      .map(function (k) { return d.attribution[k]; }).filter(Boolean).join(" / ") : "";
+    var a = d.attribution || {};
+    var utm = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+      .map(function (k) { return a[k]; }).filter(Boolean).join(" / ");
+    // Shown as text, never as links: they are what the visitor's browser sent.
+    var clicks = Object.keys(a.click_ids || {}).map(function (k) { return k + "=" + a.click_ids[k]; }).join("; ");
+    var flags = (d.flags || []).map(function (f) { return FLAGS[f] || f; }).join("；");
     [
       field("需求", d.need), field("面积", d.area_sqm ? "约 " + d.area_sqm.toLocaleString("zh-CN") + " ㎡" : null),
       field("用途", d.use), field("税收", d.tax),
       field("年纳税额", d.tax_cny_per_year ? money(d.tax_cny_per_year) : null),
       field("公司", d.company), field("联系人", d.contact), field("手机", phone), field("邮箱", email),
       field("微信", d.wechat), field("留言", d.message), field("文章", article), field("来源", utm),
+      field("落地页", a.landing_url), field("广告点击", clicks), field("来源页", a.referrer), field("提示", flags),
       field("提交次数", d.submission_count > 1 ? String(d.submission_count) : null),
       field("收到时间", when(d.received_at))
     ].forEach(function (pair) { pair.forEach(function (el) { dl.appendChild(el); }); });
