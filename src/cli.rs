@@ -13,7 +13,7 @@ use crate::notify::mail::MailRenderer;
 use crate::notify::transport::Transport;
 use crate::notify::wakeup::Wakeup;
 use crate::notify::worker::{Worker, WorkerOptions};
-use crate::settings::Settings;
+use crate::settings::{HostPattern, Settings};
 use crate::startup::Application;
 use crate::storage;
 use crate::{db, telemetry};
@@ -272,6 +272,27 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         s.intake.dedup_window,
         s.intake.require_consent,
         secret_state(s.intake.form_token_secret.expose_secret().is_empty()),
+    );
+    // Hosts as they are matched: IDN hosts in their ASCII (punycode) form.
+    let hosts: Vec<String> = s
+        .intake
+        .allowed_site_hosts
+        .iter()
+        .map(|h| match h {
+            HostPattern::Exact(host) => host.clone(),
+            HostPattern::Subdomains(domain) => format!("*.{domain}"),
+        })
+        .collect();
+    let trackers: Vec<&str> = s
+        .intake
+        .tracking_parameters
+        .iter()
+        .map(|p| p.0.as_str())
+        .collect();
+    println!(
+        "intake.allowed_site_hosts: [{}] intake.tracking_parameters: [{}]",
+        hosts.join(", "),
+        trackers.join(", ")
     );
     println!(
         "notify: worker_enabled={} from={} default_recipients={} routes={} smtp.host={} smtp.password={}",

@@ -213,7 +213,10 @@ impl std::str::FromStr for HostPattern {
             Some(rest) => (true, rest.to_string()),
             None => (false, s.clone()),
         };
-        if host.is_empty() || host.contains(['/', ':', '*', ' ', '@']) {
+        if host.is_empty()
+            || host.contains(['/', ':', '*', ' ', '@'])
+            || host.split('.').any(str::is_empty)
+        {
             return Err(format!("`{s}` is not a host name or `*.domain` pattern"));
         }
         let host = idna::domain_to_ascii(&host)

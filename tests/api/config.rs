@@ -99,10 +99,44 @@ fn invalid_values_are_refused_with_a_clear_message() {
         ),
         ("INQUIRY_DESK__NOTIFY__ROUTES", "[{", "routes"),
         ("INQUIRY_DESK__SERVER__NOSUCHKEY", "1", "nosuchkey"),
+        ("INQUIRY_DESK__INTAKE__TRACKING_PARAMETERS", "a=b", "a=b"),
+        (
+            "INQUIRY_DESK__INTAKE__ALLOWED_SITE_HOSTS",
+            "bad..host",
+            "bad..host",
+        ),
     ];
     for (key, value, mention) in cases {
         let (ok, _, stderr) = check_config(&[(key, value)], &temp_dir());
         assert!(!ok, "{key}={value} must be refused");
         assert!(stderr.to_lowercase().contains(mention), "{key}: {stderr}");
     }
+}
+
+#[test]
+fn idn_hosts_and_tracking_parameters_are_read_from_the_environment() {
+    let (ok, stdout, stderr) = check_config(
+        &[
+            (
+                "INQUIRY_DESK__INTAKE__ALLOWED_SITE_HOSTS",
+                "招商.中国, *.例子.cn,www.example.cn",
+            ),
+            (
+                "INQUIRY_DESK__INTAKE__TRACKING_PARAMETERS",
+                "fromuid, Share_From",
+            ),
+        ],
+        &temp_dir(),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains(
+            "intake.allowed_site_hosts: [xn--czrx92a.xn--fiqs8s, *.xn--fsqu00a.cn, www.example.cn]"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("intake.tracking_parameters: [fromuid, share_from]"),
+        "{stdout}"
+    );
 }
