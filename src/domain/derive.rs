@@ -11,8 +11,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use numeral::Numeral;
 
-/// One 亩 is 2000/3 m² (666.67 m²): the statutory definition (1 亩 = 60 平方丈 ≈ 1/15 公顷),
-/// as used by the Ministry of Natural Resources' land statistics.
+/// One 亩 is 2000/3 m² (666.67 m²): the 市亩 of the 市制 units fixed by the State Council in
+/// 1959 (1 市尺 = 1/3 m, 1 亩 = 6000 平方市尺 = 60 平方丈), exactly 1/15 公顷 — the 亩 of land
+/// certificates and listings.
 const SQM_PER_MU: f64 = 2000.0 / 3.0;
 const SQM_PER_HECTARE: f64 = 10_000.0;
 const SQM_PER_SQFT: f64 = 0.092_903_04;
@@ -55,8 +56,8 @@ pub fn tax_cny_per_year(tax: &str) -> Option<i64> {
 }
 
 const FOREIGN_CURRENCIES: &[&str] = &[
-    "美元", "美金", "美刀", "usd", "us$", "$", "港币", "港元", "hkd", "欧元", "eur", "日元",
-    "英镑", "台币", "韩元", "澳元", "加元",
+    "美元", "美金", "美刀", "usd", "$", "港币", "港元", "hkd", "欧元", "eur", "日元", "英镑",
+    "台币", "韩元", "澳元", "加元",
 ];
 const MONTHLY: &[&str] = &[
     "每月",
@@ -90,7 +91,14 @@ const OTHER_QUANTITIES: &[&str] = &[
     "用电",
     "面积",
     "层高",
+    "亩均",
+    "每平",
+    "每亩",
 ];
+/// After the amount: a rate per area ("1000元/平", "50万每亩"), not the company's tax.
+const PER_AREA: &[&str] = &["/平", "/亩", "/m2", "每平", "每亩", "/㎡"];
+/// Before a lone 万 or 亿: "上亿", "过亿", "近亿" are at least one of it.
+const AT_LEAST: &str = "上过超近破";
 /// Ceilings: the tax is at most this, so the number is no amount to rank by.
 const CEILING_BEFORE: &[&str] = &[
     "不到",
@@ -117,7 +125,6 @@ const COUNTERS: &[char] = &[
 /// there is none, `Some(None)` when the number found cannot be trusted.
 fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
     let mut i = from;
-    let mut previous_end = from;
     while let Some(start) = next_numeral(chars, i) {
         let first = numeral::read(chars, start);
         let q = quantity(chars, first);
@@ -127,11 +134,12 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
         let currency = CURRENCIES.iter().find(|c| starts_with(chars, after, c));
         let counted = currency.is_none() && chars.get(after).is_some_and(|c| COUNTERS.contains(c));
         let phone_or_code = first.plain_digits >= 11 || first.leading_zero;
-        let label = window_before(chars, start, previous_end);
-        previous_end = q.end;
-        // "一般", "万科": one Chinese character alone is a word, not an amount.
-        let word = first.weak && q.single;
-        if counted || word || phone_or_code || OTHER_QUANTITIES.iter().any(|w| contains(label, w)) {
+        let label = window_before(chars, start);
+        // "一般", "万科": one Chinese character alone is a word, not an amount; "上亿" is one.
+        let at_least = first.big && start > 0 && AT_LEAST.contains(chars[start - 1]);
+        let word = first.weak && q.single && !at_least;
+        let other = OTHER_QUANTITIES.iter().any(|w| contains(label, w));
+        if counted || word || phone_or_code || other {
             continue;
         }
         // "几百万", "几十万": a few of them, no amount to rank by.
@@ -139,6 +147,9 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
             return Some(None);
         }
         let after_unit = skip_spaces(chars, after + currency.map_or(0, |c| c.chars().count()));
+        if PER_AREA.iter().any(|w| starts_with(chars, after_unit, w)) {
+            continue;
+        }
         let floor_word = FLOOR_NEGATIONS.iter().any(|w| contains(label, w));
         let ceiling = (!floor_word && CEILING_BEFORE.iter().any(|w| contains(label, w)))
             || CEILING_AFTER
@@ -170,10 +181,10 @@ pub fn area_sqm(need: &str) -> Option<f64> {
     while let Some(start) = next_numeral(&chars, i) {
         let first = numeral::read(&chars, start);
         i = first.end;
-        let q = quantity(&chars, first);
         if vague(&chars, start) {
             continue;
         }
+        let q = quantity(&chars, first);
         let Some(unit) = area_unit(&chars, skip_spaces(&chars, q.end)) else {
             continue;
         };
@@ -201,7 +212,7 @@ struct Quantity {
 }
 
 fn quantity(chars: &[char], first: Numeral) -> Quantity {
-    let second = range_upper(chars, first.end);
+    let second = range_upper(chars, &first);
     let last = second.unwrap_or(first);
     let mut end = skip_approximation(chars, last.end);
     let mut post = None;
@@ -227,9 +238,10 @@ fn quantity(chars: &[char], first: Numeral) -> Quantity {
 }
 
 /// "300-500万", "300~500", "三到五百万", "2000至3000平": the upper bound after the first number.
-fn range_upper(chars: &[char], end: usize) -> Option<Numeral> {
-    let i = skip_spaces(chars, end);
-    if !matches!(chars.get(i)?, '-' | '~' | '〜' | '—' | '–' | '至' | '到') {
+fn range_upper(chars: &[char], first: &Numeral) -> Option<Numeral> {
+    let i = skip_spaces(chars, first.end);
+    let separator = *chars.get(i)?;
+    if !matches!(separator, '-' | '~' | '〜' | '—' | '–' | '至' | '到' | '、') {
         return None;
     }
     let j = skip_spaces(chars, i + 1);
@@ -237,7 +249,15 @@ fn range_upper(chars: &[char], end: usize) -> Option<Numeral> {
         return None;
     }
     let upper = numeral::read(chars, j);
-    (!upper.digitless).then_some(upper)
+    // "三、五百万" and "3、5千平" are ranges; "2栋、3000平" is a list.
+    let listed_digits = first.end - first.start == 1 && upper.end - upper.start > 1;
+    let digit_then_multiplier = upper.tail_len > 0 && listed_digits;
+    let range = separator != '、'
+        || digit_then_multiplier && j + 1 < upper.end && {
+            let c = chars[j + 1];
+            numeral::starts_numeral(c) && !c.is_ascii_digit()
+        };
+    (range && !upper.digitless).then_some(upper)
 }
 
 /// The lower bound of a range whose first number has no 万/亿: it borrows the largest unit of
@@ -298,8 +318,8 @@ fn unit_numeral(start: usize, value: f64) -> Numeral {
         weak: false,
         plain_digits: 0,
         leading_zero: false,
-        tail: [value, 1.0, 1.0, 1.0],
-        tail_len: 1,
+        tail: [1.0; 4],
+        tail_len: 0,
     }
 }
 
@@ -309,7 +329,7 @@ struct AreaUnit {
     kind: UnitKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 enum UnitKind {
     /// 平, 平米, 平方, 平方米, ㎡, m2, sqm …
     SquareMetre,
@@ -425,19 +445,21 @@ fn contains(window: &[char], word: &str) -> bool {
     (0..window.len()).any(|i| starts_with(window, i, word))
 }
 
-/// At most 8 characters before `start`, back to a clause break or the previous number: the
-/// words that say what the number is ("产值", "不到").
-fn window_before(chars: &[char], start: usize, previous_end: usize) -> &[char] {
-    let floor = previous_end.max(start.saturating_sub(8)).min(start);
-    let from = (floor..start)
-        .rev()
-        .find(|&i| {
-            matches!(
-                chars[i],
-                ',' | '，' | '。' | ';' | '；' | '、' | '!' | '！' | '?' | '？' | '\n'
-            )
-        })
-        .map_or(floor, |i| i + 1);
+/// At most 8 characters before `start`, back to a clause break or another number: the words
+/// that say what the number is ("产值", "不到").
+fn window_before(chars: &[char], start: usize) -> &[char] {
+    let mut from = start;
+    while from > 0 && start - from < 8 {
+        let c = chars[from - 1];
+        let clause_break = matches!(
+            c,
+            ',' | '，' | '。' | ';' | '；' | '、' | '!' | '！' | '?' | '？' | '\n'
+        );
+        if clause_break || numeral::starts_numeral(c) {
+            break;
+        }
+        from -= 1;
+    }
     &chars[from..start]
 }
 

@@ -180,6 +180,8 @@ pub(super) fn read(chars: &[char], start: usize) -> Numeral {
     numeral
 }
 
+const MAX_POSITIONAL: usize = 16;
+
 /// "二〇〇〇", "二〇二五": Chinese digits written position by position, recognised by a zero
 /// among two or more digits with no multiplier between them.
 fn read_positional(chars: &[char], start: usize) -> Option<Numeral> {
@@ -187,6 +189,10 @@ fn read_positional(chars: &[char], start: usize) -> Option<Numeral> {
     let mut value = 0.0;
     let mut zero = false;
     while let Some(d) = chars.get(end).copied().and_then(digit) {
+        // Longer strings of digits are no amount; stopping keeps a scan over them linear.
+        if end - start == MAX_POSITIONAL {
+            return None;
+        }
         zero |= d == 0;
         value = value * 10.0 + f64::from(d);
         end += 1;

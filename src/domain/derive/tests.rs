@@ -39,6 +39,9 @@ fn reads_tax_as_people_write_it() {
         ("一个亿", Some(100_000_000)),
         ("两个多亿", Some(200_000_000)),
         ("50万/年", Some(500_000)),
+        ("500万元/年以上", Some(5_000_000)),
+        ("1,000万", Some(10_000_000)),
+        ("年纳税额约为人民币300万元", Some(3_000_000)),
         // Approximation words keep the base and the unit.
         ("年纳税300多万", Some(3_000_000)),
         ("300余万", Some(3_000_000)),
@@ -80,6 +83,7 @@ fn reads_tax_as_people_write_it() {
         ("300-500万", Some(3_000_000)),
         ("300~500万", Some(3_000_000)),
         ("300万-500万", Some(3_000_000)),
+        ("300万-500", Some(3_000_000)),
         ("300 至 500 万", Some(3_000_000)),
         ("1000-1500万", Some(10_000_000)),
         ("100-200w", Some(1_000_000)),
@@ -89,6 +93,11 @@ fn reads_tax_as_people_write_it() {
         ("五六百万", Some(5_000_000)),
         ("每年纳税大约三四百万", Some(3_000_000)),
         ("纳税额度在三百万到五百万之间", Some(3_000_000)),
+        ("约300-500万", Some(3_000_000)),
+        ("300W-500W", Some(3_000_000)),
+        ("一两百万", Some(1_000_000)),
+        ("三、五百万", Some(3_000_000)),
+        ("3、5百万", Some(3_000_000)),
         // Monthly amounts, years and other numbers around the tax.
         ("月纳税10万", Some(1_200_000)),
         ("每月20万左右", Some(2_400_000)),
@@ -103,6 +112,20 @@ fn reads_tax_as_people_write_it() {
         ("税收300万，产值1亿", Some(3_000_000)),
         ("年产值1亿，纳税500万", Some(5_000_000)),
         ("营业额8000万，税收600万", Some(6_000_000)),
+        ("年营收5000万纳税300万", Some(3_000_000)),
+        ("产值和税收：1亿，300万", Some(3_000_000)),
+        ("公司2019年成立，年纳税约800万", Some(8_000_000)),
+        ("二〇二四年纳税三百万", Some(3_000_000)),
+        ("预计纳税：30万元/月", Some(3_600_000)),
+        ("年纳税：300万；", Some(3_000_000)),
+        ("纳税300w/年", Some(3_000_000)),
+        ("税收贡献：三百五十万", Some(3_500_000)),
+        ("纳税:1.5千万", Some(15_000_000)),
+        ("年税收近千万", Some(10_000_000)),
+        ("纳税上千万", Some(10_000_000)),
+        ("年纳税上亿", Some(100_000_000)),
+        ("百来万", Some(1_000_000)),
+        ("300k", Some(300_000)),
         // Nothing to trust: null.
         ("待定", None),
         ("面议", None),
@@ -121,6 +144,11 @@ fn reads_tax_as_people_write_it() {
         ("5千", None),
         ("0", None),
         ("几百万", None),
+        ("税收几千万", None),
+        ("纳税额300万以内", None),
+        ("税收每平米1000元", None),
+        ("亩均税收50万", None),
+        ("3OO万", None),
         ("10万以下", None),
         ("不到50万", None),
         ("不超过100万", None),
@@ -165,6 +193,8 @@ fn reads_area_as_people_write_it() {
         ("需要五十亩工业用地", Some(33333.33)),
         ("求购土地50亩，用于建厂", Some(33333.33)),
         ("百亩以上工业用地", Some(66666.67)),
+        ("十亩左右", Some(6666.67)),
+        ("千平以上的厂房", Some(1000.0)),
         ("10-20亩", Some(6666.67)),
         ("5000 sqm", Some(5000.0)),
         ("5,000 sqm warehouse", Some(5000.0)),
@@ -210,6 +240,25 @@ fn reads_area_as_people_write_it() {
         ("占地30亩，建筑面积2万平", Some(20000.0)),
         ("三通一平的土地50亩", Some(33333.33)),
         ("7000平，七通一平", Some(7000.0)),
+        ("宿舍50间，厂房4000平", Some(4000.0)),
+        ("5000平+1000平办公", Some(5000.0)),
+        ("层高10米的5000平厂房", Some(5000.0)),
+        ("1楼3000平", Some(3000.0)),
+        ("2栋、3000平", Some(3000.0)),
+        ("10,000平方米", Some(10000.0)),
+        ("2千平", Some(2000.0)),
+        ("2k平", Some(2000.0)),
+        ("两千五平", Some(2500.0)),
+        ("5万平以上的园区", Some(50000.0)),
+        ("1500m²左右", Some(1500.0)),
+        ("约 2000 ㎡", Some(2000.0)),
+        ("2000左右平米", Some(2000.0)),
+        ("3000平方米（可分割）", Some(3000.0)),
+        ("3万方", Some(30000.0)),
+        ("1.5亩", Some(1000.0)),
+        ("二十亩", Some(13333.33)),
+        ("四十多亩", Some(26666.67)),
+        ("十几亩", Some(6666.67)),
         // Ranges and bounds.
         ("2000-3000平", Some(2000.0)),
         ("2000～3000平方米", Some(2000.0)),
@@ -220,6 +269,14 @@ fn reads_area_as_people_write_it() {
         ("五六百平的仓库", Some(500.0)),
         ("五千到一万平", Some(5000.0)),
         ("1-2万平", Some(10000.0)),
+        ("1万至2万平方米", Some(10000.0)),
+        ("一千平到两千平", Some(1000.0)),
+        ("8千-1万平", Some(8000.0)),
+        ("20-30亩", Some(13333.33)),
+        ("3000-5000方", Some(3000.0)),
+        ("两三百平", Some(200.0)),
+        ("七八千平方", Some(7000.0)),
+        ("2、3千平", Some(2000.0)),
         ("2000平以内", Some(2000.0)),
         ("不超过3000平", Some(3000.0)),
         // No area.
@@ -241,12 +298,16 @@ fn reads_area_as_people_write_it() {
         ("签三方协议", None),
         ("七通一平", None),
         ("千方百计找厂房", None),
+        ("万方", None),
         ("需要一个平台", None),
         ("求租1.2万", None),
         ("预算每月5万", None),
         ("员工300人", None),
         ("2025年3月前入驻", None),
         ("几千平", None),
+        ("需要一楼厂房，面积两千左右", None),
+        ("半亩", None),
+        ("1000坪", None),
     ];
     for (input, expected) in cases {
         assert_eq!(area_sqm(input), *expected, "area {input:?}");
@@ -257,6 +318,16 @@ fn reads_area_as_people_write_it() {
         "{} cases, {nulls} null",
         cases.len()
     );
+}
+
+#[test]
+fn long_adversarial_text_is_read_quickly() {
+    for unit in ["一二", "二〇", "1-", "多", "3万", "一点", "万", "1.", "平"] {
+        let text = unit.repeat(2_000);
+        let started = std::time::Instant::now();
+        let _ = (tax_cny_per_year(&text), area_sqm(&text));
+        assert!(started.elapsed().as_millis() < 500, "{unit:?} × 2000");
+    }
 }
 
 /// `n` (below 10^8) in Chinese numerals: standard lower case ("一万零五百", "十五"), with 两 for
@@ -421,8 +492,16 @@ fn text_without_area_unit() -> impl Strategy<Value = String> {
     prop::collection::vec(atoms, 0..12).prop_map(|v| v.concat())
 }
 
+/// Cases per property: 2,000 by default, `PROPTEST_CASES` for a longer run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2_000, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn never_panics_and_stays_in_range(input in visitor_text()) {
