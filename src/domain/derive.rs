@@ -1,67 +1,408 @@
 //! Derived fields read from visitor text: expected tax (`tax_cny_per_year`) and floor area
-//! (`area_sqm`). Best effort: what cannot be read is `None`, never an error.
+//! (`area_sqm`). Best effort: what cannot be read is `None`, never an error and never a number
+//! that lost its unit ("年纳税300多万" is 3000000, not 300).
+//!
+//! Both scan the text once, left to right, over a `Vec<char>` with table lookups: no regex, no
+//! allocation per candidate number (this runs on every intake request).
+
+mod numeral;
 
 use unicode_normalization::UnicodeNormalization;
 
-/// One 亩 is 2000/3 m² (666.67 m²).
+use numeral::Numeral;
+
+/// One 亩 is 2000/3 m² (666.67 m²): the 市亩 of the 市制 units fixed by the State Council in
+/// 1959 (1 市尺 = 1/3 m, 1 亩 = 6000 平方市尺 = 60 平方丈), exactly 1/15 公顷 — the 亩 of land
+/// certificates and listings.
 const SQM_PER_MU: f64 = 2000.0 / 3.0;
 const SQM_PER_HECTARE: f64 = 10_000.0;
 const SQM_PER_SQFT: f64 = 0.092_903_04;
 /// Larger values are typos or jokes, not a tax contribution or a plot of land.
 const MAX_TAX: f64 = 1e15;
 const MAX_AREA: f64 = 1e9;
+/// A tax written without 万/亿/w and without 元 below this is unreadable (see `read_tax`).
+const MIN_UNITLESS_TAX: f64 = 10_000.0;
 
-/// Expected annual tax in CNY: "300万" → 3000000, "年纳税约300万元", "1.2亿", "500w", "3000000"
-/// (a bare number is CNY), "300-500万" → 3000000 (the lower bound), "月纳税10万" → 1200000.
+/// Expected annual tax in CNY, read from the `tax` field.
+///
+/// Shapes: "300万" → 3000000, "年纳税约300万元", "1.2亿", "500w", "500W+", "3000000" (a bare
+/// number is CNY), "三百万", "一千万以上", "一点五亿", "3千万", "1千5百万", "贰佰万", "1个亿".
+/// Approximations give their stated base: "300多万", "500余万", "300来万", "约300万", "近300万",
+/// "300万左右", "300万以上", "300+万", "不少于300万" → 3000000. A range gives its lower bound:
+/// "300-500万", "三到五百万", "五六百万" → 3000000 / 5000000. Monthly amounts ("月纳税10万",
+/// "每月20万") are multiplied by 12.
+///
+/// `None` when nothing can be trusted: no number, a foreign currency ("300万美元"), a ceiling
+/// rather than an amount ("10万以下", "不到50万"), or a number below 10,000 with no 万/亿/w and
+/// no 元 ("300多", "年纳税500"): the form's example is "年纳税 500 万元", so such a number is
+/// far more often 万 forgotten than yuan, and a wrong number ranks the lead wrongly where `None`
+/// does not. "300元" is 300.
 pub fn tax_cny_per_year(tax: &str) -> Option<i64> {
     let text = prepare(tax);
     if FOREIGN_CURRENCIES.iter().any(|c| text.contains(c)) {
         return None;
     }
     let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while let Some((start, value, end)) = next_number(&chars, i) {
-        let after = skip_spaces(&chars, end);
-        // "2024年纳税300万": a number followed by 年 is a year or a count of years.
-        if chars.get(after) == Some(&'年') {
-            i = after + 1;
+    // "产值1亿，税收300万": a number after the word 税 is the tax; otherwise the first one.
+    let after_tax_word = chars.iter().position(|&c| c == '税').unwrap_or(0);
+    let reading = match read_tax(&chars, after_tax_word) {
+        None if after_tax_word > 0 => read_tax(&chars, 0),
+        reading => reading,
+    };
+    let amount = reading??;
+    let monthly = MONTHLY.iter().any(|m| text.contains(m));
+    let yearly = amount * if monthly { 12.0 } else { 1.0 };
+    (yearly.is_finite() && yearly < MAX_TAX).then(|| yearly.round() as i64)
+}
+
+const FOREIGN_CURRENCIES: &[&str] = &[
+    "美元", "美金", "美刀", "usd", "$", "港币", "港元", "hkd", "欧元", "eur", "日元", "英镑",
+    "台币", "韩元", "澳元", "加元",
+];
+const MONTHLY: &[&str] = &[
+    "每月",
+    "每个月",
+    "/月",
+    "月纳税",
+    "月均",
+    "月税",
+    "月缴",
+    "月交",
+    "单月",
+    "一个月",
+];
+/// Words before a number that say it is not the tax.
+const OTHER_QUANTITIES: &[&str] = &[
+    "产值",
+    "营收",
+    "营业额",
+    "销售",
+    "收入",
+    "投资",
+    "注册资",
+    "资产",
+    "利润",
+    "员工",
+    "人数",
+    "预算",
+    "租金",
+    "房租",
+    "电费",
+    "用电",
+    "面积",
+    "层高",
+    "亩均",
+    "每平",
+    "每亩",
+];
+/// After the amount: a rate per area ("1000元/平", "50万每亩"), not the company's tax.
+const PER_AREA: &[&str] = &["/平", "/亩", "/m2", "每平", "每亩", "/㎡"];
+/// Before a lone 万 or 亿: "上亿", "过亿", "近亿" are at least one of it.
+const AT_LEAST: &str = "上过超近破";
+/// Ceilings: the tax is at most this, so the number is no amount to rank by.
+const CEILING_BEFORE: &[&str] = &[
+    "不到",
+    "不足",
+    "不超过",
+    "低于",
+    "少于",
+    "小于",
+    "最多",
+    "至多",
+    "不满",
+];
+const CEILING_AFTER: &[&str] = &["以下", "以内", "之内", "封顶"];
+/// "不少于", "不低于", "不小于" are floors although they contain a ceiling word.
+const FLOOR_NEGATIONS: &[&str] = &["不少于", "不低于", "不小于"];
+const CURRENCIES: &[&str] = &["元", "块", "rmb", "人民币", "cny"];
+/// Characters after a number that count something other than money ("3年", "2栋", "13%").
+const COUNTERS: &[char] = &[
+    '年', '月', '日', '天', '周', '个', '栋', '层', '楼', '人', '名', '位', '家', '套', '间', '台',
+    '辆', '米', '号', '%', '倍', '岁', '次', '期', '条', '项', '座', '亩', '平', '方', 'm',
+];
+
+/// The tax from the first number at or after `from` that is not something else: `None` when
+/// there is none, `Some(None)` when the number found cannot be trusted.
+fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
+    let mut i = from;
+    while let Some(start) = next_numeral(chars, i) {
+        let first = numeral::read(chars, start);
+        let q = quantity(chars, first);
+        // A skipped range is skipped whole: "0755-86001234", "2-3年".
+        i = q.end.max(first.end);
+        let after = skip_spaces(chars, q.end);
+        let currency = CURRENCIES.iter().find(|c| starts_with(chars, after, c));
+        let counted = currency.is_none() && chars.get(after).is_some_and(|c| COUNTERS.contains(c));
+        let phone_or_code = first.plain_digits >= 11 || first.leading_zero;
+        let label = window_before(chars, start);
+        // "一般", "万科": one Chinese character alone is a word, not an amount; "上亿" is one.
+        let at_least = first.big && start > 0 && AT_LEAST.contains(chars[start - 1]);
+        let word = first.weak && q.single && !at_least;
+        let other = OTHER_QUANTITIES.iter().any(|w| contains(label, w));
+        if counted || word || phone_or_code || other {
             continue;
         }
-        let (upper_end, _) = range_upper(&chars, end).unwrap_or((end, value));
-        let (multiplier, _) = magnitude(&chars, skip_spaces(&chars, upper_end));
-        let monthly = chars[..start].iter().collect::<String>().contains('月')
-            || text.contains("每月")
-            || text.contains("/月");
-        let yearly = value * multiplier * if monthly { 12.0 } else { 1.0 };
-        return (yearly.is_finite() && yearly < MAX_TAX).then(|| yearly.round() as i64);
+        // "几百万", "几十万": a few of them, no amount to rank by.
+        if vague(chars, start) {
+            return Some(None);
+        }
+        let after_unit = skip_spaces(chars, after + currency.map_or(0, |c| c.chars().count()));
+        if PER_AREA.iter().any(|w| starts_with(chars, after_unit, w)) {
+            continue;
+        }
+        let floor_word = FLOOR_NEGATIONS.iter().any(|w| contains(label, w));
+        let ceiling = (!floor_word && CEILING_BEFORE.iter().any(|w| contains(label, w)))
+            || CEILING_AFTER
+                .iter()
+                .any(|w| starts_with(chars, after_unit, w));
+        let unitless = !q.big && currency.is_none();
+        let trusted = |v: f64| !(ceiling || unitless && v < MIN_UNITLESS_TAX);
+        let value = q.value.filter(|&v| trusted(v));
+        return Some(value);
     }
     None
 }
 
-const FOREIGN_CURRENCIES: &[&str] = &[
-    "美元", "美金", "usd", "us$", "港币", "港元", "hkd", "欧元", "eur",
-];
-
-/// Floor or land area in m² from the need: "2000平方米", "2000㎡", "2000平", "1.5万平方米" → 15000,
-/// "3亩" → 2000, "5000 sqm", "2000-3000平" → 2000 (the lower bound).
+/// Floor or land area in m², read from the `need` field.
+///
+/// Shapes: "2000平方米", "2000平米", "2000平", "2000㎡", "2000m²", "2000 m2", "5000 sqm",
+/// "5000方" (not 方便/方向/方案/地方), "1.5万平方米" → 15000, "两千平米", "一万五千平方米",
+/// "3亩" → 2000 (1 亩 = 2000/3 m²), "五十亩", "2公顷", "10000 sq ft" → 929.03. Approximations
+/// give their stated base ("两千多平米", "约800平左右", "一千多平方" → 2000 / 800 / 1000); a
+/// range its lower bound ("2000-3000平", "两到三千平", "三四千平" → 2000 / 2000 / 3000). A
+/// bound stays the need's size ("2000平以内" → 2000). Rounded to 0.01 m².
+///
+/// `None` without a unit ("2栋", "层高8米", "1.2万"), and for a lone Chinese digit before
+/// 平 or 方 ("三通一平", "三方协议"): such words are not areas.
 pub fn area_sqm(need: &str) -> Option<f64> {
     let text = prepare(need);
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    while let Some((_, value, end)) = next_number(&chars, i) {
-        let (upper_end, _) = range_upper(&chars, end).unwrap_or((end, value));
-        let (multiplier, unit_start) = magnitude(&chars, skip_spaces(&chars, upper_end));
-        if let Some(per_unit) = area_unit(&chars, skip_spaces(&chars, unit_start)) {
-            let sqm = value * multiplier * per_unit;
-            return (sqm.is_finite() && sqm > 0.0 && sqm < MAX_AREA)
-                .then(|| (sqm * 100.0).round() / 100.0);
+    while let Some(start) = next_numeral(&chars, i) {
+        let first = numeral::read(&chars, start);
+        i = first.end;
+        if vague(&chars, start) {
+            continue;
         }
-        i = end;
+        let q = quantity(&chars, first);
+        let Some(unit) = area_unit(&chars, skip_spaces(&chars, q.end)) else {
+            continue;
+        };
+        if !unit.fits(&first, q.single) {
+            continue;
+        }
+        let Some(value) = q.value else { continue };
+        let sqm = value * unit.sqm;
+        return (sqm.is_finite() && sqm > 0.0 && sqm < MAX_AREA)
+            .then(|| (sqm * 100.0).round() / 100.0);
     }
     None
 }
 
-/// NFKC (full-width digits and letters become ASCII), lower case, thousands separators removed.
+/// A number with what is written around it: "300-500多万" → 3000000, "三百多万" → 3000000.
+struct Quantity {
+    /// `None` for a range that cannot be read ("500-30万": which unit does 500 have?).
+    value: Option<f64>,
+    /// After the magnitude word and any approximation word.
+    end: usize,
+    /// Written with 万, 亿 or w: a money unit of its own.
+    big: bool,
+    /// One number alone, not a range and without a magnitude word after it.
+    single: bool,
+}
+
+fn quantity(chars: &[char], first: Numeral) -> Quantity {
+    let second = range_upper(chars, &first);
+    let last = second.unwrap_or(first);
+    let mut end = skip_approximation(chars, last.end);
+    let mut post = None;
+    if !last.big {
+        if let Some((magnitude, magnitude_end)) = magnitude_after(chars, end) {
+            post = Some(magnitude);
+            end = skip_approximation(chars, magnitude_end);
+        }
+    }
+    let multiplier = post.map_or(1.0, |m: Numeral| m.value);
+    let value = match second {
+        None => Some(first.value * multiplier),
+        Some(_) if first.big => Some(first.value),
+        Some(upper) => range_lower(&first, &upper, post.as_ref()),
+    };
+    let big = first.big || last.big || post.is_some_and(|m| m.big);
+    Quantity {
+        value,
+        end,
+        big,
+        single: second.is_none() && post.is_none(),
+    }
+}
+
+/// "300-500万", "300~500", "三到五百万", "2000至3000平": the upper bound after the first number.
+fn range_upper(chars: &[char], first: &Numeral) -> Option<Numeral> {
+    let i = skip_spaces(chars, first.end);
+    let separator = *chars.get(i)?;
+    if !matches!(separator, '-' | '~' | '〜' | '—' | '–' | '至' | '到' | '、') {
+        return None;
+    }
+    let j = skip_spaces(chars, i + 1);
+    if !numeral::starts_numeral(*chars.get(j)?) {
+        return None;
+    }
+    let upper = numeral::read(chars, j);
+    // "三、五百万" and "3、5千平" are ranges; "2栋、3000平" is a list.
+    let listed_digits = first.end - first.start == 1 && upper.end - upper.start > 1;
+    let digit_then_multiplier = upper.tail_len > 0 && listed_digits;
+    let range = separator != '、'
+        || digit_then_multiplier && j + 1 < upper.end && {
+            let c = chars[j + 1];
+            numeral::starts_numeral(c) && !c.is_ascii_digit()
+        };
+    (range && !upper.digitless).then_some(upper)
+}
+
+/// The lower bound of a range whose first number has no 万/亿: it borrows the largest unit of
+/// the upper bound that keeps it below the upper bound ("300-500万" → 300万, "三到五百万" →
+/// 300万, "一千五到两千万" → 1500万, but "五千到一万平" → 5000).
+fn range_lower(first: &Numeral, upper: &Numeral, post: Option<&Numeral>) -> Option<f64> {
+    let post = post.map_or(1.0, |m| m.value);
+    let upper_value = upper.value * post;
+    upper
+        .tail_scales()
+        .map(|scale| first.value * scale * post)
+        .find(|&lower| lower <= upper_value * (1.0 + 1e-9))
+}
+
+/// 多, 余, 来, 几, 左右, + and spaces between a number and its unit ("300多万", "300+万").
+fn skip_approximation(chars: &[char], mut i: usize) -> usize {
+    loop {
+        match chars.get(i) {
+            Some(c) if c.is_whitespace() || matches!(c, '多' | '余' | '来' | '几' | '+') => {
+                i += 1
+            }
+            Some('左') if chars.get(i + 1) == Some(&'右') => i += 2,
+            _ => return i,
+        }
+    }
+}
+
+/// A magnitude after a number and its approximation word: "三百多万" (万), "800 万", "500w",
+/// "100k", "1个亿", "一个多亿". As a digitless numeral, so that its value is the multiplier.
+fn magnitude_after(chars: &[char], i: usize) -> Option<(Numeral, usize)> {
+    let ascii = |value: f64| {
+        let letter_follows = chars.get(i + 1).is_some_and(char::is_ascii_alphabetic);
+        (!letter_follows).then_some((unit_numeral(i, value), i + 1))
+    };
+    match chars.get(i)? {
+        'w' => ascii(1e4),
+        'k' => ascii(1e3),
+        '个' => {
+            let j = skip_approximation(chars, i + 1);
+            matches!(chars.get(j), Some('亿' | '億')).then(|| (unit_numeral(i, 1e8), j + 1))
+        }
+        &c if numeral::starts_numeral(c) => {
+            // 百 and above: "300 十年" is no 3000.
+            let magnitude = numeral::read(chars, i);
+            (magnitude.digitless && magnitude.value >= 100.0).then_some((magnitude, magnitude.end))
+        }
+        _ => None,
+    }
+}
+
+fn unit_numeral(start: usize, value: f64) -> Numeral {
+    Numeral {
+        start,
+        end: start + 1,
+        value,
+        big: value >= 1e4,
+        digitless: true,
+        weak: false,
+        plain_digits: 0,
+        leading_zero: false,
+        tail: [1.0; 4],
+        tail_len: 0,
+    }
+}
+
+/// An area unit: square metres per unit, and what may stand before it.
+struct AreaUnit {
+    sqm: f64,
+    kind: UnitKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum UnitKind {
+    /// 平, 平米, 平方, 平方米, ㎡, m2, sqm …
+    SquareMetre,
+    /// 方: only after a written number ("5000方"), never after one Chinese character.
+    Fang,
+    /// 亩, 公顷, …: "五亩地", "百亩".
+    Land,
+}
+
+impl AreaUnit {
+    /// "三通一平", "三方协议", "万方" are no areas; "五亩", "百亩", "万平" are.
+    fn fits(&self, number: &Numeral, single: bool) -> bool {
+        if !(single && number.weak) {
+            return true;
+        }
+        match self.kind {
+            UnitKind::Land => true,
+            UnitKind::SquareMetre => number.digitless,
+            UnitKind::Fang => false,
+        }
+    }
+}
+
+/// The area unit at `i`, if any.
+fn area_unit(chars: &[char], i: usize) -> Option<AreaUnit> {
+    // "3000个平方": a counter before a 平 unit.
+    let i = if chars.get(i) == Some(&'个') && chars.get(i + 1) == Some(&'平') {
+        i + 1
+    } else {
+        i
+    };
+    let table: &[(&str, f64, UnitKind)] = &[
+        ("平方公里", 1e6, UnitKind::Land),
+        ("平方英尺", SQM_PER_SQFT, UnitKind::SquareMetre),
+        ("平方米", 1.0, UnitKind::SquareMetre),
+        ("平米", 1.0, UnitKind::SquareMetre),
+        ("平方", 1.0, UnitKind::SquareMetre),
+        ("平", 1.0, UnitKind::SquareMetre),
+        // ㎡ and m² are "m2" after NFKC.
+        ("m2", 1.0, UnitKind::SquareMetre),
+        ("sqm", 1.0, UnitKind::SquareMetre),
+        ("sq m", 1.0, UnitKind::SquareMetre),
+        ("sq.m", 1.0, UnitKind::SquareMetre),
+        ("square met", 1.0, UnitKind::SquareMetre),
+        ("sq ft", SQM_PER_SQFT, UnitKind::SquareMetre),
+        ("sqft", SQM_PER_SQFT, UnitKind::SquareMetre),
+        ("亩", SQM_PER_MU, UnitKind::Land),
+        ("公顷", SQM_PER_HECTARE, UnitKind::Land),
+        ("hectare", SQM_PER_HECTARE, UnitKind::Land),
+        ("ha", SQM_PER_HECTARE, UnitKind::Land),
+        ("方", 1.0, UnitKind::Fang),
+    ];
+    let (unit, sqm, kind) = table
+        .iter()
+        .find(|(unit, _, _)| starts_with(chars, i, unit))?;
+    let next = chars.get(i + unit.chars().count()).copied();
+    let ok = match *unit {
+        // "5 ha", not "5 hall"; "2000m2", not "2000m2x".
+        "ha" | "m2" => !next.is_some_and(|c| c.is_ascii_alphanumeric()),
+        // "2000平台", "平均", "平安", "平面", "平顶", "平衡" are other words.
+        "平" => !next.is_some_and(|c| "台均安面顶衡".contains(c)),
+        // "方便", "方向", "方案", "方式", "方面", "方法" … are other words.
+        "方" => !next.is_some_and(|c| "便向案式面法位针形圆块格正言可能才子".contains(c)),
+        _ => true,
+    };
+    ok.then_some(AreaUnit {
+        sqm: *sqm,
+        kind: *kind,
+    })
+}
+
+/// NFKC (full-width digits and letters become ASCII, ㎡ becomes m2), lower case, thousands
+/// separators between digits removed.
 fn prepare(text: &str) -> String {
     let text: String = text.nfkc().collect::<String>().to_lowercase();
     let chars: Vec<char> = text.chars().collect();
@@ -78,21 +419,13 @@ fn prepare(text: &str) -> String {
     out
 }
 
-/// The next decimal number at or after `from`: (start, value, end).
-fn next_number(chars: &[char], from: usize) -> Option<(usize, f64, usize)> {
-    let start = (from..chars.len()).find(|&i| chars[i].is_ascii_digit())?;
-    let mut end = start;
-    while end < chars.len() && chars[end].is_ascii_digit() {
-        end += 1;
-    }
-    if end + 1 < chars.len() && chars[end] == '.' && chars[end + 1].is_ascii_digit() {
-        end += 1;
-        while end < chars.len() && chars[end].is_ascii_digit() {
-            end += 1;
-        }
-    }
-    let text: String = chars[start..end].iter().collect();
-    text.parse().ok().map(|value| (start, value, end))
+/// "几百万", "几千平": 几 before a number makes it "a few of".
+fn vague(chars: &[char], start: usize) -> bool {
+    start > 0 && chars[start - 1] == '几'
+}
+
+fn next_numeral(chars: &[char], from: usize) -> Option<usize> {
+    (from..chars.len()).find(|&i| numeral::starts_numeral(chars[i]))
 }
 
 fn skip_spaces(chars: &[char], mut i: usize) -> usize {
@@ -102,161 +435,33 @@ fn skip_spaces(chars: &[char], mut i: usize) -> usize {
     i
 }
 
-/// "300-500万", "300~500", "300至500": the end and value of the upper bound, so the unit
-/// written after it can be applied to the lower bound.
-fn range_upper(chars: &[char], end: usize) -> Option<(usize, f64)> {
-    let i = skip_spaces(chars, end);
-    let c = *chars.get(i)?;
-    if !matches!(c, '-' | '~' | '〜' | '—' | '–' | '至' | '到') {
-        return None;
-    }
-    let j = skip_spaces(chars, i + 1);
-    if !chars.get(j).is_some_and(char::is_ascii_digit) {
-        return None;
-    }
-    let (_, value, upper_end) = next_number(chars, j)?;
-    Some((upper_end, value))
+fn starts_with(chars: &[char], i: usize, word: &str) -> bool {
+    word.chars()
+        .enumerate()
+        .all(|(k, w)| chars.get(i + k) == Some(&w))
 }
 
-/// A magnitude word after a number: (multiplier, index after it).
-fn magnitude(chars: &[char], i: usize) -> (f64, usize) {
-    let rest: String = chars[i.min(chars.len())..].iter().take(3).collect();
-    let table: &[(&str, f64)] = &[
-        ("个亿", 1e8),
-        ("亿", 1e8),
-        ("千万", 1e7),
-        ("百万", 1e6),
-        ("十万", 1e5),
-        ("万", 1e4),
-        ("w", 1e4),
-        ("千", 1e3),
-        ("k", 1e3),
-    ];
-    for (word, multiplier) in table {
-        if rest.starts_with(word) {
-            return (*multiplier, i + word.chars().count());
+fn contains(window: &[char], word: &str) -> bool {
+    (0..window.len()).any(|i| starts_with(window, i, word))
+}
+
+/// At most 8 characters before `start`, back to a clause break or another number: the words
+/// that say what the number is ("产值", "不到").
+fn window_before(chars: &[char], start: usize) -> &[char] {
+    let mut from = start;
+    while from > 0 && start - from < 8 {
+        let c = chars[from - 1];
+        let clause_break = matches!(
+            c,
+            ',' | '，' | '。' | ';' | '；' | '、' | '!' | '！' | '?' | '？' | '\n'
+        );
+        if clause_break || numeral::starts_numeral(c) {
+            break;
         }
+        from -= 1;
     }
-    (1.0, i)
-}
-
-/// An area unit at `i`: square metres per unit.
-fn area_unit(chars: &[char], i: usize) -> Option<f64> {
-    let rest: String = chars[i.min(chars.len())..].iter().take(16).collect();
-    let table: &[(&str, f64)] = &[
-        ("平方公里", 1e6),
-        ("平方英尺", SQM_PER_SQFT),
-        ("平方米", 1.0),
-        ("平米", 1.0),
-        ("平方", 1.0),
-        ("平", 1.0),
-        ("㎡", 1.0),
-        ("m²", 1.0),
-        ("m2", 1.0),
-        ("sqm", 1.0),
-        ("sq m", 1.0),
-        ("sq.m", 1.0),
-        ("square met", 1.0),
-        ("sq ft", SQM_PER_SQFT),
-        ("sqft", SQM_PER_SQFT),
-        ("亩", SQM_PER_MU),
-        ("公顷", SQM_PER_HECTARE),
-        ("hectare", SQM_PER_HECTARE),
-        ("ha", SQM_PER_HECTARE),
-    ];
-    table
-        .iter()
-        .find(|(unit, _)| {
-            rest.starts_with(unit)
-                // "ha" only as a word of its own ("5 ha", not "5 hall").
-                && (*unit != "ha" || !rest[2..].starts_with(|c: char| c.is_ascii_alphabetic()))
-        })
-        .map(|(_, sqm)| *sqm)
+    &chars[from..start]
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_tax_as_people_write_it() {
-        let cases: &[(&str, Option<i64>)] = &[
-            ("300万", Some(3_000_000)),
-            ("年纳税约300万元", Some(3_000_000)),
-            ("1.2亿", Some(120_000_000)),
-            ("500w", Some(5_000_000)),
-            ("500W", Some(5_000_000)),
-            ("3000000", Some(3_000_000)),
-            ("3,000,000元", Some(3_000_000)),
-            ("300-500万", Some(3_000_000)),
-            ("300~500万", Some(3_000_000)),
-            ("300万-500万", Some(3_000_000)),
-            ("300 至 500 万", Some(3_000_000)),
-            ("年税收1000万以上", Some(10_000_000)),
-            ("预计年纳税 800 万", Some(8_000_000)),
-            ("约2千万", Some(20_000_000)),
-            ("一年约5百万", Some(5_000_000)),
-            ("1个亿", Some(100_000_000)),
-            ("50万/年", Some(500_000)),
-            ("月纳税10万", Some(1_200_000)),
-            ("每月20万左右", Some(2_400_000)),
-            ("2024年纳税300万", Some(3_000_000)),
-            ("近3年年均纳税200万", Some(2_000_000)),
-            ("３００万", Some(3_000_000)),
-            ("0.5亿", Some(50_000_000)),
-            ("100k", Some(100_000)),
-            ("税收300万，产值1亿", Some(3_000_000)),
-            ("不低于500万元", Some(5_000_000)),
-            ("待定", None),
-            ("面议", None),
-            ("", None),
-            ("很多", None),
-            ("300万美元", None),
-            ("较高", None),
-            ("9999999999999999999999999999999999999999", None),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(tax_cny_per_year(input), *expected, "tax {input:?}");
-        }
-    }
-
-    #[test]
-    fn reads_area_as_people_write_it() {
-        let cases: &[(&str, Option<f64>)] = &[
-            ("求租高新区标准厂房2000平方米", Some(2000.0)),
-            ("2000㎡", Some(2000.0)),
-            ("2000平", Some(2000.0)),
-            ("2000平米仓库", Some(2000.0)),
-            ("1.5万平方米", Some(15000.0)),
-            ("1.5万平", Some(15000.0)),
-            ("3亩", Some(2000.0)),
-            ("工业用地30亩", Some(20000.0)),
-            ("5000 sqm", Some(5000.0)),
-            ("5,000 sqm warehouse", Some(5000.0)),
-            ("2000 m2", Some(2000.0)),
-            ("2000m²", Some(2000.0)),
-            ("2000-3000平", Some(2000.0)),
-            ("2000～3000平方米", Some(2000.0)),
-            ("2000到3000平的厂房", Some(2000.0)),
-            ("需要2栋厂房共5000平方", Some(5000.0)),
-            ("层高8米，面积3000平米", Some(3000.0)),
-            ("10000 sq ft office", Some(929.03)),
-            ("2公顷", Some(20000.0)),
-            ("5 ha of land", Some(50000.0)),
-            ("求购土地50亩，用于建厂", Some(33333.33)),
-            ("约800平左右的办公室", Some(800.0)),
-            ("２０００平方米", Some(2000.0)),
-            ("1万㎡以上", Some(10000.0)),
-            ("求租厂房", None),
-            ("需要一个仓库", None),
-            ("电话13912345678", None),
-            ("2栋厂房", None),
-            ("", None),
-            ("5 hall", None),
-            ("层高8米", None),
-        ];
-        for (input, expected) in cases {
-            assert_eq!(area_sqm(input), *expected, "area {input:?}");
-        }
-    }
-}
+mod tests;

@@ -88,6 +88,20 @@ fn nasty_text() -> impl Strategy<Value = String> {
         ".translate.goog",
         "xn--",
         "招商.中国",
+        "三",
+        "两千",
+        "一点五",
+        "贰佰",
+        "〇",
+        "多",
+        "余",
+        "来",
+        "约",
+        "左右",
+        "以上",
+        "方",
+        "平米",
+        "、",
     ]);
     prop_oneof![
         prop::collection::vec(atoms, 0..24).prop_map(|v| v.concat()),
@@ -95,6 +109,29 @@ fn nasty_text() -> impl Strategy<Value = String> {
         prop::collection::vec(any::<u8>(), 0..64)
             .prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
     ]
+}
+
+/// `n` (below 10^4) in Chinese numerals: "三千零五", "十五".
+fn chinese_numeral(n: u64) -> String {
+    const DIGITS: [char; 10] = ['零', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let mut out = String::new();
+    let mut zero = false;
+    for (place, unit) in [(1000, "千"), (100, "百"), (10, "十"), (1, "")] {
+        let d = (n / place % 10) as usize;
+        if d == 0 {
+            zero = !out.is_empty();
+            continue;
+        }
+        if zero {
+            out.push('零');
+            zero = false;
+        }
+        if !(out.is_empty() && place == 10 && d == 1) {
+            out.push(DIGITS[d]);
+        }
+        out.push_str(unit);
+    }
+    out
 }
 
 proptest! {
@@ -129,6 +166,31 @@ proptest! {
         if let Some(area) = area_sqm(&input) {
             prop_assert!(area.is_finite() && area > 0.0);
         }
+    }
+
+    /// Through the intake's own parsing, an approximate amount keeps its unit: "年纳税300多万"
+    /// is 3000000 and "两千多平米" 2000, never the bare number.
+    #[test]
+    fn derived_tax_and_area_keep_their_unit_through_intake(
+        n in 1u64..10_000,
+        approx in prop::sample::select(vec!["", "多", "余", "来", "+"]),
+        chinese in any::<bool>(),
+    ) {
+        let settings = Settings::defaults().unwrap().intake;
+        let number = if chinese { chinese_numeral(n) } else { n.to_string() };
+        let raw = RawFields::from_pairs(vec![
+            ("need".into(), format!("求租厂房{number}{approx}平米左右")),
+            ("tax".into(), format!("年纳税约{number}{approx}万")),
+            ("contact".into(), "王总".into()),
+            ("phone".into(), "13912345678".into()),
+            ("consent".into(), "true".into()),
+        ]);
+        let inquiry = NewInquiry::parse(&raw, &Origin::default(), &settings).expect("a complete form");
+        let one_character = number.chars().count() == 1;
+        prop_assert_eq!(inquiry.tax_cny_per_year, Some(n as i64 * 10_000));
+        // One Chinese character before 平 is no area ("三通一平"): null, never a wrong number.
+        let area = (!(chinese && one_character)).then_some(n as f64);
+        prop_assert_eq!(inquiry.area_sqm, area);
     }
 
     #[test]
