@@ -18,6 +18,7 @@ mod privacy;
 mod search;
 mod smtp_tls;
 mod staff_auth;
+mod staff_bad_values;
 mod staff_list;
 mod staff_reports;
 mod staff_workflow;
