@@ -224,7 +224,7 @@ async fn articles_stats_access_log_and_privacy_parameters_refuse_them_too() {
     app.submit(&valid_inquiry()).await;
     let before = snapshot(&app).await;
     let mut cases: Vec<(Method, &str, &str, String, String, &str)> = Vec::new();
-    let routes: [(Method, &str, &[&str]); 6] = [
+    let routes: [(Method, &str, &[&str]); 5] = [
         (
             Method::GET,
             "/api/v1/articles",
@@ -234,7 +234,6 @@ async fn articles_stats_access_log_and_privacy_parameters_refuse_them_too() {
         (Method::GET, "/api/v1/access-log", &["inquiry_id", "limit"]),
         (Method::GET, "/api/v1/privacy/subject", &["phone"]),
         (Method::DELETE, "/api/v1/privacy/subject", &["phone"]),
-        (Method::GET, "/api/v1/keys", &[]),
     ];
     for (method, path, params) in &routes {
         for param in *params {
@@ -419,6 +418,22 @@ async fn staff_bodies_refuse_nul_and_control_characters_and_change_nothing() {
             .await
             .unwrap();
         assert_refused(response, field, code, &case).await;
+    }
+    // A NUL in a path id is no id at all.
+    for (method, path) in [
+        (Method::GET, "/api/v1/inquiries/%00"),
+        (Method::PATCH, "/api/v1/inquiries/%00"),
+        (Method::DELETE, "/api/v1/inquiries/%00"),
+        (Method::POST, "/api/v1/inquiries/%00/notes"),
+        (Method::DELETE, "/api/v1/keys/%00"),
+    ] {
+        let response = app
+            .staff(method.clone(), &admin, path)
+            .json(&json!({"body": "备注", "status": "contacted"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{method} {path}");
     }
     assert_eq!(snapshot(&app).await, before, "nothing changed");
 }
