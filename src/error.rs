@@ -402,6 +402,18 @@ fn label(field: &str, lang: Lang) -> String {
         "body" => ("备注内容", "note"),
         "name" => ("名称", "name"),
         "role" => ("角色", "role"),
+        // Staff query parameters.
+        "q" => ("搜索词", "search text"),
+        "article_id" => ("文章编号", "article id"),
+        "from" => ("起始时间", "start time"),
+        "to" => ("截止时间", "end time"),
+        "min_tax" => ("最低年税收", "minimum annual tax"),
+        "notification" => ("通知状态", "notification state"),
+        "limit" => ("每页条数", "page size"),
+        "cursor" => ("翻页位置", "page cursor"),
+        "lang" => ("语言", "language"),
+        "sort" => ("排序方式", "sort order"),
+        "inquiry_id" => ("询盘编号", "inquiry id"),
         other => return other.to_string(),
     };
     lang.pick(zh, en).to_string()

@@ -206,12 +206,15 @@ pub async fn page(
 
 /// Every matching row, newest first, streamed from the database: a task reads the rows and
 /// hands them over through a small bounded channel, so memory stays flat however many rows
-/// match, and the reading stops when the receiver (the HTTP response) goes away.
+/// match, and the reading stops when the receiver (the HTTP response) goes away. The stream
+/// ends only after the last row: if the task ends without saying so (a panic while decoding a
+/// row, a runtime stopping), the stream ends with an error, never as if it were complete.
 pub fn stream_all(
     pool: &PgPool,
     filter: &Filter,
 ) -> BoxStream<'static, Result<InquiryRow, sqlx::Error>> {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<InquiryRow, sqlx::Error>>(256);
+    // `None` from the task: every row was read.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Option<Result<InquiryRow, sqlx::Error>>>(256);
     let pool = pool.clone();
     let filter = filter.clone();
     tokio::spawn(async move {
@@ -221,13 +224,23 @@ pub fn stream_all(
         let mut rows = qb.build_query_as::<InquiryRow>().fetch(&pool);
         while let Some(row) = rows.next().await {
             let failed = row.is_err();
-            if tx.send(row).await.is_err() || failed {
-                break;
+            if tx.send(Some(row)).await.is_err() || failed {
+                return;
             }
         }
+        let _ = tx.send(None).await;
     });
-    Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    Box::pin(futures_util::stream::unfold(Some(rx), |rx| async move {
+        let mut rx = rx?;
+        match rx.recv().await {
+            Some(Some(Ok(row))) => Some((Ok(row), Some(rx))),
+            Some(Some(Err(e))) => Some((Err(e), None)),
+            Some(None) => None,
+            None => {
+                let lost = "the export's reading task ended before the last row";
+                Some((Err(sqlx::Error::Decode(lost.into())), None))
+            }
+        }
     }))
 }
 

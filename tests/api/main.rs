@@ -19,6 +19,8 @@ mod real_input;
 mod search;
 mod smtp_tls;
 mod staff_auth;
+mod staff_bad_values;
+mod staff_export;
 mod staff_list;
 mod staff_reports;
 mod staff_workflow;

@@ -3,10 +3,12 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::FixedOffset;
+use futures_util::stream::{self, Stream};
 use futures_util::StreamExt;
 use phonenumber::Mode;
 
 use super::auth::require;
+use super::cells::text_cell;
 use super::{filters, query_pairs};
 use crate::auth::{Role, Staff};
 use crate::error::{ApiError, Lang, Localised};
@@ -95,15 +97,11 @@ pub async fn export_inquiries(
     async {
         require(&staff, Role::Admin)?;
         let query = filters::parse(&query_pairs(&req)?).map_err(ApiError::Validation)?;
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "export",
-                None,
-            ))
-            .await?;
+        let audit = Audit {
+            state: state.clone(),
+            staff: staff.clone(),
+        };
+        audit.record("export").await?;
         let headers = if query.lang_en {
             HEADERS_EN
         } else {
@@ -111,22 +109,21 @@ pub async fn export_inquiries(
         };
         let mut first = BOM.to_vec();
         first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
-        let rows = listing::stream_all(&state.pool, &query.filter)
-            .ready_chunks(ROWS_PER_CHUNK)
-            .map(|chunk| {
-                let mut writer = csv_writer(Vec::with_capacity(chunk.len() * 320));
-                for row in chunk {
-                    let row = row.map_err(|e| {
-                        tracing::error!(error = %e, "export failed mid-stream");
-                        actix_web::error::ErrorServiceUnavailable("export failed")
-                    })?;
-                    // Writing to a Vec cannot fail.
-                    let _ = writer.write_record(cells(row));
-                }
-                Ok::<_, actix_web::Error>(web::Bytes::from(writer.into_inner().unwrap_or_default()))
-            });
-        let body =
-            futures_util::stream::once(async move { Ok(web::Bytes::from(first)) }).chain(rows);
+        // Fused: when the first answer is the end, the body must not ask again.
+        let mut rows = listing::stream_all(&state.pool, &query.filter).fuse();
+        // The query's first answer before the first byte: a query that fails at once is an
+        // error response, not a download that looks like "no leads".
+        let head = rows.next().await;
+        if let Some(Err(e)) = head {
+            audit.failed(0, &e).await;
+            return Err(ApiError::from_db(e));
+        }
+        let rows = stream::iter(head).chain(rows);
+        let body = stream::once(async move { Ok(web::Bytes::from(first)) }).chain(csv_rows(
+            rows,
+            audit,
+            query.lang_en,
+        ));
         Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
@@ -140,9 +137,113 @@ pub async fn export_inquiries(
     .map_err(|e: ApiError| e.in_lang(lang))
 }
 
+/// Writes the export's entries in the access log.
+struct Audit {
+    state: web::Data<AppState>,
+    staff: Staff,
+}
+
+impl Audit {
+    async fn record(&self, action: &str) -> Result<(), ApiError> {
+        let Self { state, staff } = self;
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                action,
+                None,
+            ))
+            .await
+    }
+
+    /// A failed export, after `rows` rows: in the log, and as `export_failed` in the access
+    /// log when the database still answers.
+    async fn failed(&self, rows: u64, error: &sqlx::Error) {
+        tracing::error!(rows, error = %error, "export failed; the download is cut short");
+        if let Err(e) = self.record("export_failed").await {
+            tracing::error!(error = %e, "the failed export could not be written to the access log");
+        }
+    }
+}
+
+/// The last line of a download that failed after it started, for anyone who keeps the partial
+/// file: it is no row of leads, and a strict CSV reader refuses its single field.
+const INTERRUPTED_ZH: &str = "【导出中断】此文件不完整，缺少其后的询盘，请重新导出。";
+const INTERRUPTED_EN: &str =
+    "[EXPORT INTERRUPTED] This file is incomplete: later inquiries are missing. Export again.";
+
+enum Step<S> {
+    Rows { chunks: S, written: u64 },
+    Abort,
+    End,
+}
+
+/// The rows as CSV, a chunk of whole rows at a time. A failure after the response started ends
+/// the body with an error: actix-web then drops the connection without the chunked encoding's
+/// last chunk, so every HTTP client, browser and proxy sees an incomplete download rather than
+/// a short file. Before that, the rows read so far and an [`INTERRUPTED_ZH`] line are sent,
+/// and the failure goes to the access log.
+fn csv_rows(
+    rows: impl Stream<Item = Result<InquiryRow, sqlx::Error>> + 'static,
+    audit: Audit,
+    lang_en: bool,
+) -> impl Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    let start = Step::Rows {
+        chunks: Box::pin(rows.ready_chunks(ROWS_PER_CHUNK)),
+        written: 0,
+    };
+    stream::unfold((start, audit), move |(step, audit)| async move {
+        match step {
+            Step::End => None,
+            Step::Abort => {
+                // One turn for the server to flush the bytes above before the connection is
+                // cut (best effort: a client that is not reading may never get them).
+                tokio::task::yield_now().await;
+                let error = actix_web::error::ErrorInternalServerError("export failed");
+                Some((Err(error), (Step::End, audit)))
+            }
+            Step::Rows {
+                mut chunks,
+                written,
+            } => {
+                let chunk = chunks.next().await?;
+                let mut writer = csv_writer(Vec::with_capacity(chunk.len() * 320));
+                let mut count = 0;
+                for row in chunk {
+                    match row {
+                        Ok(row) => {
+                            // Writing to a Vec cannot fail.
+                            let _ = writer.write_record(cells(row));
+                            count += 1;
+                        }
+                        Err(e) => {
+                            audit.failed(written + count, &e).await;
+                            let _ = writer.write_record([if lang_en {
+                                INTERRUPTED_EN
+                            } else {
+                                INTERRUPTED_ZH
+                            }]);
+                            let bytes = writer.into_inner().unwrap_or_default();
+                            return Some((Ok(web::Bytes::from(bytes)), (Step::Abort, audit)));
+                        }
+                    }
+                }
+                let bytes = web::Bytes::from(writer.into_inner().unwrap_or_default());
+                let next = Step::Rows {
+                    chunks,
+                    written: written + count,
+                };
+                Some((Ok(bytes), (next, audit)))
+            }
+        }
+    })
+}
+
 fn csv_writer(buffer: Vec<u8>) -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .flexible(true)
         .from_writer(buffer)
 }
 
@@ -151,16 +252,6 @@ fn csv_line(cells: impl IntoIterator<Item = String>) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = writer.write_record(cells);
     writer.into_inner().unwrap_or_default()
-}
-
-/// Text a person typed: a leading `= + - @`, tab or CR would make a spreadsheet read a formula,
-/// so such a cell is prefixed with `'`.
-pub fn neutralise(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
 }
 
 /// A phone for people: `139 1234 5678` for mainland numbers, international format otherwise.
@@ -185,7 +276,7 @@ pub fn phone_for_people(e164: &str) -> String {
 
 fn cells(row: InquiryRow) -> Vec<String> {
     let shanghai = FixedOffset::east_opt(8 * 3600).expect("a valid offset");
-    let text = |v: Option<String>| v.map(|s| neutralise(&s)).unwrap_or_default();
+    let text = |v: Option<String>| v.map(|s| text_cell(&s)).unwrap_or_default();
     vec![
         row.id.to_string(),
         row.status,
@@ -193,7 +284,7 @@ fn cells(row: InquiryRow) -> Vec<String> {
             .with_timezone(&shanghai)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string(),
-        neutralise(&row.need),
+        text_cell(&row.need),
         text(row.r#use),
         text(row.tax),
         row.tax_cny_per_year
@@ -203,7 +294,7 @@ fn cells(row: InquiryRow) -> Vec<String> {
         text(row.company),
         text(row.contact),
         row.phone
-            .map(|p| neutralise(&phone_for_people(&p)))
+            .map(|p| text_cell(&phone_for_people(&p)))
             .unwrap_or_default(),
         text(row.email),
         text(row.wechat),
@@ -235,22 +326,6 @@ fn cells(row: InquiryRow) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formulas_are_neutralised() {
-        for (input, expected) in [
-            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
-            ("+1", "'+1"),
-            ("-1", "'-1"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
-            ("求租厂房", "求租厂房"),
-            ("a=b", "a=b"),
-        ] {
-            assert_eq!(neutralise(input), expected);
-        }
-    }
 
     #[test]
     fn phones_are_written_for_people() {

@@ -1,18 +1,24 @@
 //! The list filters of SPEC §4 from the query string; a bad value is a 422 naming the parameter.
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use uuid::Uuid;
 
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::search;
 use crate::domain::status::Status;
-use crate::domain::text;
+use crate::domain::text::{self, Lines};
 use crate::storage::listing::{Filter, Position};
 
+use super::params;
+
+/// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;
+/// The largest `limit`.
 pub const MAX_LIMIT: i64 = 200;
 const MAX_QUERY_CHARS: usize = 100;
+/// An assignee is free text of at most this many characters (SPEC §4, PATCH).
+pub const MAX_ASSIGNEE_CHARS: usize = 50;
 
 /// The filters, and the paging parameters when the endpoint pages.
 #[derive(Debug, Default)]
@@ -23,13 +29,17 @@ pub struct ListQuery {
     pub lang_en: bool,
 }
 
+/// The list's query from its pairs ([`super::query_pairs`]): every bad value is named, none
+/// reaches the database.
 pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     let mut query = ListQuery {
         limit: DEFAULT_LIMIT,
         ..Default::default()
     };
     let mut errors = Vec::new();
-    let mut bad = |name: &str| errors.push(FieldError::new(name, FieldCode::InvalidValue));
+    let bad = |errors: &mut Vec<FieldError>, name: &str| {
+        errors.push(FieldError::new(name, FieldCode::InvalidValue))
+    };
     for (name, value) in pairs {
         let value = value.trim();
         match name.as_str() {
@@ -41,7 +51,7 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
                         }
                         Some(_) => {}
                         None => {
-                            bad("status");
+                            bad(&mut errors, "status");
                             break;
                         }
                     }
@@ -49,49 +59,53 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
             }
             "article_id" => match Uuid::parse_str(value) {
                 Ok(id) => query.filter.article_id = Some(id),
-                Err(_) => bad("article_id"),
+                Err(_) => bad(&mut errors, "article_id"),
             },
             "q" => {
                 let q = search::lower(&text::normalise(value));
                 if q.chars().count() > MAX_QUERY_CHARS || q.chars().any(char::is_control) {
-                    bad("q");
+                    bad(&mut errors, "q");
                 } else if !q.is_empty() {
                     query.filter.q = Some(q);
                 }
             }
             "phone" => match PhoneNumber::parse(value) {
                 Some(phone) => query.filter.phone = Some(phone.as_e164().to_string()),
-                None => bad("phone"),
+                None => bad(&mut errors, "phone"),
             },
-            "from" => match DateTime::parse_from_rfc3339(value) {
-                Ok(t) => query.filter.from = Some(t.with_timezone(&Utc)),
-                Err(_) => bad("from"),
+            "from" | "to" => match params::timestamp(name, value) {
+                Ok(t) if name == "from" => query.filter.from = Some(t),
+                Ok(t) => query.filter.to = Some(t),
+                Err(e) => errors.push(e),
             },
-            "to" => match DateTime::parse_from_rfc3339(value) {
-                Ok(t) => query.filter.to = Some(t.with_timezone(&Utc)),
-                Err(_) => bad("to"),
-            },
-            "assignee" if !value.is_empty() => query.filter.assignee = Some(text::normalise(value)),
+            "assignee" if !value.is_empty() => {
+                // Checked as PATCH checks what it stores: a longer one can match nothing.
+                let assignee = text::normalise(value);
+                match text::check(name, &assignee, MAX_ASSIGNEE_CHARS, Lines::Single) {
+                    Ok(()) => query.filter.assignee = Some(assignee),
+                    Err(e) => errors.push(e),
+                }
+            }
             "min_tax" => match value.parse::<i64>() {
                 Ok(n) if n >= 0 => query.filter.min_tax = Some(n),
-                _ => bad("min_tax"),
+                _ => bad(&mut errors, "min_tax"),
             },
             "notification" => match value {
                 "dead" => query.filter.notification_dead = true,
-                _ => bad("notification"),
+                _ => bad(&mut errors, "notification"),
             },
             "limit" => match value.parse::<i64>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => query.limit = n,
-                _ => bad("limit"),
+                _ => bad(&mut errors, "limit"),
             },
             "cursor" if !value.is_empty() => match decode_cursor(value) {
                 Some(position) => query.cursor = Some(position),
-                None => bad("cursor"),
+                None => bad(&mut errors, "cursor"),
             },
             "lang" => match value {
                 "en" => query.lang_en = true,
                 "zh" | "" => {}
-                _ => bad("lang"),
+                _ => bad(&mut errors, "lang"),
             },
             _ => {}
         }
@@ -114,6 +128,8 @@ pub fn encode_cursor(position: Position) -> String {
     hex::encode(bytes)
 }
 
+/// The position a cursor holds; `None` for anything [`encode_cursor`] cannot have written,
+/// including an instant PostgreSQL cannot hold (a hand-made cursor).
 pub fn decode_cursor(text: &str) -> Option<Position> {
     let bytes = hex::decode(text).ok()?;
     if bytes.len() != 24 {
@@ -121,7 +137,7 @@ pub fn decode_cursor(text: &str) -> Option<Position> {
     }
     let micros = i64::from_be_bytes(bytes[..8].try_into().ok()?);
     Some(Position {
-        received_at: DateTime::from_timestamp_micros(micros)?,
+        received_at: DateTime::from_timestamp_micros(micros).filter(|t| params::storable(*t))?,
         id: Uuid::from_slice(&bytes[8..]).ok()?,
     })
 }
@@ -129,6 +145,7 @@ pub fn decode_cursor(text: &str) -> Option<Position> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Utc;
 
     fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
         items

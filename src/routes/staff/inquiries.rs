@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::auth::require;
-use super::filters::{self, encode_cursor};
+use super::filters::{self, encode_cursor, MAX_ASSIGNEE_CHARS};
 use super::views::{InquiryDetail, InquiryItem, Page};
 use super::{json_object, query_pairs};
 use crate::auth::{Role, Staff};
@@ -20,7 +20,6 @@ use crate::storage::events::{self, kind};
 use crate::storage::listing::{self, Position};
 use crate::storage::{keys, outbox, workflow};
 
-const MAX_ASSIGNEE_CHARS: usize = 50;
 const MAX_NOTE_CHARS: usize = 2000;
 
 type Answer = Result<HttpResponse, Localised>;

@@ -3,10 +3,12 @@
 
 pub mod articles;
 pub mod auth;
+pub mod cells;
 pub mod export;
 pub mod filters;
 pub mod inquiries;
 pub mod keys;
+pub mod params;
 pub mod privacy;
 pub mod stats;
 pub mod views;
@@ -18,7 +20,8 @@ use crate::domain::field::{FieldCode, FieldError};
 use crate::error::ApiError;
 
 /// Reads a JSON object body of a staff request: 415 unless JSON, 400 unless an object, 422 for
-/// fields outside `allowed` (no field can be mass-assigned).
+/// fields outside `allowed` (no field can be mass-assigned) and for fields holding U+0000,
+/// which PostgreSQL cannot store ([`params::nul_fields`]).
 pub fn json_object(
     req: &HttpRequest,
     body: &[u8],
@@ -37,19 +40,23 @@ pub fn json_object(
         Ok(serde_json::Value::Object(object)) => object,
         _ => return Err(ApiError::MalformedBody),
     };
-    let unknown: Vec<FieldError> = object
+    let mut errors: Vec<FieldError> = object
         .keys()
         .filter(|k| !allowed.contains(&k.as_str()))
         .map(|k| FieldError::new(k.clone(), FieldCode::UnknownField))
         .collect();
-    if unknown.is_empty() {
+    if errors.is_empty() {
+        errors = params::nul_fields(&object);
+    }
+    if errors.is_empty() {
         Ok(object)
     } else {
-        Err(ApiError::Validation(unknown))
+        Err(ApiError::Validation(errors))
     }
 }
 
-/// The query string as pairs; a malformed one is a 400.
+/// The query string as pairs; a value PostgreSQL cannot take (or that is not UTF-8) is a 422
+/// naming its parameter ([`params::query_pairs`]).
 pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(req.query_string()).map_err(|_| ApiError::MalformedBody)
+    params::query_pairs(req.query_string()).map_err(ApiError::Validation)
 }

@@ -1,10 +1,10 @@
 //! `GET /api/v1/stats?from&to`: counts over a range (default: the last 30 days).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 
 use super::auth::require;
-use super::query_pairs;
+use super::{params, query_pairs};
 use crate::auth::{Role, Staff};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::error::{ApiError, Lang, Localised};
@@ -37,9 +37,9 @@ pub async fn get_stats(
                 "to" => &mut to,
                 _ => continue,
             };
-            match DateTime::parse_from_rfc3339(value.trim()) {
-                Ok(t) => *slot = Some(t.with_timezone(&Utc)),
-                Err(_) => errors.push(FieldError::new(name, FieldCode::InvalidValue)),
+            match params::timestamp(&name, &value) {
+                Ok(t) => *slot = Some(t),
+                Err(e) => errors.push(e),
             }
         }
         let to = to.unwrap_or_else(Utc::now);
