@@ -11,6 +11,7 @@ use super::auth::require;
 use super::cells::text_cell;
 use super::{filters, query_pairs};
 use crate::auth::{Role, Staff};
+use crate::domain::phone::PhoneNumber;
 use crate::error::{ApiError, Lang, Localised};
 use crate::startup::AppState;
 use crate::storage::keys;
@@ -297,7 +298,15 @@ fn cells(row: InquiryRow) -> Vec<String> {
             .map(|p| text_cell(&phone_for_people(&p)))
             .unwrap_or_default(),
         text(row.email),
-        text(row.wechat),
+        // A WeChat answer that was a phone number is stored as E.164: written like the phone.
+        row.wechat
+            .map(
+                |w| match PhoneNumber::parse(&w).filter(|p| p.as_e164() == w) {
+                    Some(_) => text_cell(&phone_for_people(&w)),
+                    None => text_cell(&w),
+                },
+            )
+            .unwrap_or_default(),
         text(row.message),
         text(row.article_title),
         text(row.article_url),
@@ -308,7 +317,7 @@ fn cells(row: InquiryRow) -> Vec<String> {
         text(row.utm_content),
         text(row.landing_url),
         // `bd_vid=1196…; gclid=Cj0…`: one cell, the parameters as they appear in a URL.
-        neutralise(
+        text_cell(
             &row.click_ids
                 .0
                 .iter()
