@@ -14,6 +14,7 @@ mod intake_reject;
 mod metrics;
 mod notify;
 mod openapi;
+mod phone_reference;
 mod privacy;
 mod search;
 mod smtp_tls;
