@@ -10,6 +10,7 @@ mod helpers;
 mod intake_accept;
 mod intake_dedup;
 mod intake_html;
+mod intake_phone;
 mod intake_reject;
 mod metrics;
 mod notify;
