@@ -579,3 +579,81 @@ async fn the_first_real_inquiry_names_an_article_and_only_staff_rename_it() {
     assert_eq!(app.post_json(&body).await.status(), 201);
     assert_eq!(title().await.as_deref(), Some("前海甲级写字楼出租"));
 }
+
+#[tokio::test]
+async fn derived_tax_and_area_are_the_numbers_the_visitor_wrote_or_none() {
+    let app = spawn_app().await;
+    // (tax as typed, need as typed, tax_cny_per_year, area_sqm)
+    let cases: [(&str, &str, Option<i64>, Option<f64>); 16] = [
+        (
+            "年纳税300多万",
+            "求租厂房2000平方米",
+            Some(3_000_000),
+            Some(2000.0),
+        ),
+        (
+            "三百万",
+            "求租宝安区一楼厂房两千平左右",
+            Some(3_000_000),
+            Some(2000.0),
+        ),
+        (
+            "一千万以上",
+            "需要五十亩工业用地",
+            Some(10_000_000),
+            Some(33_333.33),
+        ),
+        (
+            "500余万",
+            "一万五千平方米仓库",
+            Some(5_000_000),
+            Some(15_000.0),
+        ),
+        ("300来万", "5000方的厂房", Some(3_000_000), Some(5000.0)),
+        ("约300万", "面积约1.2万㎡", Some(3_000_000), Some(12_000.0)),
+        (
+            "300万左右",
+            "两千多平米的仓库",
+            Some(3_000_000),
+            Some(2000.0),
+        ),
+        ("税收：500W+", "2000-3000平", Some(5_000_000), Some(2000.0)),
+        ("1.2亿", "3亩", Some(120_000_000), Some(2000.0)),
+        (
+            "三到五百万",
+            "求租写字楼300平米",
+            Some(3_000_000),
+            Some(300.0),
+        ),
+        ("贰佰万", "工业用地30亩", Some(2_000_000), Some(20_000.0)),
+        ("面议", "求租厂房，方便看厂", None, None),
+        ("待定", "层高8米以上", None, None),
+        ("300万美元", "2栋厂房", None, None),
+        ("年纳税500", "地方大一点", None, None),
+        ("几百万", "电话13912345678", None, None),
+    ];
+    for (n, (tax, need, cny, sqm)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[
+                ("tax", json!(tax)),
+                ("need", json!(need)),
+                ("phone", json!(phone_n(n))),
+            ],
+        );
+        let row = stored(&app, &body).await;
+        assert_eq!(row["tax_cny_per_year"].as_i64(), *cny, "tax {tax:?}");
+        assert_eq!(row["area_sqm"].as_f64(), *sqm, "area {need:?}");
+    }
+    // Sales rank by it: `min_tax=3000000` finds every lead of three million and more, and only
+    // those.
+    let key = app.sales().await;
+    let found = app
+        .get_json(&key, "/api/v1/inquiries?min_tax=3000000&limit=200")
+        .await;
+    let expected = cases
+        .iter()
+        .filter(|c| c.2.is_some_and(|t| t >= 3_000_000))
+        .count();
+    assert_eq!(found["items"].as_array().unwrap().len(), expected);
+}
