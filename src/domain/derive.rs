@@ -49,9 +49,8 @@ pub fn tax_cny_per_year(tax: &str) -> Option<i64> {
         None if after_tax_word > 0 => read_tax(&chars, 0),
         reading => reading,
     };
-    let amount = reading??;
-    let monthly = MONTHLY.iter().any(|m| text.contains(m));
-    let yearly = amount * if monthly { 12.0 } else { 1.0 };
+    let (amount, per_year) = reading??;
+    let yearly = amount * per_year;
     (yearly.is_finite() && yearly < MAX_TAX).then(|| yearly.round() as i64)
 }
 
@@ -59,6 +58,8 @@ const FOREIGN_CURRENCIES: &[&str] = &[
     "美元", "美金", "美刀", "usd", "$", "港币", "港元", "hkd", "欧元", "eur", "日元", "英镑",
     "台币", "韩元", "澳元", "加元",
 ];
+/// Before an amount, these make it a monthly one ("月纳税10万", "每月20万") — unless 年 is
+/// there too ("年纳税300万，月均25万" is a year's 300万).
 const MONTHLY: &[&str] = &[
     "每月",
     "每个月",
@@ -71,6 +72,10 @@ const MONTHLY: &[&str] = &[
     "单月",
     "一个月",
 ];
+/// Before an amount, a quarter's ("每季度50万", "一季度50万").
+const QUARTERLY: &[&str] = &["季度", "每季"];
+/// Right after an amount and its unit, these make it a monthly one ("20万/月", "10万元每月").
+const MONTHLY_AFTER: &[&str] = &["/月", "每月", "一个月", "一月"];
 /// Words before a number that say it is not the tax.
 const OTHER_QUANTITIES: &[&str] = &[
     "产值",
@@ -111,7 +116,9 @@ const CEILING_BEFORE: &[&str] = &[
     "至多",
     "不满",
 ];
-const CEILING_AFTER: &[&str] = &["以下", "以内", "之内", "封顶"];
+const CEILING_AFTER: &[&str] = &["以下", "以内", "之内", "封顶", "不到", "不足", "未到"];
+/// Before an amount: a total over a period longer than a year.
+const CUMULATIVE: &[&str] = &["累计", "共计", "合计", "总共"];
 /// "不少于", "不低于", "不小于" are floors although they contain a ceiling word.
 const FLOOR_NEGATIONS: &[&str] = &["不少于", "不低于", "不小于"];
 const CURRENCIES: &[&str] = &["元", "块", "rmb", "人民币", "cny"];
@@ -121,9 +128,11 @@ const COUNTERS: &[char] = &[
     '辆', '米', '号', '%', '倍', '岁', '次', '期', '条', '项', '座', '亩', '平', '方', 'm',
 ];
 
-/// The tax from the first number at or after `from` that is not something else: `None` when
-/// there is none, `Some(None)` when the number found cannot be trusted.
-fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
+/// The tax from the first number at or after `from` that is not something else, and how many
+/// of its periods make a year (12 for a monthly amount, 4 quarterly, 2 half-yearly; only the
+/// words next to the amount say so): `None` when there is
+/// none, `Some(None)` when the number found cannot be trusted.
+fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
     let mut i = from;
     while let Some(start) = next_numeral(chars, i) {
         let first = numeral::read(chars, start);
@@ -142,6 +151,10 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
         if counted || word || phone_or_code || other {
             continue;
         }
+        // "三年累计纳税900万", "3年内纳税1000万": a total over several years, no yearly amount.
+        if CUMULATIVE.iter().any(|w| contains(label, w)) || over_years(chars, start, label) {
+            return Some(None);
+        }
         // "几百万", "几十万": a few of them, no amount to rank by.
         if vague(chars, start) {
             return Some(None);
@@ -157,10 +170,44 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<f64>> {
                 .any(|w| starts_with(chars, after_unit, w));
         let unitless = !q.big && currency.is_none();
         let trusted = |v: f64| !(ceiling || unitless && v < MIN_UNITLESS_TAX);
+        let monthly = (MONTHLY.iter().any(|w| contains(label, w)) && !label.contains(&'年'))
+            || MONTHLY_AFTER
+                .iter()
+                .any(|w| starts_with(chars, after_unit, w));
+        let quarterly =
+            QUARTERLY.iter().any(|w| contains(label, w)) || starts_with(chars, after_unit, "/季");
+        let half_yearly = contains(label, "半年") || starts_with(chars, after_unit, "/半年");
+        let per_year = if monthly {
+            12.0
+        } else if quarterly {
+            4.0
+        } else if half_yearly {
+            2.0
+        } else {
+            1.0
+        };
         let value = q.value.filter(|&v| trusted(v));
-        return Some(value);
+        return Some(value.map(|v| (v, per_year)));
     }
     None
+}
+
+/// "3年内纳税1000万", "两年共纳税500万": a total over more than one year (年内, 年共 or 年总
+/// right after a count above one). "近两年纳税都在300万以上" is read as yearly.
+fn over_years(chars: &[char], start: usize, label: &[char]) -> bool {
+    let label_start = start - label.len();
+    let total = label
+        .get(1)
+        .is_some_and(|c| matches!(c, '内' | '共' | '总'));
+    if label.first() != Some(&'年') || !total {
+        return false;
+    }
+    let mut count_start = label_start;
+    while count_start > 0 && numeral::starts_numeral(chars[count_start - 1]) {
+        count_start -= 1;
+    }
+    // A count of years, not a year ("2024年纳税300万").
+    count_start < label_start && (2.0..=20.0).contains(&numeral::read(chars, count_start).value)
 }
 
 /// Floor or land area in m², read from the `need` field.
@@ -185,13 +232,21 @@ pub fn area_sqm(need: &str) -> Option<f64> {
             continue;
         }
         let q = quantity(&chars, first);
-        let Some(unit) = area_unit(&chars, skip_spaces(&chars, q.end)) else {
+        let unit_at = skip_spaces(&chars, q.end);
+        let Some(unit) = area_unit(&chars, unit_at) else {
             continue;
         };
         if !unit.fits(&first, q.single) {
             continue;
         }
         let Some(value) = q.value else { continue };
+        // "一亩半", "两亩半": and a half.
+        let value = value
+            + if starts_with(&chars, unit_at, "亩半") {
+                0.5
+            } else {
+                0.0
+            };
         let sqm = value * unit.sqm;
         return (sqm.is_finite() && sqm > 0.0 && sqm < MAX_AREA)
             .then(|| (sqm * 100.0).round() / 100.0);
@@ -226,7 +281,7 @@ fn quantity(chars: &[char], first: Numeral) -> Quantity {
     let value = match second {
         None => Some(first.value * multiplier),
         Some(_) if first.big => Some(first.value),
-        Some(upper) => range_lower(&first, &upper, post.as_ref()),
+        Some(upper) => range_lower(chars, &first, &upper, post.as_ref()),
     };
     let big = first.big || last.big || post.is_some_and(|m| m.big);
     Quantity {
@@ -262,14 +317,45 @@ fn range_upper(chars: &[char], first: &Numeral) -> Option<Numeral> {
 
 /// The lower bound of a range whose first number has no 万/亿: it borrows the largest unit of
 /// the upper bound that keeps it below the upper bound ("300-500万" → 300万, "三到五百万" →
-/// 300万, "一千五到两千万" → 1500万, but "五千到一万平" → 5000).
-fn range_lower(first: &Numeral, upper: &Numeral, post: Option<&Numeral>) -> Option<f64> {
+/// 300万, "一千五到两千万" → 1500万, but "五千到一万平" → 5000). Digits written short share the
+/// upper bound's order of magnitude when that is round, as 三五百万 does in words: "3-500万" →
+/// 300万, "2-3000万" → 2000万, "5-600平" → 500 (but "5-10万" → 5万, "5-100万" → 5万: the short
+/// form never reaches the upper bound; "100-1001万" → 100万). A lower bound still above the upper one is read a power of ten down
+/// ("8-1万平" → 8000).
+fn range_lower(
+    chars: &[char],
+    first: &Numeral,
+    upper: &Numeral,
+    post: Option<&Numeral>,
+) -> Option<f64> {
     let post = post.map_or(1.0, |m| m.value);
     let upper_value = upper.value * post;
-    upper
-        .tail_scales()
-        .map(|scale| first.value * scale * post)
-        .find(|&lower| lower <= upper_value * (1.0 + 1e-9))
+    let fits = |lower: f64| lower <= upper_value * (1.0 + 1e-9);
+    // The upper bound's multipliers ("五百万": 百万; "500万": 万), and the unit after it.
+    let scale = upper.tail_scales().next().unwrap_or(1.0) * post;
+    let upper_digits = chars[upper.start..]
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    // Only before a round upper bound: "3-500" is 300 to 500, "100-1001" is what it says.
+    let upper_zeros = chars[upper.start..upper.start + upper_digits]
+        .iter()
+        .rev()
+        .take_while(|&&c| c == '0')
+        .count();
+    let short =
+        upper_digits > first.plain_digits && upper_zeros >= upper_digits - first.plain_digits;
+    if first.plain_digits > 0 && first.value.fract() == 0.0 && short {
+        let shift = (upper_digits - first.plain_digits) as i32;
+        let expanded = first.value * 10f64.powi(shift) * scale;
+        // Strictly below: "1-10万" is 1万 to 10万, not 10万 to 10万.
+        if expanded < upper_value {
+            return Some(expanded);
+        }
+    }
+    (0..=8)
+        .map(|k| first.value * scale / 10f64.powi(k))
+        .find(|&lower| fits(lower) && lower >= first.value)
 }
 
 /// 多, 余, 来, 几, 左右, + and spaces between a number and its unit ("300多万", "300+万").

@@ -57,8 +57,12 @@ impl PhoneNumber {
             return None;
         }
         // E.164 is `+`, the country code and the national significant number (with Italy's
-        // leading zero), as libphonenumber's E164 format writes it.
-        Some(Self(format!("+{code}{nsn}")))
+        // leading zero), as libphonenumber's E164 format writes it — at most 15 digits (ITU-T
+        // E.164 §6.1). libphonenumber allows national numbers of up to 17 digits (a German
+        // fixed line, Japanese toll-free numbers), which no E.164 number can hold: refused, as
+        // the column's CHECK would refuse them.
+        let e164 = format!("+{code}{nsn}");
+        (e164.len() <= 16).then_some(Self(e164))
     }
 
     /// Re-reads a stored E.164 value (from the database).
@@ -321,6 +325,10 @@ mod tests {
             ("010 2369 96393", "nine digits after Beijing's 010"),
             ("020-1234567", "seven digits after Guangzhou's 020"),
             ("021-123456789", "nine digits after Shanghai's 021"),
+            (
+                "+49 30 1234567890123",
+                "a German fixed line longer than E.164's 15 digits",
+            ),
             (
                 "010-95555",
                 "a hotline after a two-digit area code (SPEC §2)",

@@ -101,6 +101,14 @@ async fn phones_that_cannot_be_dialled_are_a_422_on_phone() {
         ),
         ("16112345678", "161 outside the 1610 block"),
         ("139 1234 5678 ext 1", "an extension"),
+        (
+            "+49 30 1234567890123",
+            "seventeen digits: valid for libphonenumber, longer than E.164 allows",
+        ),
+        (
+            "+81 120 12345678901",
+            "a Japanese toll-free number of E.164's impossible length",
+        ),
     ];
     for (input, what) in cases {
         let body = with(valid_inquiry(), &[("phone", json!(input))]);

@@ -287,7 +287,9 @@ impl Reader {
     fn num(&mut self, value: f64, single: bool, chinese: bool) -> bool {
         if let Some(p) = self.pending {
             // "五六百", "两三千", "十五六万": the lower of two adjacent digits.
-            let adjacent = p.single && p.chinese && single && chinese && value == p.value + 1.0;
+            // "三五百" (three to five hundred) is as common as the adjacent pairs.
+            let pair = value == p.value + 1.0 || (p.value == 3.0 && value == 5.0);
+            let adjacent = p.single && p.chinese && single && chinese && pair;
             if adjacent && !self.adjacent_used && p.value > 0.0 {
                 self.adjacent_used = true;
                 self.prev_scale = None;

@@ -94,6 +94,15 @@ fn reads_tax_as_people_write_it() {
         ("每年纳税大约三四百万", Some(3_000_000)),
         ("纳税额度在三百万到五百万之间", Some(3_000_000)),
         ("约300-500万", Some(3_000_000)),
+        // Digits written short share the upper bound's order of magnitude.
+        ("3-500万", Some(3_000_000)),
+        ("3~500万", Some(3_000_000)),
+        ("3到500万", Some(3_000_000)),
+        ("2-300万元", Some(2_000_000)),
+        ("2-3000万", Some(20_000_000)),
+        ("5-10万", Some(50_000)),
+        ("5-100万", Some(50_000)),
+        ("三五百万", Some(3_000_000)),
         ("300W-500W", Some(3_000_000)),
         ("一两百万", Some(1_000_000)),
         ("三、五百万", Some(3_000_000)),
@@ -117,6 +126,19 @@ fn reads_tax_as_people_write_it() {
         ("公司2019年成立，年纳税约800万", Some(8_000_000)),
         ("二〇二四年纳税三百万", Some(3_000_000)),
         ("预计纳税：30万元/月", Some(3_600_000)),
+        // A monthly word elsewhere in the text does not make a yearly amount monthly.
+        ("年纳税300万，月均25万", Some(3_000_000)),
+        ("每季度纳税50万", Some(2_000_000)),
+        ("50万/季度", Some(2_000_000)),
+        ("半年纳税150万", Some(3_000_000)),
+        ("三年累计纳税900万", None),
+        ("3年内纳税1000万", None),
+        ("300万不到", None),
+        ("两年共纳税500万", None),
+        ("一年内纳税300万", Some(3_000_000)),
+        ("年纳税300万，按月缴纳", Some(3_000_000)),
+        ("纳税300万，每月按时申报", Some(3_000_000)),
+        ("年纳税三百万（每月约25万）", Some(3_000_000)),
         ("年纳税：300万；", Some(3_000_000)),
         ("纳税300w/年", Some(3_000_000)),
         ("税收贡献：三百五十万", Some(3_500_000)),
@@ -261,6 +283,14 @@ fn reads_area_as_people_write_it() {
         ("十几亩", Some(6666.67)),
         // Ranges and bounds.
         ("2000-3000平", Some(2000.0)),
+        ("5-600平", Some(500.0)),
+        ("一亩半地", Some(1000.0)),
+        ("两亩半", Some(1666.67)),
+        ("1-2000平", Some(1000.0)),
+        ("3-5000平方米", Some(3000.0)),
+        ("8-1万平", Some(8000.0)),
+        ("三五千平", Some(3000.0)),
+        ("三五百平的小厂房", Some(300.0)),
         ("2000～3000平方米", Some(2000.0)),
         ("2000到3000平的厂房", Some(2000.0)),
         ("5000-8000平方米", Some(5000.0)),
@@ -555,9 +585,14 @@ proptest! {
         prop_assert_eq!(tax_cny_per_year(&format!("{lower}万{digit}")), Some((a * 10_000 + b * 1_000) as i64));
         prop_assert_eq!(tax_cny_per_year(&format!("{n}.{d}万")), Some((n * 10_000 + d * 1_000) as i64));
         let upper = n + m;
+        // Digits written short before a round upper bound share its magnitude ("3-500万").
+        let (dn, du) = (n.to_string().len(), upper.to_string().len());
+        let round = du > dn && upper % 10u64.pow((du - dn) as u32) == 0;
+        let expanded = n * 10u64.pow((du - dn.min(du)) as u32);
+        let lower = if round && expanded < upper { expanded } else { n };
         for sep in ["-", "~", "到", " 至 "] {
             let input = format!("{n}{sep}{upper}万");
-            prop_assert_eq!(tax_cny_per_year(&input), Some(n as i64 * 10_000), "{}", input);
+            prop_assert_eq!(tax_cny_per_year(&input), Some(lower as i64 * 10_000), "{}", input);
         }
     }
 
