@@ -440,13 +440,6 @@ pub fn message(error: &FieldError, lang: Lang) -> String {
         (FieldCode::InvalidPhone, Lang::En) => "Please enter a valid phone number.".into(),
         (FieldCode::InvalidEmail, Lang::Zh) => "请输入有效的邮箱地址".into(),
         (FieldCode::InvalidEmail, Lang::En) => "Please enter a valid email address.".into(),
-        (FieldCode::InvalidWechat, Lang::Zh) => {
-            "请输入有效的微信号（6–20 位，字母开头）或手机号".into()
-        }
-        (FieldCode::InvalidWechat, Lang::En) => {
-            "Please enter a WeChat ID (6–20 characters, starting with a letter) or a phone number."
-                .into()
-        }
         (FieldCode::InvalidUrl, Lang::Zh) => "文章链接须为完整的 http(s) 网址".into(),
         (FieldCode::InvalidUrl, Lang::En) => {
             "The article URL must be an absolute http(s) URL.".into()

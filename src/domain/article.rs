@@ -15,12 +15,36 @@ pub const MAX_URL_CHARS: usize = 2048;
 /// shared through WeChat, reached from a Baidu or Tencent ad or a newsletter is one article.
 /// SPEC §2's list, with the click IDs of [`CLICK_IDS`].
 const TRACKING_PARAMS: &[&str] = &[
+    // SPEC §2 and WeChat's share parameters.
     "spm",
     "from",
     "isappinstalled",
     "scene",
     "nsukey",
     "share_token",
+    "srcid",
+    "sharer_sharetime",
+    "sharer_shareid",
+    "ascene",
+    "devicetype",
+    "clicktime",
+    "enterid",
+    // Baidu Tongji's campaign parameters (its UTM) and Baidu ads' extra ones.
+    "hmsr",
+    "hmpl",
+    "hmcu",
+    "hmkw",
+    "hmci",
+    "sdclkid",
+    "bd_bxst",
+    // Ocean Engine's ad macros and Google Ads' own.
+    "adid",
+    "creativeid",
+    "creativetype",
+    "promotionid",
+    "projectid",
+    "gad_source",
+    "gad_campaignid",
 ];
 
 /// Ad click IDs by query parameter name, with the platform that writes them (each platform's
@@ -69,9 +93,21 @@ impl ArticleUrl {
 
     /// Canonicalises, also dropping `extra` parameters (`intake.tracking_parameters`).
     pub fn parse_with(input: &str, extra: &[TrackingParameter]) -> Result<Self, ArticleUrlError> {
-        let mut url = parse_page(input)?;
+        let url = parse_page(input).ok_or(ArticleUrlError::Invalid)?;
+        Self::from_url(url, extra)
+    }
+
+    /// Canonicalises a page URL already read by [`parse_page`]. Errors: `Invalid` when the
+    /// canonical form is longer than 2048 characters.
+    pub fn from_url(mut url: Url, extra: &[TrackingParameter]) -> Result<Self, ArticleUrlError> {
         if let Some(original) = untranslated(&url) {
             url = original;
+        }
+        // "www.example.cn." is www.example.cn.
+        if let Some(host) = url.host_str().and_then(|h| h.strip_suffix('.')) {
+            let host = host.to_string();
+            url.set_host(Some(&host))
+                .map_err(|_| ArticleUrlError::Invalid)?;
         }
         // The url crate already lower-cases scheme and host (IDNA for Unicode hosts) and drops
         // default ports.
@@ -108,21 +144,23 @@ impl ArticleUrl {
     }
 }
 
-/// An absolute http(s) URL with a host and no credentials, at most [`MAX_URL_CHARS`].
-fn parse_page(input: &str) -> Result<Url, ArticleUrlError> {
+/// Longest page URL read at all: a URL made long by ad parameters (which canonicalisation
+/// drops) still names its article.
+pub const MAX_PAGE_URL_CHARS: usize = 8 * MAX_URL_CHARS;
+
+/// A page URL as the form or the `Referer` gives it: an absolute http(s) URL with a host and no
+/// credentials, at most [`MAX_PAGE_URL_CHARS`]; `None` otherwise.
+pub fn parse_page(input: &str) -> Option<Url> {
     let input = input.trim();
-    if input.chars().count() > MAX_URL_CHARS {
-        return Err(ArticleUrlError::Invalid);
+    if input.len() > 4 * MAX_PAGE_URL_CHARS || input.chars().count() > MAX_PAGE_URL_CHARS {
+        return None;
     }
-    let url = Url::parse(input).map_err(|_| ArticleUrlError::Invalid)?;
-    if !matches!(url.scheme(), "http" | "https")
-        || url.host_str().is_none_or(str::is_empty)
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(ArticleUrlError::Invalid);
-    }
-    Ok(url)
+    let url = Url::parse(input).ok()?;
+    let usable = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.username().is_empty()
+        && url.password().is_none();
+    usable.then_some(url)
 }
 
 /// The original page of a URL on Google's translation proxy: in the first label of
@@ -158,22 +196,31 @@ fn untranslated(url: &Url) -> Option<Url> {
 }
 
 fn is_tracking_param(key: &str, extra: &[TrackingParameter]) -> bool {
-    let key = key.to_ascii_lowercase();
-    key.starts_with("utm_")
-        || key.starts_with("_x_tr_")
-        || TRACKING_PARAMS.contains(&key.as_str())
-        || CLICK_IDS.iter().any(|(name, _)| *name == key)
-        || extra.iter().any(|p| p.0 == key)
+    let prefixed = |p: &str| {
+        key.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    prefixed("utm_")
+        || prefixed("_x_tr_")
+        || TRACKING_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p))
+        || CLICK_IDS
+            .iter()
+            .any(|(name, _)| key.eq_ignore_ascii_case(name))
+        || extra.iter().any(|p| key.eq_ignore_ascii_case(&p.0))
 }
 
 /// The ad click IDs in a page URL, by parameter name (lower case): `bd_vid=…` from a Baidu ad,
 /// `gdt_vid=…` from Tencent's, and so on ([`CLICK_IDS`]). Unreplaced macros (`__CLICKID__`,
 /// `{gclid}`) and empty values are not click IDs; a name given twice keeps its first value.
 pub fn click_ids(page: &str) -> BTreeMap<String, String> {
+    parse_page(page)
+        .map(|url| click_ids_of(&url))
+        .unwrap_or_default()
+}
+
+/// [`click_ids`] of a URL already parsed.
+pub fn click_ids_of(url: &Url) -> BTreeMap<String, String> {
     let mut found = BTreeMap::new();
-    let Ok(url) = parse_page(page) else {
-        return found;
-    };
     for (key, value) in url.query_pairs() {
         let key = key.to_ascii_lowercase();
         let value = value.trim();

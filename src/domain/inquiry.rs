@@ -11,6 +11,7 @@ use super::derive;
 use super::field::{FieldCode, FieldError};
 use super::phone::PhoneNumber;
 use super::text::{self, Lines};
+use super::wechat;
 use crate::settings::IntakeSettings;
 
 /// A submitted value before parsing. JSON numbers arrive as their text.
@@ -330,10 +331,14 @@ impl Reader<'_> {
     }
 
     /// An email address, folded first (`wang＠example.cn` typed in full-width mode is
-    /// `wang@example.cn`) and stored folded.
+    /// `wang@example.cn`; the ideographic full stop of `wang@qq。com` is a dot, as UTS #46
+    /// maps it in domain names) and stored folded. Valid when `validator` and the mailer
+    /// (`lettre`, which writes it as the notification's Reply-To) both take it.
     fn email(&mut self) -> Option<String> {
-        let text = text::fold(&self.text("email", limits::EMAIL, Lines::Single, false)?);
-        if text.validate_email() {
+        let text = text::fold(&self.text("email", limits::EMAIL, Lines::Single, false)?)
+            .replace(['\u{3002}', '\u{FF61}'], ".");
+        let mailable = text.parse::<lettre::Address>().is_ok();
+        if text.validate_email() && mailable {
             Some(text)
         } else {
             self.fail(FieldError::new("email", FieldCode::InvalidEmail));
@@ -341,19 +346,11 @@ impl Reader<'_> {
         }
     }
 
-    /// Free text that never blocks a lead (SPEC §2): a WeChat ID, a QQ number, a phone number
-    /// (stored as E.164) or words meaning "same as my phone" (stored as the phone). Folded;
-    /// a line break becomes a space and an over-long value is cut, as for a hidden field.
+    /// Free text that never blocks a lead (SPEC §2), read by [`wechat::read`]. Folded first; a
+    /// line break becomes a space and an over-long value is cut, as for a hidden field.
     fn wechat(&mut self, phone: Option<&PhoneNumber>) -> Option<String> {
         let text = self.lenient_folded("wechat", limits::WECHAT, true)?;
-        if let Some(phone) = phone.filter(|_| means_same_as_phone(&text)) {
-            return Some(phone.as_e164().to_string());
-        }
-        let id = strip_wechat_label(&text);
-        match wechat_phone(id) {
-            Some(phone) => Some(phone.as_e164().to_string()),
-            None => Some(id.to_string()),
-        }
+        Some(wechat::read(&text, phone))
     }
 
     /// A field the visitor neither sees nor can correct (the page's URL and title, UTM values
@@ -387,30 +384,39 @@ impl Reader<'_> {
     fn page(&mut self, origin: &Origin<'_>, settings: &IntakeSettings) -> Page {
         let title = self.lenient("article_title", limits::ARTICLE_TITLE);
         let explicit = self.lenient("article_url", limits::ARTICLE_URL_INPUT);
-        let mut page = Page::default();
-        match explicit {
-            Some(text) => {
-                page.landing_url = Some(text.chars().take(limits::PAGE_URL).collect());
-                match ArticleUrl::parse_with(&text, &settings.tracking_parameters) {
-                    Ok(url) if settings.host_allowed(url.host()) => {
-                        page.article = Some(ArticleRef { url, title });
-                    }
-                    Ok(_) => page.flags.push(Flag::ArticleHostNotAllowed),
-                    Err(_) => page.flags.push(Flag::ArticleUrlInvalid),
+        let referer = origin.referer.map(str::trim).filter(|r| !r.is_empty());
+        let extra = &settings.tracking_parameters;
+        let mut page = Page {
+            landing_url: explicit
+                .as_deref()
+                .map(|t| t.chars().take(limits::PAGE_URL).collect()),
+            ..Page::default()
+        };
+        // The URL the visit was on, parsed once: the article, its UTM values and click IDs.
+        page.visited = explicit
+            .as_deref()
+            .or(referer)
+            .and_then(article::parse_page);
+        if explicit.is_some() {
+            match page
+                .visited
+                .as_ref()
+                .map(|u| ArticleUrl::from_url(u.clone(), extra))
+            {
+                Some(Ok(url)) if settings.host_allowed(url.host()) => {
+                    page.article = Some(ArticleRef { url, title });
+                    return page;
                 }
-                page.visited = Some(text);
-            }
-            None => {
-                let referer = origin.referer.map(str::trim).filter(|r| !r.is_empty());
-                page.article = referer
-                    .and_then(|r| ArticleUrl::parse_with(r, &settings.tracking_parameters).ok())
-                    .filter(|url| settings.host_allowed(url.host()) && !url.is_root())
-                    .map(|url| ArticleRef { url, title });
-                if page.article.is_some() {
-                    page.visited = referer.map(str::to_string);
-                }
+                Some(Ok(_)) => page.flags.push(Flag::ArticleHostNotAllowed),
+                _ => page.flags.push(Flag::ArticleUrlInvalid),
             }
         }
+        // No usable `article_url`: the page that sent the form, unless it is a home page.
+        page.article = referer
+            .and_then(article::parse_page)
+            .and_then(|u| ArticleUrl::from_url(u, extra).ok())
+            .filter(|url| settings.host_allowed(url.host()) && !url.is_root())
+            .map(|url| ArticleRef { url, title });
         page
     }
 
@@ -418,14 +424,10 @@ impl Reader<'_> {
     /// address (the page URL carries them when a campaign link was followed); the landing
     /// URL, its ad click IDs and the `Referer`.
     fn attribution(&mut self, page: &Page, origin: &Origin<'_>) -> Attribution {
-        let visited = page
-            .visited
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok());
+        let visited = page.visited.as_ref();
         let mut values = UTM_FIELDS.map(|name| {
             self.lenient(name, limits::UTM).or_else(|| {
-                let (_, v) = visited
-                    .as_ref()?
+                let (_, v) = visited?
                     .query_pairs()
                     .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
                 let v = text::normalise(&v);
@@ -441,11 +443,7 @@ impl Reader<'_> {
             utm_term: take(3),
             utm_content: take(4),
             landing_url: page.landing_url.clone(),
-            click_ids: page
-                .visited
-                .as_deref()
-                .map(article::click_ids)
-                .unwrap_or_default(),
+            click_ids: visited.map(article::click_ids_of).unwrap_or_default(),
             referrer: origin
                 .referer
                 .map(|r| text::sanitise(r.trim(), limits::PAGE_URL, Lines::Single))
@@ -486,79 +484,11 @@ impl Reader<'_> {
 #[derive(Debug, Default)]
 struct Page {
     article: Option<ArticleRef>,
-    /// The URL the visit was on (the `article_url` sent, or the `Referer` that gave the
-    /// article), read for UTM values and click IDs.
-    visited: Option<String>,
+    /// The URL the visit was on (the `article_url` sent, else the `Referer`), read for UTM
+    /// values and click IDs.
+    visited: Option<url::Url>,
     landing_url: Option<String>,
     flags: Vec<Flag>,
-}
-
-/// Words a visitor writes in the WeChat field to say "my WeChat is my phone number":
-/// `同手机号`, `微信同号`, `手机同号`, `同电话`, `同上`, `与手机号相同`, `就是手机号`, `same as phone`.
-pub fn means_same_as_phone(text: &str) -> bool {
-    let s: String = text
-        .chars()
-        .filter(|c| {
-            !c.is_whitespace() && !c.is_ascii_punctuation() && !"，。、！：；（）".contains(*c)
-        })
-        .collect::<String>()
-        .to_lowercase();
-    let phone_word = s.contains("手机") || s.contains("电话");
-    s.chars().count() <= 12
-        && (matches!(
-            s.as_str(),
-            "同上" | "同号" | "手机" | "手机号" | "手机号码" | "电话" | "电话号码"
-        ) || (s.contains('同') && (phone_word || s.contains('号')))
-            || (phone_word
-                && ["一样", "相同", "一致", "就是", "即微信", "即是"]
-                    .iter()
-                    .any(|w| s.contains(w)))
-            || (s.starts_with("sameas")
-                && ["phone", "mobile", "tel"].iter().any(|w| s.contains(w))))
-}
-
-/// `微信：wang_zong88`, `WeChat: wang`, `wx wang`: the ID without the label a visitor typed
-/// before it. A label is only taken off when a separator follows it (`wxid_…` is an ID).
-fn strip_wechat_label(text: &str) -> &str {
-    for label in ["微信号码", "微信号", "微信", "wechat", "weixin", "wx", "vx"] {
-        let Some(head) = text.get(..label.len()) else {
-            continue;
-        };
-        let rest = &text[label.len()..];
-        if head.eq_ignore_ascii_case(label) && rest.starts_with([':', ' ', '-', '=']) {
-            let id = rest.trim_start_matches([':', ' ', '-', '=']);
-            if !id.is_empty() {
-                return id;
-            }
-        }
-    }
-    text
-}
-
-/// A phone number written as a WeChat ID: only where it cannot be a QQ number (those have
-/// 5–10 digits and never start with 0) — an international `+…`, a trunk `0…`, or 11 digits
-/// and more. Anything else stays text, so a QQ number is never misread as a landline.
-fn wechat_phone(text: &str) -> Option<PhoneNumber> {
-    let first = text.chars().next()?;
-    let digits = text.chars().filter(char::is_ascii_digit).count();
-    let shaped = first == '+' || first == '0' || digits >= 11;
-    let phone_chars = text
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if shaped && phone_chars {
-        PhoneNumber::parse(text)
-    } else {
-        None
-    }
-}
-
-pub fn is_wechat_id(text: &str) -> bool {
-    let len = text.chars().count();
-    (6..=20).contains(&len)
-        && text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -635,31 +565,6 @@ mod tests {
                 ("email".to_string(), "invalid_email"),
             ]
         );
-    }
-
-    #[test]
-    fn wechat_ids_and_phones_are_accepted_as_wechat() {
-        for ok in [
-            "wxid_abc123",
-            "Abc-123",
-            "a12345",
-            "13912345678",
-            "a1234567890123456789",
-        ] {
-            assert!(is_wechat_id(ok) || PhoneNumber::parse(ok).is_some(), "{ok}");
-        }
-        for bad in [
-            "abc",
-            "1abcdef",
-            "abc def1",
-            "微信号abcdef",
-            "a12345678901234567890",
-        ] {
-            assert!(
-                !is_wechat_id(bad) && PhoneNumber::parse(bad).is_none(),
-                "{bad}"
-            );
-        }
     }
 
     #[test]

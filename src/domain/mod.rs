@@ -9,3 +9,4 @@ pub mod phone;
 pub mod search;
 pub mod status;
 pub mod text;
+pub mod wechat;

@@ -56,7 +56,6 @@ pub fn rules() -> serde_json::Value {
         "messages": {
             "invalid_phone": zh("phone", FieldCode::InvalidPhone),
             "invalid_email": zh("email", FieldCode::InvalidEmail),
-            "invalid_wechat": zh("wechat", FieldCode::InvalidWechat),
             "thanks_title": THANKS_TITLE,
             "thanks_text": THANKS_TEXT,
             "sending": "正在提交…",

@@ -657,3 +657,101 @@ async fn derived_tax_and_area_are_the_numbers_the_visitor_wrote_or_none() {
         .count();
     assert_eq!(found["items"].as_array().unwrap().len(), expected);
 }
+
+#[tokio::test]
+async fn a_long_ad_url_an_unusable_article_url_and_a_home_page_referer_still_attribute() {
+    let app = spawn_app_with(|s| {
+        s.intake.allowed_site_hosts = vec!["www.example.cn".parse().unwrap()];
+    })
+    .await;
+    let post = |body: Value, referer: &'static str| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .post(app.url("/api/v1/inquiries"))
+                .header("referer", referer)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201, "{body}");
+            latest(app).await
+        }
+    };
+    // Tencent's weixinadinfo and a long gclid make the URL longer than 2048 characters; its
+    // canonical form is short and names the article.
+    let long = format!(
+        "https://www.example.cn/a/long.html?gclid={}&weixinadinfo={}",
+        "C".repeat(1500),
+        "9".repeat(1000)
+    );
+    let row = post(
+        with(
+            valid_inquiry(),
+            &[("article_url", json!(long)), ("phone", json!(phone_n(0)))],
+        ),
+        "https://www.example.cn/a/long.html",
+    )
+    .await;
+    assert!(row["article_id"].is_string(), "linked");
+    assert_eq!(row["flags"], json!([]));
+    assert_eq!(
+        row["click_ids"]["gclid"].as_str().unwrap().len(),
+        256,
+        "kept, cut"
+    );
+    // An article_url that is no URL: the page that sent the form names the article.
+    let row = post(
+        with(
+            valid_inquiry(),
+            &[
+                ("article_url", json!("about:blank")),
+                ("phone", json!(phone_n(1))),
+            ],
+        ),
+        "https://www.example.cn/a/3.html?bd_vid=4242",
+    )
+    .await;
+    let article: String = sqlx::query_scalar("SELECT url FROM articles WHERE id = $1::uuid")
+        .bind(row["article_id"].as_str().expect("linked by the Referer"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(article, "https://www.example.cn/a/3.html");
+    assert_eq!(row["flags"], json!(["article_url_invalid"]));
+    // No article_url and a home page: no article, but the ad click is kept.
+    let mut body = valid_inquiry();
+    body.as_object_mut().unwrap().remove("article_url");
+    let row = post(
+        with(body, &[("phone", json!(phone_n(2)))]),
+        "https://www.example.cn/?bd_vid=777&utm_source=baidu",
+    )
+    .await;
+    assert_eq!(row["article_id"], Value::Null);
+    assert_eq!(row["click_ids"], json!({"bd_vid": "777"}));
+    assert_eq!(row["utm_source"], "baidu");
+}
+
+#[tokio::test]
+async fn emails_typed_with_chinese_punctuation_are_read_and_unmailable_ones_refused() {
+    let app = spawn_app().await;
+    for (n, (input, expected)) in [
+        ("wang@qq。com", "wang@qq.com"),
+        ("ｗａｎｇ＠１６３。ｃｏｍ", "wang@163.com"),
+        ("li@example｡cn", "li@example.cn"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = with(
+            valid_inquiry(),
+            &[("email", json!(input)), ("phone", json!(phone_n(n)))],
+        );
+        assert_eq!(stored(&app, &body).await["email"], *expected, "{input}");
+    }
+    // The mailer could not write this as the Reply-To: the visitor is asked to fix it.
+    let body = with(valid_inquiry(), &[("email", json!("wang.@163.com"))]);
+    let response = app.post_json(&body).await;
+    assert_eq!(response.status(), 422);
+}
