@@ -75,7 +75,15 @@ pub async fn add_note(
 }
 
 /// Personal fields of repeat payloads on the timeline.
-const PERSONAL_KEYS: [&str; 6] = ["contact", "phone", "email", "wechat", "company", "message"];
+const PERSONAL_KEYS: [&str; 7] = [
+    "contact",
+    "phone",
+    "email",
+    "wechat",
+    "company",
+    "message",
+    "attribution",
+];
 
 /// Erases the personal data of an inquiry (a person's request, or retention): the fields, the
 /// copies in timeline payloads and notes, idempotency records; pending notifications are
@@ -97,6 +105,7 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
         "UPDATE inquiries
             SET contact = NULL, phone = NULL, email = NULL, wechat = NULL, company = NULL,
                 message = NULL, client_ip = NULL, user_agent = NULL,
+                landing_url = NULL, referrer = NULL, click_ids = '{}',
                 search_keys = search_keys(inquiry_search_text(NULL, NULL, need, use)),
                 anonymised_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1",

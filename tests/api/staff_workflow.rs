@@ -354,6 +354,12 @@ async fn anonymising_erases_personal_data_everywhere_and_keeps_the_rest() {
             ("email", json!("wang@example.org")),
             ("wechat", json!("wang_zong88")),
             ("message", json!("请回电")),
+            (
+                "article_url",
+                json!(
+                    "https://www.example.cn/zhuhai/factory-1.html?bd_vid=5550001&utm_source=baidu"
+                ),
+            ),
         ],
     );
     let id = app.submit(&body).await;
@@ -380,6 +386,13 @@ async fn anonymising_erases_personal_data_everywhere_and_keeps_the_rest() {
     for field in ["contact", "phone", "email", "wechat", "company", "message"] {
         assert_eq!(d[field], Value::Null, "{field} erased");
     }
+    // A click ID identifies the person at the ad platform; URLs can carry anything.
+    assert_eq!(d["attribution"]["click_ids"], json!({}));
+    assert_eq!(d["attribution"]["landing_url"], Value::Null);
+    assert_eq!(
+        d["attribution"]["utm_source"], "baidu",
+        "campaign kept for statistics"
+    );
     assert_eq!(
         d["need"], "求租高新区标准厂房2000平方米，层高8米以上",
         "kept for statistics"
@@ -399,6 +412,7 @@ async fn anonymising_erases_personal_data_everywhere_and_keeps_the_rest() {
         "王总",
         "珠海某某",
         "请回电",
+        "5550001",
     ] {
         assert!(
             !text.contains(secret),
