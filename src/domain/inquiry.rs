@@ -299,7 +299,14 @@ impl Reader<'_> {
     fn text(&mut self, name: &str, max: usize, lines: Lines, required: bool) -> Option<String> {
         let value = match self.raw.get(name) {
             None => None,
-            Some(RawValue::Text(s)) => Some(text::normalise(s)).filter(|s| !s.is_empty()),
+            Some(RawValue::Text(s)) => Some(text::normalise(s))
+                // A tab in a one-line field looks like a space and comes from pasting a
+                // spreadsheet cell ("王\t先生"): it is one.
+                .map(|s| match lines {
+                    Lines::Single if s.contains('\t') => s.replace('\t', " "),
+                    _ => s,
+                })
+                .filter(|s| !s.is_empty()),
             Some(RawValue::Bool(_) | RawValue::Other) => {
                 self.fail(FieldError::new(name, FieldCode::InvalidType));
                 return None;

@@ -22,13 +22,13 @@ pub fn is_invisible(c: char) -> bool {
         | '\u{FEFF}')
 }
 
-/// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029) become LF, invisible
+/// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029, VT, FF) become LF, invisible
 /// copy-paste characters ([`is_invisible`]) are removed, then trimmed.
 pub fn normalise(raw: &str) -> String {
     // Most values are already NFC, single-line and clean: then only the trim is left to do.
-    let plain = !raw
-        .chars()
-        .any(|c| matches!(c, '\r' | '\u{2028}' | '\u{2029}') || is_invisible(c));
+    let plain = !raw.chars().any(|c| {
+        matches!(c, '\r' | '\u{0B}' | '\u{0C}' | '\u{2028}' | '\u{2029}') || is_invisible(c)
+    });
     if plain && unicode_normalization::is_nfc_quick(raw.chars()) == IsNormalized::Yes {
         return raw.trim().to_string();
     }
@@ -43,7 +43,9 @@ pub fn normalise(raw: &str) -> String {
                 }
                 out.push('\n');
             }
-            '\u{2028}' | '\u{2029}' => out.push('\n'),
+            // A vertical tab is Word's and PowerPoint's soft line break, a form feed a page
+            // break: line breaks as the visitor saw them (UAX #14 class BK).
+            '\u{0B}' | '\u{0C}' | '\u{2028}' | '\u{2029}' => out.push('\n'),
             c => out.push(c),
         }
     }
@@ -103,6 +105,12 @@ mod tests {
         assert_eq!(normalise("\u{3000}求租厂房\u{3000}"), "求租厂房");
         assert_eq!(normalise("   "), "");
         assert_eq!(normalise("a\u{2028}b"), "a\nb");
+        assert_eq!(
+            normalise("求租厂房\u{0B}2000平"),
+            "求租厂房\n2000平",
+            "Word's soft break"
+        );
+        assert_eq!(normalise("a\u{0C}b"), "a\nb");
     }
 
     #[test]

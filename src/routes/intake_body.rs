@@ -121,6 +121,8 @@ type BytePair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
 /// legacy page could not encode arrives as `&#NNNN;`, which is read back as the character.
 /// Errors: `UndecodableBody` when no rule decodes the body without replacement.
 pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> {
+    // A UTF-8 byte-order mark before the first field (a Windows tool that wrote the body).
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let pairs: Vec<BytePair<'_>> = body
         .split(|&b| b == b'&')
         .filter(|part| !part.is_empty())
@@ -139,7 +141,10 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
                 .find(|(name, _)| name.as_ref() == b"_charset_")
                 .and_then(|(_, value)| std::str::from_utf8(value).ok())
         })
-        .and_then(|label| Encoding::for_label(label.trim().as_bytes()));
+        .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+        // As HTML's form submission does: UTF-16 and `replacement` labels mean UTF-8 on the
+        // wire (a form is never sent in UTF-16).
+        .map(Encoding::output_encoding);
     let utf8 = || -> Option<Vec<(String, String)>> {
         pairs
             .iter()
@@ -165,16 +170,49 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
 }
 
 /// `+` is a space, `%XX` a byte; anything else is itself (a malformed escape stays as typed,
-/// as browsers and the `url` crate read it).
+/// as browsers and the `url` crate read it). `%uXXXX`, what JavaScript's old `escape()` writes
+/// (old CMS scripts still post with it), is that character in UTF-8.
 fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
     if !raw.contains(&b'+') && !raw.contains(&b'%') {
         return Cow::Borrowed(raw);
     }
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
+    let mut spaced: Vec<u8> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => spaced.push(b' '),
+            b'%' if matches!(raw.get(i + 1), Some(b'u' | b'U')) => match escape_unit(raw, i) {
+                Some((c, len)) => {
+                    spaced.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                    i += len;
+                    continue;
+                }
+                None => spaced.push(b'%'),
+            },
+            b => spaced.push(b),
+        }
+        i += 1;
+    }
     Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
+}
+
+/// The character of a `%uXXXX` escape at `at` and the bytes it takes; a character beyond the
+/// BMP is a surrogate pair, two escapes in a row (`%uD83D%uDE0A`).
+fn escape_unit(raw: &[u8], at: usize) -> Option<(char, usize)> {
+    let unit = |i: usize| -> Option<u32> {
+        if !matches!(raw.get(i..i + 2), Some(b"%u" | b"%U")) {
+            return None;
+        }
+        let hex = std::str::from_utf8(raw.get(i + 2..i + 6)?).ok()?;
+        u32::from_str_radix(hex, 16).ok()
+    };
+    let first = unit(at)?;
+    if (0xD800..0xDC00).contains(&first) {
+        let low = unit(at + 6).filter(|low| (0xDC00..0xE000).contains(low))?;
+        let c = char::from_u32(0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))?;
+        return Some((c, 12));
+    }
+    Some((char::from_u32(first)?, 6))
 }
 
 fn utf8_text(bytes: &[u8]) -> Option<String> {
@@ -288,6 +326,31 @@ mod tests {
         let body = format!("need={}%26%23128522%3B%26%23x1F3ED%3B", gbk("厂房"));
         let fields = form(body.as_bytes(), None).unwrap();
         assert_eq!(text(&fields, "need").as_deref(), Some("厂房😊🏭"));
+    }
+
+    #[test]
+    fn javascript_escape_bodies_and_a_leading_bom_are_read() {
+        let fields = form(
+            b"need=%u6C42%u79DF%20%u5382%u623F%uD83D%uDE0A&contact=%u738B",
+            None,
+        )
+        .unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("求租 厂房😊"));
+        assert_eq!(text(&fields, "contact").as_deref(), Some("王"));
+        let fields = form(b"\xEF\xBB\xBFneed=x", None).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("x"));
+        let fields = form(b"need=%u12", None).unwrap();
+        assert_eq!(
+            text(&fields, "need").as_deref(),
+            Some("%u12"),
+            "malformed: as typed"
+        );
+    }
+
+    #[test]
+    fn a_utf16_label_means_utf8_as_browsers_send_it() {
+        let fields = form("need=%E5%8E%82".as_bytes(), Some("utf-16")).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("厂"));
     }
 
     #[test]

@@ -784,3 +784,47 @@ async fn an_instance_of_the_previous_version_can_still_record_during_a_rolling_d
     assert_eq!(row["click_ids"], json!({}));
     assert!(row["article_id"].is_string());
 }
+
+#[tokio::test]
+async fn text_pasted_from_office_programs_is_read_not_refused() {
+    let app = spawn_app().await;
+    let cases = [
+        (
+            "need",
+            "求租厂房\u{b}2000平方米",
+            "求租厂房\n2000平方米",
+            "Word's soft line break",
+        ),
+        (
+            "message",
+            "第一页\u{c}第二页",
+            "第一页\n第二页",
+            "a page break",
+        ),
+        (
+            "contact",
+            "王\t先生",
+            "王 先生",
+            "a tab from a spreadsheet cell",
+        ),
+        (
+            "company",
+            "珠海\t某某公司",
+            "珠海 某某公司",
+            "a tab in a one-line field",
+        ),
+        (
+            "need",
+            "需要：\t厂房",
+            "需要：\t厂房",
+            "a tab in a multi-line field stays",
+        ),
+    ];
+    for (n, (field, input, expected, what)) in cases.iter().enumerate() {
+        let body = with(
+            valid_inquiry(),
+            &[(field, json!(input)), ("phone", json!(phone_n(n)))],
+        );
+        assert_eq!(stored(&app, &body).await[field], *expected, "{what}");
+    }
+}
