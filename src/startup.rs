@@ -88,6 +88,7 @@ impl Application {
         // server vanished gets one more second before the request gives up with a 503.
         let db_deadline = settings.database.acquire_timeout + Duration::from_secs(1);
         metrics::init();
+        crate::domain::phone::PhoneNumber::warm_up();
         let rate_limiter = rate_limiter(&settings);
         let form_token_secret = match settings.intake.form_token_secret.expose_secret() {
             "" => {

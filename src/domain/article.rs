@@ -167,22 +167,7 @@ pub fn parse_page(input: &str) -> Option<Url> {
 /// `*.translate.goog`, `--` stands for `-` and `-` for `.`; `_x_tr_sch=http` marks an http
 /// site (https otherwise); the other `_x_tr_*` parameters go with the tracking ones.
 fn untranslated(url: &Url) -> Option<Url> {
-    let proxied = url.host_str()?.strip_suffix(TRANSLATE_PROXY_SUFFIX)?;
-    if proxied.is_empty() || proxied.contains('.') {
-        return None;
-    }
-    let mut host = String::with_capacity(proxied.len());
-    let mut chars = proxied.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '-' if chars.peek() == Some(&'-') => {
-                chars.next();
-                host.push('-');
-            }
-            '-' => host.push('.'),
-            c => host.push(c),
-        }
-    }
+    let host = untranslated_host(url.host_str()?)?;
     let http = url
         .query_pairs()
         .any(|(k, v)| k.eq_ignore_ascii_case("_x_tr_sch") && v == "http");
@@ -192,6 +177,29 @@ fn untranslated(url: &Url) -> Option<Url> {
         .ok()?;
     original.set_host(Some(&host)).ok()?;
     original.set_port(None).ok()?;
+    Some(original)
+}
+
+/// The original host of a host on Google's translation proxy (`www-example-cn.translate.goog`
+/// → `www.example.cn`; `--` stands for `-`); `None` for any other host. The embedded form on a
+/// translated page posts with that origin, so CORS reads it the same way.
+pub fn untranslated_host(host: &str) -> Option<String> {
+    let proxied = host.strip_suffix(TRANSLATE_PROXY_SUFFIX)?;
+    if proxied.is_empty() || proxied.contains('.') {
+        return None;
+    }
+    let mut original = String::with_capacity(proxied.len());
+    let mut chars = proxied.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '-' if chars.peek() == Some(&'-') => {
+                chars.next();
+                original.push('-');
+            }
+            '-' => original.push('.'),
+            c => original.push(c),
+        }
+    }
     Some(original)
 }
 

@@ -65,6 +65,12 @@ impl PhoneNumber {
         (e164.len() <= 16).then_some(Self(e164))
     }
 
+    /// Compiles the patterns of China's numbering plan (and the region table) now, so that the
+    /// first inquiry after a start does not pay for it. Called once at start-up.
+    pub fn warm_up() {
+        let _ = metadata::china();
+    }
+
     /// Re-reads a stored E.164 value (from the database).
     pub fn from_e164_unchecked(e164: String) -> Self {
         Self(e164)

@@ -8,6 +8,7 @@ use actix_cors::Cors;
 use actix_web::dev::RequestHead;
 use actix_web::http::{header, Method};
 
+use crate::domain::article::untranslated_host;
 use crate::settings::Settings;
 
 pub fn cors(settings: Arc<Settings>) -> Cors {
@@ -42,9 +43,13 @@ fn allows(settings: &Settings, origin: &str, req: &RequestHead) -> bool {
         || (path == "/api/v1/form-token" && method == Method::GET);
     if public {
         match url::Url::parse(origin) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => url
-                .host_str()
-                .is_some_and(|host| settings.intake.host_allowed(host)),
+            // A page read through Google's translation proxy counts as its original host.
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                url.host_str().is_some_and(|host| {
+                    settings.intake.host_allowed(host)
+                        || untranslated_host(host).is_some_and(|h| settings.intake.host_allowed(&h))
+                })
+            }
             _ => false,
         }
     } else {

@@ -15,25 +15,26 @@
     return (text.normalize ? text.normalize("NFKC") : text).trim();
   }
 
-  // What the server reads in a phone number (libphonenumber's punctuation, and the invisible
-  // format characters copy-paste brings along): the check here must never be stricter.
-  var FORMAT_CHARS = (function () {
-    try {
-      return new RegExp("\\p{Cf}", "gu");
-    } catch (e) {
-      return /[\u00AD\u0600-\u0605\u061C\u06DD\u070F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g;
-    }
-  })();
-  var PHONE_PUNCTUATION = /[\s\-\u2010-\u2015\u2212\u30FC\uFF0D-\uFF0F\u00A0\u3000()\uFF08\uFF09\uFF3B\uFF3D.\[\]\/~\u2053\u223C\uFF5E]/g;
+  // What the server reads in a phone number: any punctuation around and between the digits,
+  // and the invisible format characters copy-paste brings along. This check only catches what
+  // the server certainly refuses (letters, too few or too many digits, an 11-digit number
+  // starting with 1 that is no mobile range); it must never be stricter than the server.
+  function unicodeClass(name, flags, fallback) {
+    try { return new RegExp("\\p{" + name + "}", flags); } catch (e) { return fallback; }
+  }
+  var FORMAT_CHARS = unicodeClass("Cf", "gu", /[\u00AD\u0600-\u0605\u061C\u06DD\u070F\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g);
+  var LETTER = unicodeClass("L", "u", /[A-Za-z\u00C0-\u024F\u0370-\u04FF\u3040-\u30FF\u3400-\u9FFF]/);
+  var DIGIT = unicodeClass("Nd", "gu", /[0-9]/g);
 
   function looksLikePhone(text) {
-    var compact = text.replace(FORMAT_CHARS, "").replace(PHONE_PUNCTUATION, "");
-    if (!/^\+?[0-9]+$/.test(compact)) return false;
-    var digits = compact.replace(/[^0-9]/g, "");
-    if (digits.length === 11 && digits.charAt(0) === "1" && compact.charAt(0) !== "+") {
-      return /^1[3-9][0-9]{9}$/.test(digits);
+    var t = text.replace(FORMAT_CHARS, "");
+    if (LETTER.test(t)) return false;
+    var count = (t.match(DIGIT) || []).length;
+    var ascii = t.replace(/[^0-9]/g, "");
+    if (ascii.length === 11 && count === 11 && ascii.charAt(0) === "1" && t.indexOf("+") < 0) {
+      return /^1[3-9][0-9]{9}$/.test(ascii);
     }
-    return digits.length >= 7 && digits.length <= 15;
+    return count >= 7 && count <= 28;
   }
 
   function checkField(name, value) {
@@ -45,7 +46,10 @@
     if (chars(value) > rule.max) return rule.messages.too_long;
     if (rule.single_line && /[\r\n]/.test(value)) return rule.messages.line_break;
     if (name === "phone" && !looksLikePhone(value)) return RULES.messages.invalid_phone;
-    if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)) return RULES.messages.invalid_email;
+    // The ideographic full stop a Chinese input method types is a dot, as on the server.
+    if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.replace(/[\u3002\uFF61]/g, "."))) {
+      return RULES.messages.invalid_email;
+    }
     return null;
   }
 

@@ -165,6 +165,25 @@ async fn cors_allows_the_site_on_the_public_endpoints_and_staff_origins_elsewher
             "POST",
             None,
         ),
+        // The embedded form on a page read through Google Translate posts from the proxy.
+        (
+            "/api/v1/inquiries",
+            "https://www-example-cn.translate.goog",
+            "POST",
+            Some("https://www-example-cn.translate.goog"),
+        ),
+        (
+            "/api/v1/form-token",
+            "https://m-example-cn.translate.goog",
+            "GET",
+            Some("https://m-example-cn.translate.goog"),
+        ),
+        (
+            "/api/v1/inquiries",
+            "https://evil-example-org.translate.goog",
+            "POST",
+            None,
+        ),
         (
             "/api/v1/form-token",
             "https://www.example.cn",

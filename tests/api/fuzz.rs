@@ -206,8 +206,7 @@ proptest! {
     #[test]
     fn form_decoding_and_inquiry_parsing_never_panic(body in prop::collection::vec(any::<u8>(), 0..512), pairs in prop::collection::vec((nasty_text(), nasty_text()), 0..8)) {
         let settings = Settings::defaults().unwrap().intake;
-        if let Ok(decoded) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) {
-            let raw = RawFields::from_pairs(decoded);
+        if let Ok(raw) = intake_body::form(&body, None) {
             let _ = NewInquiry::parse(&raw, &Origin::default(), &settings);
             let _ = NewInquiry::parse_lenient(&raw, &Origin::default(), &settings);
         }
