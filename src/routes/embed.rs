@@ -81,9 +81,13 @@ pub fn snippet(base: &str) -> String {
         } else {
             let extra = match kind {
                 "tel" => " inputmode=\"tel\" autocomplete=\"tel\"",
-                "email" => " autocomplete=\"email\"",
+                // A text input with the email keyboard: the browser's own type="email" check
+                // refuses `wang＠example.cn` typed in full-width mode (and blocks the post
+                // without a word), which the server folds and accepts.
+                "email" => " inputmode=\"email\" autocomplete=\"email\"",
                 _ => "",
             };
+            let kind = if kind == "email" { "text" } else { kind };
             format!("<input id=\"idk-{name}\" name=\"{name}\" type=\"{kind}\" maxlength=\"{max}\" placeholder=\"{hint}\"{extra}{req}>")
         };
         format!(
