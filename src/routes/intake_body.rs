@@ -162,6 +162,10 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
         // A page that says UTF-8 but posts GBK (a template copied from a newer site) is read
         // as GB18030 rather than refused.
         Some(encoding) if encoding == UTF_8 => utf8().or_else(|| legacy(GB18030)),
+        // A single-byte charset (ISO-8859-1, windows-1252 …) decodes any bytes, so it never
+        // says it was wrong: a body that is valid UTF-8 with multi-byte sequences is UTF-8
+        // mislabelled (an API client's default), as Latin-1 text almost never forms them.
+        Some(encoding) if encoding.is_single_byte() => utf8().or_else(|| legacy(encoding)),
         Some(encoding) => legacy(encoding),
     };
     decoded
@@ -345,6 +349,14 @@ mod tests {
             Some("%u12"),
             "malformed: as typed"
         );
+    }
+
+    #[test]
+    fn utf8_labelled_latin1_is_read_as_utf8_and_real_latin1_as_latin1() {
+        let fields = form(b"need=%E6%B1%82%E7%A7%9F", Some("iso-8859-1")).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("求租"));
+        let fields = form(b"contact=Jos%E9+M%FCller", Some("iso-8859-1")).unwrap();
+        assert_eq!(text(&fields, "contact").as_deref(), Some("José Müller"));
     }
 
     #[test]
