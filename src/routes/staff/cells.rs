@@ -49,16 +49,70 @@ fn formula_like(text: &str) -> bool {
 /// words those formats use — or a date and a time (`2026-01-02 10:30`), or a whole and a
 /// fraction (`1 1/2`). Deliberately wide: a needless `'` costs one visible character, a missed
 /// one costs digits. Digits grouped by spaces (`139 1234 5678`, the phone column) stay text in
-/// Excel and WPS, as do month names (`Jan 2`), which are not covered.
+/// Excel and WPS. Also dates with an English month name (`Mar 5`, `5-Mar`, `March 5, 2024`),
+/// times with AM/PM (`10:30 AM`) and Excel's error values (`#N/A`), which Excel converts too.
 fn number_like(text: &str) -> bool {
     let text = text.trim();
     if text.eq_ignore_ascii_case("true") || text.eq_ignore_ascii_case("false") {
         return true;
     }
+    if ERROR_VALUES.iter().any(|e| text.eq_ignore_ascii_case(e)) || month_date(text) {
+        return true;
+    }
+    let lower = text.to_ascii_lowercase();
+    if let Some(time) = lower
+        .strip_suffix("am")
+        .or_else(|| lower.strip_suffix("pm"))
+    {
+        let time = time.trim_end();
+        if !time.is_empty() && time.bytes().all(|b| b.is_ascii_digit() || b == b':') {
+            return true;
+        }
+    }
     match text.split_once(' ') {
         Some((a, b)) => b.contains([':', '/']) && numeric(a) && numeric(b.trim_start()),
         None => numeric(text),
     }
+}
+
+/// Excel's error values, which it shows as errors rather than text.
+const ERROR_VALUES: [&str; 7] = [
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!",
+];
+
+const MONTHS: [&str; 12] = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// `Mar 5`, `5-Mar`, `March 5, 2024`, `5 Sept 2024`: a month name (three letters or more of
+/// it) with one or two numbers of up to four digits.
+fn month_date(text: &str) -> bool {
+    if text.len() > 24 {
+        return false;
+    }
+    let words: Vec<&str> = text
+        .split([' ', '-', ',', '.', '/'])
+        .filter(|w| !w.is_empty())
+        .collect();
+    let month = |w: &str| {
+        let w = w.to_ascii_lowercase();
+        w.len() >= 3 && MONTHS.iter().any(|m| m.starts_with(&w))
+    };
+    let number = |w: &str| (1..=4).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_digit());
+    (2..=3).contains(&words.len())
+        && words.iter().filter(|w| month(w)).count() == 1
+        && words.iter().filter(|w| number(w)).count() == words.len() - 1
 }
 
 fn numeric(text: &str) -> bool {
@@ -141,6 +195,14 @@ mod tests {
                 "full-width digits",
             ),
             ("TRUE", q("TRUE"), "truth value"),
+            ("Mar 5", q("Mar 5"), "month name and day"),
+            ("5-Mar", q("5-Mar"), "day and month name"),
+            ("March 5, 2024", q("March 5, 2024"), "long date"),
+            ("10:30 AM", q("10:30 AM"), "time with AM"),
+            ("3pm", q("3pm"), "hour with pm"),
+            ("#N/A", q("#N/A"), "an error value"),
+            ("May", "May".into(), "a month name alone is a word"),
+            ("March team 5", "March team 5".into(), "words"),
             (" 0756 ", q(" 0756 "), "spaces around digits"),
             // Text that stays as it is.
             ("求租厂房", "求租厂房".into(), "Chinese text"),
