@@ -58,8 +58,8 @@ const FOREIGN_CURRENCIES: &[&str] = &[
     "美元", "美金", "美刀", "usd", "$", "港币", "港元", "hkd", "欧元", "eur", "日元", "英镑",
     "台币", "韩元", "澳元", "加元",
 ];
-/// Before an amount, these make it a monthly one ("月纳税10万", "每月20万") — unless 年 is
-/// there too ("年纳税300万，月均25万" is a year's 300万).
+/// In the clause before an amount, these make it a monthly one ("月纳税10万", "每月20万",
+/// "今年每月纳税20万"); another clause's do not ("年纳税300万，月均25万" is a year's 300万).
 const MONTHLY: &[&str] = &[
     "每月",
     "每个月",
@@ -118,7 +118,11 @@ const CEILING_BEFORE: &[&str] = &[
 ];
 const CEILING_AFTER: &[&str] = &["以下", "以内", "之内", "封顶", "不到", "不足", "未到"];
 /// Before an amount: a total over a period longer than a year.
-const CUMULATIVE: &[&str] = &["累计", "共计", "合计", "总共"];
+const CUMULATIVE: &[&str] = &["累计", "共计", "合计", "总共", "总额", "内", "共"];
+/// Before an amount: it is one year's after all ("全年累计纳税300万", "3年内每年纳税500万").
+const ONE_YEAR: &[&str] = &[
+    "全年", "年度", "今年", "去年", "本年", "每年", "年均", "平均",
+];
 /// "不少于", "不低于", "不小于" are floors although they contain a ceiling word.
 const FLOOR_NEGATIONS: &[&str] = &["不少于", "不低于", "不小于"];
 const CURRENCIES: &[&str] = &["元", "块", "rmb", "人民币", "cny"];
@@ -151,9 +155,10 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
         if counted || word || phone_or_code || other {
             continue;
         }
-        // "三年累计纳税900万", "3年内纳税1000万": a total over several years, no yearly amount.
-        if CUMULATIVE.iter().any(|w| contains(label, w)) || over_years(chars, start, label) {
-            return Some(None);
+        // "三年累计纳税900万", "3年内纳税1000万", "公司累计纳税2000万": a total over several
+        // years is no yearly amount; a later one may be ("…，年均400万").
+        if total_over_years(chars, start, label) {
+            continue;
         }
         // "几百万", "几十万": a few of them, no amount to rank by.
         if vague(chars, start) {
@@ -170,13 +175,14 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
                 .any(|w| starts_with(chars, after_unit, w));
         let unitless = !q.big && currency.is_none();
         let trusted = |v: f64| !(ceiling || unitless && v < MIN_UNITLESS_TAX);
-        let monthly = (MONTHLY.iter().any(|w| contains(label, w)) && !label.contains(&'年'))
+        let clause = clause_before(chars, start);
+        let monthly = MONTHLY.iter().any(|w| contains(clause, w))
             || MONTHLY_AFTER
                 .iter()
                 .any(|w| starts_with(chars, after_unit, w));
         let quarterly =
-            QUARTERLY.iter().any(|w| contains(label, w)) || starts_with(chars, after_unit, "/季");
-        let half_yearly = contains(label, "半年") || starts_with(chars, after_unit, "/半年");
+            QUARTERLY.iter().any(|w| contains(clause, w)) || starts_with(chars, after_unit, "/季");
+        let half_yearly = contains(clause, "半年") || starts_with(chars, after_unit, "/半年");
         let per_year = if monthly {
             12.0
         } else if quarterly {
@@ -192,22 +198,29 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
     None
 }
 
-/// "3年内纳税1000万", "两年共纳税500万": a total over more than one year (年内, 年共 or 年总
-/// right after a count above one). "近两年纳税都在300万以上" is read as yearly.
-fn over_years(chars: &[char], start: usize, label: &[char]) -> bool {
-    let label_start = start - label.len();
-    let total = label
-        .get(1)
-        .is_some_and(|c| matches!(c, '内' | '共' | '总'));
-    if label.first() != Some(&'年') || !total {
+/// Whether the amount at `start` is a total over more than one year: a word of
+/// [`CUMULATIVE`] in its label, unless the label names one year ([`ONE_YEAR`], or a calendar
+/// year before it: "2023年累计纳税500万") — "三年累计纳税900万", "近三年纳税总额900万",
+/// "3年内纳税1000万", "两年共纳税500万", "公司累计纳税2000万" are; "近两年纳税都在300万以上" is not.
+fn total_over_years(chars: &[char], start: usize, label: &[char]) -> bool {
+    if !CUMULATIVE.iter().any(|w| contains(label, w)) || ONE_YEAR.iter().any(|w| contains(label, w))
+    {
         return false;
     }
+    let label_start = start - label.len();
     let mut count_start = label_start;
     while count_start > 0 && numeral::starts_numeral(chars[count_start - 1]) {
         count_start -= 1;
     }
-    // A count of years, not a year ("2024年纳税300万").
-    count_start < label_start && (2.0..=20.0).contains(&numeral::read(chars, count_start).value)
+    let after_count = label.first() == Some(&'年') && count_start < label_start;
+    if !after_count {
+        // "公司累计纳税2000万": a total without a year is a total since the company began.
+        return ["累计", "共计", "合计", "总共"]
+            .iter()
+            .any(|w| contains(label, w));
+    }
+    // A count of years ("三年", "3年"), not a calendar year ("2023年").
+    (2.0..=20.0).contains(&numeral::read(chars, count_start).value)
 }
 
 /// Floor or land area in m², read from the `need` field.
@@ -241,12 +254,10 @@ pub fn area_sqm(need: &str) -> Option<f64> {
         }
         let Some(value) = q.value else { continue };
         // "一亩半", "两亩半": and a half.
-        let value = value
-            + if starts_with(&chars, unit_at, "亩半") {
-                0.5
-            } else {
-                0.0
-            };
+        let half = q.single
+            && starts_with(&chars, unit_at, "亩半")
+            && !chars.get(unit_at + 2).is_some_and(|c| "山坡".contains(*c));
+        let value = value + if half { 0.5 } else { 0.0 };
         let sqm = value * unit.sqm;
         return (sqm.is_finite() && sqm > 0.0 && sqm < MAX_AREA)
             .then(|| (sqm * 100.0).round() / 100.0);
@@ -345,7 +356,8 @@ fn range_lower(
         .count();
     let short =
         upper_digits > first.plain_digits && upper_zeros >= upper_digits - first.plain_digits;
-    if first.plain_digits > 0 && first.value.fract() == 0.0 && short {
+    // One digit only, as in words (三五百万): "10-200万" is 10万 to 200万.
+    if first.plain_digits == 1 && first.value.fract() == 0.0 && short {
         let shift = (upper_digits - first.plain_digits) as i32;
         let expanded = first.value * 10f64.powi(shift) * scale;
         // Strictly below: "1-10万" is 1万 to 10万, not 10万 to 10万.
@@ -533,6 +545,24 @@ fn contains(window: &[char], word: &str) -> bool {
 
 /// At most 8 characters before `start`, back to a clause break or another number: the words
 /// that say what the number is ("产值", "不到").
+/// The clause before `start`, back to a clause break or the previous number, up to 16
+/// characters: where a period word for the amount stands ("每个月的纳税额大概是20万").
+fn clause_before(chars: &[char], start: usize) -> &[char] {
+    let mut from = start;
+    while from > 0 && start - from < 16 {
+        let c = chars[from - 1];
+        let clause_break = matches!(
+            c,
+            ',' | '，' | '。' | ';' | '；' | '、' | '!' | '！' | '?' | '？' | '\n'
+        );
+        if clause_break || numeral::starts_numeral(c) {
+            break;
+        }
+        from -= 1;
+    }
+    &chars[from..start]
+}
+
 fn window_before(chars: &[char], start: usize) -> &[char] {
     let mut from = start;
     while from > 0 && start - from < 8 {

@@ -133,6 +133,15 @@ fn reads_tax_as_people_write_it() {
         ("半年纳税150万", Some(3_000_000)),
         ("三年累计纳税900万", None),
         ("3年内纳税1000万", None),
+        ("近三年纳税总额900万", None),
+        ("2023年累计纳税500万元", Some(5_000_000)),
+        ("全年累计纳税300万", Some(3_000_000)),
+        ("3年内每年纳税500万", Some(5_000_000)),
+        ("公司累计纳税2000万，年均400万", Some(4_000_000)),
+        ("今年每月纳税20万", Some(2_400_000)),
+        ("2023年月均纳税25万", Some(3_000_000)),
+        ("每个月的纳税额大概是20万", Some(2_400_000)),
+        ("10-200万", Some(100_000)),
         ("300万不到", None),
         ("两年共纳税500万", None),
         ("一年内纳税300万", Some(3_000_000)),
@@ -285,6 +294,10 @@ fn reads_area_as_people_write_it() {
         ("2000-3000平", Some(2000.0)),
         ("5-600平", Some(500.0)),
         ("一亩半地", Some(1000.0)),
+        ("20亩半山坡地", Some(13_333.33)),
+        ("200-3000平", Some(200.0)),
+        ("100-2000平", Some(100.0)),
+        ("30-500平", Some(30.0)),
         ("两亩半", Some(1666.67)),
         ("1-2000平", Some(1000.0)),
         ("3-5000平方米", Some(3000.0)),
@@ -587,7 +600,8 @@ proptest! {
         let upper = n + m;
         // Digits written short before a round upper bound share its magnitude ("3-500万").
         let (dn, du) = (n.to_string().len(), upper.to_string().len());
-        let round = du > dn && upper % 10u64.pow((du - dn) as u32) == 0;
+        // One digit only: "10-200万" is 10万 to 200万.
+        let round = dn == 1 && du > dn && upper % 10u64.pow((du - dn) as u32) == 0;
         let expanded = n * 10u64.pow((du - dn.min(du)) as u32);
         let lower = if round && expanded < upper { expanded } else { n };
         for sep in ["-", "~", "到", " 至 "] {
