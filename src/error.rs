@@ -440,14 +440,6 @@ pub fn message(error: &FieldError, lang: Lang) -> String {
         (FieldCode::InvalidPhone, Lang::En) => "Please enter a valid phone number.".into(),
         (FieldCode::InvalidEmail, Lang::Zh) => "请输入有效的邮箱地址".into(),
         (FieldCode::InvalidEmail, Lang::En) => "Please enter a valid email address.".into(),
-        (FieldCode::InvalidUrl, Lang::Zh) => "文章链接须为完整的 http(s) 网址".into(),
-        (FieldCode::InvalidUrl, Lang::En) => {
-            "The article URL must be an absolute http(s) URL.".into()
-        }
-        (FieldCode::HostNotAllowed, Lang::Zh) => "文章链接不属于本站".into(),
-        (FieldCode::HostNotAllowed, Lang::En) => {
-            "The article URL is not on an allowed site.".into()
-        }
         (FieldCode::ConsentRequired, Lang::Zh) => "请阅读并同意隐私政策".into(),
         (FieldCode::ConsentRequired, Lang::En) => "Please agree to the privacy notice.".into(),
         (FieldCode::InvalidConsent, Lang::Zh) => "请勾选同意隐私政策".into(),

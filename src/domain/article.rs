@@ -22,7 +22,6 @@ const TRACKING_PARAMS: &[&str] = &[
     "scene",
     "nsukey",
     "share_token",
-    "srcid",
     "sharer_sharetime",
     "sharer_shareid",
     "ascene",
@@ -37,12 +36,9 @@ const TRACKING_PARAMS: &[&str] = &[
     "hmci",
     "sdclkid",
     "bd_bxst",
-    // Ocean Engine's ad macros and Google Ads' own.
-    "adid",
-    "creativeid",
-    "creativetype",
-    "promotionid",
-    "projectid",
+    // Google Ads' own. (Ocean Engine's `adid`, `creativeid`, `projectid`, … are names each
+    // advertiser chooses, and `projectid` may well name a page on an industrial-park site:
+    // add them to `intake.tracking_parameters` where they are trackers.)
     "gad_source",
     "gad_campaignid",
 ];

@@ -400,16 +400,12 @@ impl Reader<'_> {
             ..Page::default()
         };
         // The URL the visit was on, parsed once: the article, its UTM values and click IDs.
-        page.visited = explicit
-            .as_deref()
-            .or(referer)
-            .and_then(article::parse_page);
+        let explicit_url = explicit.as_deref().and_then(article::parse_page);
+        page.visited = explicit_url
+            .clone()
+            .or_else(|| referer.and_then(article::parse_page));
         if explicit.is_some() {
-            match page
-                .visited
-                .as_ref()
-                .map(|u| ArticleUrl::from_url(u.clone(), extra))
-            {
+            match explicit_url.map(|u| ArticleUrl::from_url(u, extra)) {
                 Some(Ok(url)) if settings.host_allowed(url.host()) => {
                     page.article = Some(ArticleRef { url, title });
                     return page;

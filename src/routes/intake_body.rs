@@ -112,8 +112,32 @@ fn replace_lone_surrogates(body: &[u8]) -> Option<Vec<u8>> {
     replaced.then_some(out)
 }
 
-/// A form field's name and value, percent-decoded but not yet decoded into text.
-type BytePair<'a> = (Cow<'a, [u8]>, Cow<'a, [u8]>);
+/// A form field's name or value: percent-decoded bytes, not yet decoded into text; or text
+/// already, when it was written by JavaScript's old `escape()` (`%u6C42`), which names
+/// characters, not bytes, and so takes no part in the charset question.
+enum Part<'a> {
+    Bytes(Cow<'a, [u8]>),
+    Text(String),
+}
+
+impl<'a> Part<'a> {
+    fn read(raw: &'a [u8]) -> Self {
+        let escaped = raw.windows(2).any(|w| w == b"%u" || w == b"%U");
+        match escaped.then(|| js_unescape(raw)).flatten() {
+            Some(text) => Self::Text(text),
+            None => Self::Bytes(unescape(raw)),
+        }
+    }
+
+    fn decode(&self, decode: impl Fn(&[u8]) -> Option<String>) -> Option<String> {
+        match self {
+            Self::Bytes(bytes) => decode(bytes),
+            Self::Text(text) => Some(text.clone()),
+        }
+    }
+}
+
+type BytePair<'a> = (Part<'a>, Part<'a>);
 
 /// Reads an `application/x-www-form-urlencoded` body. The charset is the declared one (the
 /// `Content-Type`'s `charset`, else the `_charset_` field a browser fills in), else UTF-8 when
@@ -131,15 +155,17 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
                 Some(at) => (&part[..at], &part[at + 1..]),
                 None => (part, &b""[..]),
             };
-            (unescape(name), unescape(value))
+            (Part::read(name), Part::read(value))
         })
         .collect();
     let declared = declared
         .or_else(|| {
-            pairs
-                .iter()
-                .find(|(name, _)| name.as_ref() == b"_charset_")
-                .and_then(|(_, value)| std::str::from_utf8(value).ok())
+            pairs.iter().find_map(|(name, value)| match (name, value) {
+                (Part::Bytes(name), Part::Bytes(value)) if name.as_ref() == b"_charset_" => {
+                    std::str::from_utf8(value).ok()
+                }
+                _ => None,
+            })
         })
         .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
         // As HTML's form submission does: UTF-16 and `replacement` labels mean UTF-8 on the
@@ -148,13 +174,16 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
     let utf8 = || -> Option<Vec<(String, String)>> {
         pairs
             .iter()
-            .map(|(k, v)| Some((utf8_text(k)?, utf8_text(v)?)))
+            .map(|(k, v)| Some((k.decode(utf8_text)?, v.decode(utf8_text)?)))
             .collect()
     };
     let legacy = |encoding: &'static Encoding| -> Option<Vec<(String, String)>> {
         pairs
             .iter()
-            .map(|(k, v)| Some((legacy_text(encoding, k)?, legacy_text(encoding, v)?)))
+            .map(|(k, v)| {
+                let text = |bytes: &[u8]| legacy_text(encoding, bytes);
+                Some((k.decode(text)?, v.decode(text)?))
+            })
             .collect()
     };
     let decoded = match declared {
@@ -174,49 +203,53 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
 }
 
 /// `+` is a space, `%XX` a byte; anything else is itself (a malformed escape stays as typed,
-/// as browsers and the `url` crate read it). `%uXXXX`, what JavaScript's old `escape()` writes
-/// (old CMS scripts still post with it), is that character in UTF-8.
+/// as browsers and the `url` crate read it).
 fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
     if !raw.contains(&b'+') && !raw.contains(&b'%') {
         return Cow::Borrowed(raw);
     }
-    let mut spaced: Vec<u8> = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => spaced.push(b' '),
-            b'%' if matches!(raw.get(i + 1), Some(b'u' | b'U')) => match escape_unit(raw, i) {
-                Some((c, len)) => {
-                    spaced.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                    i += len;
-                    continue;
-                }
-                None => spaced.push(b'%'),
-            },
-            b => spaced.push(b),
-        }
-        i += 1;
-    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
 }
 
-/// The character of a `%uXXXX` escape at `at` and the bytes it takes; a character beyond the
-/// BMP is a surrogate pair, two escapes in a row (`%uD83D%uDE0A`).
-fn escape_unit(raw: &[u8], at: usize) -> Option<(char, usize)> {
-    let unit = |i: usize| -> Option<u32> {
-        if !matches!(raw.get(i..i + 2), Some(b"%u" | b"%U")) {
-            return None;
-        }
-        let hex = std::str::from_utf8(raw.get(i + 2..i + 6)?).ok()?;
-        u32::from_str_radix(hex, 16).ok()
-    };
-    let first = unit(at)?;
-    if (0xD800..0xDC00).contains(&first) {
-        let low = unit(at + 6).filter(|low| (0xDC00..0xE000).contains(low))?;
-        let c = char::from_u32(0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00))?;
-        return Some((c, 12));
+/// What JavaScript's `unescape()` reads (old CMS scripts still post `escape()` output):
+/// `%uXXXX` a UTF-16 unit (two in a row for a character beyond the BMP), `%XX` the character
+/// U+00XX (`%B7` is `·`, not a byte), `+` a space as in any form body. `None` for anything
+/// else (raw non-ASCII bytes, a lone surrogate): the value is read as bytes then.
+fn js_unescape(raw: &[u8]) -> Option<String> {
+    if !raw.is_ascii() {
+        return None;
     }
-    Some((char::from_u32(first)?, 6))
+    let hex = |at: usize, len: usize| -> Option<u16> {
+        let digits = std::str::from_utf8(raw.get(at..at + len)?).ok()?;
+        u16::from_str_radix(digits, 16).ok()
+    };
+    let mut units: Vec<u16> = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'%' if matches!(raw.get(i + 1), Some(b'u' | b'U')) && hex(i + 2, 4).is_some() => {
+                units.extend(hex(i + 2, 4));
+                i += 6;
+            }
+            b'%' if hex(i + 1, 2).is_some() => {
+                units.extend(hex(i + 1, 2));
+                i += 3;
+            }
+            b'+' => {
+                units.push(u16::from(b' '));
+                i += 1;
+            }
+            b => {
+                units.push(u16::from(b));
+                i += 1;
+            }
+        }
+    }
+    String::from_utf16(&units).ok()
 }
 
 fn utf8_text(bytes: &[u8]) -> Option<String> {
@@ -349,6 +382,19 @@ mod tests {
             Some("%u12"),
             "malformed: as typed"
         );
+        // escape() writes U+0080–U+00FF as %XX: characters, not a charset's bytes.
+        let fields = form(b"contact=%u7EA6%u7FF0%B7%u53F2%u5BC6%u65AF", None).unwrap();
+        assert_eq!(text(&fields, "contact").as_deref(), Some("约翰·史密斯"));
+        let fields = form(b"need=%u6C42%u79DF2000m%B2+60%D7100", Some("gb2312")).unwrap();
+        assert_eq!(text(&fields, "need").as_deref(), Some("求租2000m² 60×100"));
+        let body = format!("need=%u5382%u623F&contact={}", "%CD%F5");
+        let fields = form(body.as_bytes(), Some("gbk")).unwrap();
+        assert_eq!(
+            text(&fields, "need").as_deref(),
+            Some("厂房"),
+            "escape() beside GBK"
+        );
+        assert_eq!(text(&fields, "contact").as_deref(), Some("王"));
     }
 
     #[test]

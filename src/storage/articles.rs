@@ -68,3 +68,30 @@ pub async fn set_title(
     .fetch_optional(pool)
     .await
 }
+
+/// The id of the article with this canonical URL, created (without a title) when there is
+/// none yet — for a lead rescued from spam, whose intake linked no new article.
+pub async fn find_or_create(
+    conn: &mut sqlx::PgConnection,
+    url: &str,
+    host: &str,
+) -> Result<Uuid, sqlx::Error> {
+    let created: Option<Uuid> = sqlx::query_scalar(
+        "INSERT INTO articles (id, url, host) VALUES ($1, $2, $3)
+         ON CONFLICT ON CONSTRAINT articles_url_key DO NOTHING RETURNING id",
+    )
+    .bind(Uuid::now_v7())
+    .bind(url)
+    .bind(host)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match created {
+        Some(id) => Ok(id),
+        None => {
+            sqlx::query_scalar("SELECT id FROM articles WHERE url = $1")
+                .bind(url)
+                .fetch_one(conn)
+                .await
+        }
+    }
+}

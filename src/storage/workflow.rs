@@ -13,11 +13,15 @@ pub struct Locked {
     pub version: i32,
     pub assignee: Option<String>,
     pub article_url: Option<String>,
+    /// Where the visit was (spam links no new article; a lead rescued from spam gets it).
+    pub landing_url: Option<String>,
+    pub referrer: Option<String>,
 }
 
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT i.status, i.version, i.assignee, a.url AS article_url
+        "SELECT i.status, i.version, i.assignee, a.url AS article_url, i.landing_url,
+                i.referrer
            FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id
           WHERE i.id = $1
             FOR UPDATE OF i",
@@ -42,6 +46,20 @@ pub async fn set_status_and_assignee(
     .bind(assignee)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Links an inquiry to its article (a lead rescued from spam, which links no new article).
+pub async fn link_article(
+    conn: &mut PgConnection,
+    id: Uuid,
+    article_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE inquiries SET article_id = $2 WHERE id = $1 AND article_id IS NULL")
+        .bind(id)
+        .bind(article_id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -27,7 +27,8 @@
   var DIGIT = unicodeClass("Nd", "gu", /[0-9]/g);
 
   function looksLikePhone(text) {
-    var t = text.replace(FORMAT_CHARS, "");
+    // The katakana prolonged sound mark is a dash to libphonenumber, not a letter.
+    var t = text.replace(FORMAT_CHARS, "").replace(/[\u30FC\uFF70]/g, "-");
     if (LETTER.test(t)) return false;
     var count = (t.match(DIGIT) || []).length;
     var ascii = t.replace(/[^0-9]/g, "");

@@ -201,6 +201,14 @@ async fn a_gbk_page_without_accept_charset_posts_a_lead_that_is_stored_readable(
         "厂房😊🏭",
         "references read back"
     );
+
+    // An old CMS script that posts with JavaScript's escape(): %uXXXX, and %XX for U+0080–FF.
+    let body = "need=%u6C42%u79DF%u5382%u623F2000m%B2&contact=%u7EA6%u7FF0%B7%u53F2%u5BC6%u65AF&phone=13912349999";
+    let response = app.post_raw(FORM, body, &[]).await;
+    assert_eq!(response.status(), 201);
+    let row = latest(&app).await;
+    assert_eq!(row["need"], "求租厂房2000m²");
+    assert_eq!(row["contact"], "约翰·史密斯");
 }
 
 #[tokio::test]
@@ -280,6 +288,18 @@ async fn paid_clicks_land_on_one_article_and_keep_their_click_ids() {
             json!({"gclid": "Cj0KCQiA"}),
         ),
         (format!("{base}?from=timeline&isappinstalled=0"), json!({})),
+        (
+            format!("{base}?hmsr=baidu&hmpl=plan1&hmkw=厂房&gad_source=1"),
+            json!({}),
+        ),
+        (
+            format!("{base}?sharer_shareid=abc&ascene=1&clicktime=1700000000"),
+            json!({}),
+        ),
+        (
+            "https://www.example.cn./zhuhai/factory-1.html".to_string(),
+            json!({}),
+        ),
     ];
     let mut articles = std::collections::HashSet::new();
     for (n, (url, click_ids)) in cases.iter().enumerate() {
@@ -312,7 +332,10 @@ async fn paid_clicks_land_on_one_article_and_keep_their_click_ids() {
     let key = app.admin().await;
     let id = latest(&app).await["id"].as_str().unwrap().to_string();
     let detail = app.get_json(&key, &format!("/api/v1/inquiries/{id}")).await;
-    assert_eq!(detail["attribution"]["landing_url"], cases[7].0);
+    assert_eq!(
+        detail["attribution"]["landing_url"],
+        cases[cases.len() - 1].0
+    );
     assert_eq!(detail["attribution"]["referrer"], "https://www.baidu.com/");
     let list = app.get_json(&key, "/api/v1/inquiries?limit=200").await;
     let gclid = list["items"]
@@ -726,6 +749,11 @@ async fn a_long_ad_url_an_unusable_article_url_and_a_home_page_referer_still_att
         .unwrap();
     assert_eq!(article, "https://www.example.cn/a/3.html");
     assert_eq!(row["flags"], json!(["article_url_invalid"]));
+    assert_eq!(
+        row["click_ids"],
+        json!({"bd_vid": "4242"}),
+        "the Referer's click ID"
+    );
     // No article_url and a home page: no article, but the ad click is kept.
     let mut body = valid_inquiry();
     body.as_object_mut().unwrap().remove("article_url");
@@ -827,4 +855,39 @@ async fn text_pasted_from_office_programs_is_read_not_refused() {
         );
         assert_eq!(stored(&app, &body).await[field], *expected, "{what}");
     }
+}
+
+#[tokio::test]
+async fn a_lead_rescued_from_spam_gets_the_article_spam_did_not_create() {
+    let app = spawn_app().await;
+    // A browser's autofill filled the honeypot: filed as spam, no article created.
+    let body = with(
+        valid_inquiry(),
+        &[
+            (
+                "article_url",
+                json!("https://www.example.cn/a/rescued.html?bd_vid=1"),
+            ),
+            ("website", json!("https://www.example.cn")),
+        ],
+    );
+    let row = stored(&app, &body).await;
+    assert_eq!(row["status"], "spam");
+    assert_eq!(row["article_id"], Value::Null);
+    assert_eq!(app.count("SELECT count(*) FROM articles").await, 0);
+
+    let key = app.sales().await;
+    let id = row["id"].as_str().unwrap();
+    let response = app.patch_as(&key, id, &json!({"status": "new"})).await;
+    assert_eq!(response.status(), 200);
+    let detail: Value = response.json().await.unwrap();
+    assert_eq!(
+        detail["article"]["url"],
+        "https://www.example.cn/a/rescued.html"
+    );
+    assert_eq!(
+        detail["notifications"].as_array().unwrap().len(),
+        1,
+        "announced now"
+    );
 }

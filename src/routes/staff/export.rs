@@ -11,6 +11,7 @@ use super::auth::require;
 use super::cells::text_cell;
 use super::{filters, query_pairs};
 use crate::auth::{Role, Staff};
+use crate::domain::phone::PhoneNumber;
 use crate::error::{ApiError, Lang, Localised};
 use crate::startup::AppState;
 use crate::storage::keys;
@@ -300,9 +301,12 @@ fn cells(row: InquiryRow) -> Vec<String> {
         // A WeChat answer that was a phone number is stored as E.164: written like the phone.
         row.wechat
             .map(|w| {
-                let e164 =
+                // Only what the intake stored as a phone (the shape is checked first, so the
+                // parser runs on phone-shaped cells alone).
+                let shaped =
                     w.len() > 6 && w.starts_with('+') && w[1..].bytes().all(|b| b.is_ascii_digit());
-                text_cell(&if e164 { phone_for_people(&w) } else { w })
+                let phone = shaped && PhoneNumber::parse(&w).is_some_and(|p| p.as_e164() == w);
+                text_cell(&if phone { phone_for_people(&w) } else { w })
             })
             .unwrap_or_default(),
         text(row.message),

@@ -18,7 +18,7 @@ use crate::notify::routing;
 use crate::startup::AppState;
 use crate::storage::events::{self, kind};
 use crate::storage::listing::{self, Position};
-use crate::storage::{keys, outbox, workflow};
+use crate::storage::{articles, keys, outbox, workflow};
 
 const MAX_NOTE_CHARS: usize = 2000;
 
@@ -308,11 +308,16 @@ async fn apply_change(
         let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
         events::record(&mut tx, id, kind::STATUS_CHANGED, Some(actor), &data).await?;
         if from == Status::Spam && to == Status::New {
-            // A lead rescued from spam gets the notification it never had.
-            let url = current
-                .article_url
-                .as_deref()
-                .and_then(|u| ArticleUrl::parse(u).ok());
+            // A lead rescued from spam gets the article (spam links no new one) and the
+            // notification it never had.
+            let url = match current.article_url.as_deref() {
+                Some(u) => ArticleUrl::parse(u).ok(),
+                None => rescued_article(&state.settings.intake, &current),
+            };
+            if let (Some(url), None) = (&url, &current.article_url) {
+                let article = articles::find_or_create(&mut tx, url.as_str(), url.host()).await?;
+                workflow::link_article(&mut tx, id, article).await?;
+            }
             let recipients = routing::recipients_for(&state.settings.notify, url.as_ref());
             outbox::enqueue(&mut tx, id, &recipients).await?;
         }
@@ -412,4 +417,25 @@ pub async fn anonymise_inquiry(
     }
     .await
     .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+/// The article of a lead filed as spam at intake, from the URL it was sent from: as the intake
+/// reads it (the landing URL, else the Referer unless it is a home page; allowed hosts only).
+fn rescued_article(
+    intake: &crate::settings::IntakeSettings,
+    current: &workflow::Locked,
+) -> Option<ArticleUrl> {
+    let allowed = |url: &ArticleUrl| intake.host_allowed(url.host());
+    let landing = current
+        .landing_url
+        .as_deref()
+        .and_then(|u| ArticleUrl::parse_with(u, &intake.tracking_parameters).ok())
+        .filter(allowed);
+    landing.or_else(|| {
+        current
+            .referrer
+            .as_deref()
+            .and_then(|u| ArticleUrl::parse_with(u, &intake.tracking_parameters).ok())
+            .filter(|url| allowed(url) && !url.is_root())
+    })
 }
