@@ -209,5 +209,10 @@ mod tests {
         assert_eq!(ok.filter.statuses, vec![Status::New, Status::Contacted]);
         assert_eq!(ok.filter.phone.as_deref(), Some("+8613912345678"));
         assert_eq!(ok.limit, 200);
+        // Any spelling the intake accepts finds the lead: full-width, pasted with marks.
+        for phone in ["１３９１２３４５６７８", "\u{202a}139–1234–5678\u{202c}"] {
+            let ok = parse(&pairs(&[("phone", phone)])).unwrap();
+            assert_eq!(ok.filter.phone.as_deref(), Some("+8613912345678"), "{phone}");
+        }
     }
 }
