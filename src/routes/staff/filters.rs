@@ -212,7 +212,11 @@ mod tests {
         // Any spelling the intake accepts finds the lead: full-width, pasted with marks.
         for phone in ["１３９１２３４５６７８", "\u{202a}139–1234–5678\u{202c}"] {
             let ok = parse(&pairs(&[("phone", phone)])).unwrap();
-            assert_eq!(ok.filter.phone.as_deref(), Some("+8613912345678"), "{phone}");
+            assert_eq!(
+                ok.filter.phone.as_deref(),
+                Some("+8613912345678"),
+                "{phone}"
+            );
         }
     }
 }
