@@ -108,16 +108,41 @@ impl ArticleUrl {
         // The url crate already lower-cases scheme and host (IDNA for Unicode hosts) and drops
         // default ports.
         url.set_fragment(None);
-        let mut params: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking_param(k, extra))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        // A servlet session id in the path (";jsessionid=…") names a visit, not a page.
+        if let Some(at) = url.path().to_ascii_lowercase().find(";jsessionid=") {
+            let path = url.path()[..at].to_string();
+            url.set_path(&path);
+        }
+        let query = url.query().unwrap_or_default().to_string();
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|part| !part.is_empty() && !is_tracking_param(&param_name(part), extra))
             .collect();
-        params.sort();
-        if params.is_empty() {
+        // Parameters are decoded and written again in one form, sorted — unless that would
+        // change them: a value in a legacy charset (a GBK site's `?kw=%D6%D0`) or a bare path
+        // (`index.php?/article/12.html`) is kept byte for byte.
+        let lossless = kept
+            .iter()
+            .all(|part| part.contains('=') && form_decoded(part.as_bytes()).is_ok());
+        if kept.is_empty() {
             url.set_query(None);
-        } else {
+        } else if lossless {
+            let mut params: Vec<(String, String)> = kept
+                .iter()
+                .filter_map(|part| {
+                    let (k, v) = part.split_once('=')?;
+                    Some((
+                        form_decoded(k.as_bytes()).ok()?,
+                        form_decoded(v.as_bytes()).ok()?,
+                    ))
+                })
+                .collect();
+            params.sort();
             url.query_pairs_mut().clear().extend_pairs(params);
+        } else {
+            let mut raw = kept;
+            raw.sort_unstable();
+            url.set_query(Some(&raw.join("&")));
         }
         if url.as_str().chars().count() > MAX_URL_CHARS {
             return Err(ArticleUrlError::Invalid);
@@ -180,6 +205,7 @@ fn untranslated(url: &Url) -> Option<Url> {
 /// → `www.example.cn`; `--` stands for `-`); `None` for any other host. The embedded form on a
 /// translated page posts with that origin, so CORS reads it the same way.
 pub fn untranslated_host(host: &str) -> Option<String> {
+    let host = host.strip_suffix('.').unwrap_or(host);
     let proxied = host.strip_suffix(TRANSLATE_PROXY_SUFFIX)?;
     if proxied.is_empty() || proxied.contains('.') {
         return None;
@@ -197,6 +223,47 @@ pub fn untranslated_host(host: &str) -> Option<String> {
         }
     }
     Some(original)
+}
+
+/// `+` a space, `%XX` a byte, then UTF-8: a query parameter's name or value as forms write it.
+fn form_decoded(raw: &[u8]) -> Result<String, std::string::FromUtf8Error> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    String::from_utf8(percent_encoding::percent_decode(&spaced).collect())
+}
+
+/// The decoded name of a raw `name=value` query part (lossy: only compared with ASCII names).
+fn param_name(part: &str) -> String {
+    let name = part.split('=').next().unwrap_or_default();
+    let spaced = name.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// The value of query parameter `name` (compared without case) in a page URL, decoded as the
+/// page wrote it: UTF-8, else GB18030 (a GBK site's links); `None` when absent, empty or
+/// neither — never text with replacement characters.
+pub fn query_value(url: &Url, name: &str) -> Option<String> {
+    let query = url.query()?;
+    let raw = query
+        .split('&')
+        .find(|part| param_name(part).eq_ignore_ascii_case(name))?;
+    let value = raw.split_once('=').map(|(_, v)| v).unwrap_or_default();
+    let spaced: Vec<u8> = value
+        .bytes()
+        .map(|b| if b == b'+' { b' ' } else { b })
+        .collect();
+    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => encoding_rs::GB18030
+            .decode_without_bom_handling_and_without_replacement(e.as_bytes())?
+            .into_owned(),
+    };
+    (!text.is_empty()).then_some(text)
 }
 
 fn is_tracking_param(key: &str, extra: &[TrackingParameter]) -> bool {
@@ -231,7 +298,12 @@ pub fn click_ids_of(url: &Url) -> BTreeMap<String, String> {
         if !CLICK_IDS.iter().any(|(name, _)| *name == key) || is_macro(value) {
             continue;
         }
-        if value.chars().any(char::is_control) {
+        // Click IDs are ASCII tokens; one that decoded into control or replacement characters
+        // is not one.
+        if value
+            .chars()
+            .any(|c| c.is_control() || c == char::REPLACEMENT_CHARACTER)
+        {
             continue;
         }
         found
@@ -412,6 +484,44 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(canonical(input), expected, "{input}");
         }
+    }
+
+    #[test]
+    fn legacy_charset_values_and_bare_paths_are_kept_byte_for_byte() {
+        let cases = [
+            (
+                "https://www.example.cn/g/1.html?kw=%D6%D0&utm_source=x",
+                "https://www.example.cn/g/1.html?kw=%D6%D0",
+            ),
+            (
+                "https://www.example.cn/g/1.html?kw=%B9%FA",
+                "https://www.example.cn/g/1.html?kw=%B9%FA",
+            ),
+            (
+                "https://www.example.cn/index.php?/article/12.html&bd_vid=1",
+                "https://www.example.cn/index.php?/article/12.html",
+            ),
+            (
+                "https://www.example.cn/a;jsessionid=ABC123?id=3",
+                "https://www.example.cn/a?id=3",
+            ),
+            (
+                "https://www-example-cn.translate.goog./a?_x_tr_sl=auto",
+                "https://www.example.cn/a",
+            ),
+            (
+                "https://www.example.cn/s?q=a+b&id=2",
+                "https://www.example.cn/s?id=2&q=a+b",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(canonical(input), expected, "{input}");
+        }
+        let url =
+            parse_page("https://www.example.cn/a?utm_source=%D6%D0%B9%FA&x=%E5%8E%82").unwrap();
+        assert_eq!(query_value(&url, "UTM_SOURCE").as_deref(), Some("中国"));
+        assert_eq!(query_value(&url, "x").as_deref(), Some("厂"));
+        assert_eq!(query_value(&url, "y"), None);
     }
 
     #[test]

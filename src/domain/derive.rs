@@ -72,7 +72,19 @@ const MONTHLY: &[&str] = &[
     "单月",
     "一个月",
 ];
-/// Before an amount, a quarter's ("每季度50万", "一季度50万").
+/// A day's or a week's amount: no yearly figure (before the amount, or right after it).
+const SHORT_PERIODS: &[&str] = &[
+    "每天",
+    "每日",
+    "日均",
+    "一天",
+    "每周",
+    "周均",
+    "一周",
+    "每星期",
+];
+const SHORT_PERIODS_AFTER: &[&str] = &["/天", "/日", "/周", "每天", "每日", "每周", "一天"];
+/// Before an amount, a quarter's ("每季度50万").
 const QUARTERLY: &[&str] = &["季度", "每季"];
 /// Right after an amount and its unit, these make it a monthly one ("20万/月", "10万元每月").
 const MONTHLY_AFTER: &[&str] = &["/月", "每月", "一个月", "一月"];
@@ -176,12 +188,24 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
         let unitless = !q.big && currency.is_none();
         let trusted = |v: f64| !(ceiling || unitless && v < MIN_UNITLESS_TAX);
         let clause = clause_before(chars, start);
-        let monthly = MONTHLY.iter().any(|w| contains(clause, w))
+        let period = counted_period(chars, start, clause);
+        // "1-10月纳税250万", "前三季度300万", "3个月纳税60万", "每天1万": part of a year, or a
+        // day's or week's, is no yearly amount to rank by.
+        let short_period = SHORT_PERIODS.iter().any(|w| contains(clause, w))
+            || SHORT_PERIODS_AFTER
+                .iter()
+                .any(|w| starts_with(chars, after_unit, w));
+        if period == Some(Period::PartOfYear) || short_period {
+            return Some(None);
+        }
+        let monthly = period == Some(Period::Month)
+            || MONTHLY.iter().any(|w| contains(clause, w))
             || MONTHLY_AFTER
                 .iter()
                 .any(|w| starts_with(chars, after_unit, w));
-        let quarterly =
-            QUARTERLY.iter().any(|w| contains(clause, w)) || starts_with(chars, after_unit, "/季");
+        let quarterly = QUARTERLY.iter().any(|w| contains(clause, w))
+            || starts_with(chars, after_unit, "/季")
+            || starts_with(chars, after_unit, "每季");
         let half_yearly = contains(clause, "半年") || starts_with(chars, after_unit, "/半年");
         let per_year = if monthly {
             12.0
@@ -250,6 +274,18 @@ pub fn area_sqm(need: &str) -> Option<f64> {
             continue;
         };
         if !unit.fits(&first, q.single) {
+            continue;
+        }
+        // "单价2万一平", "5千一平的厂房": a price per square metre, not an area.
+        let per_one =
+            unit_at >= 2 && chars[unit_at - 1] == '一' && "万千元块".contains(chars[unit_at - 2]);
+        // "用水100方", "年用气10万方", "冷库3000方", "土方量约2万方": cubic metres.
+        let volume = matches!(unit.kind, UnitKind::Fang)
+            && (VOLUME_WORDS
+                .iter()
+                .any(|w| contains(window_before(&chars, start), w))
+                || starts_with(&chars, unit_at + 1, "/天"));
+        if per_one || volume {
             continue;
         }
         let Some(value) = q.value else { continue };
@@ -421,6 +457,19 @@ fn unit_numeral(start: usize, value: f64) -> Numeral {
     }
 }
 
+/// Before a number of 方: what is measured in cubic metres (water, gas, cold stores, earth).
+const VOLUME_WORDS: &[&str] = &[
+    "水",
+    "气",
+    "冷库",
+    "土",
+    "方量",
+    "混凝土",
+    "体积",
+    "库容",
+    "排放",
+];
+
 /// An area unit: square metres per unit, and what may stand before it.
 struct AreaUnit {
     sqm: f64,
@@ -545,6 +594,40 @@ fn contains(window: &[char], word: &str) -> bool {
 
 /// At most 8 characters before `start`, back to a clause break or another number: the words
 /// that say what the number is ("产值", "不到").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Period {
+    /// "月300万", "一个月30万", "按月30万": one month's amount.
+    Month,
+    /// "1-10月纳税250万", "3个月纳税60万", "前三季度300万", "第一季度30万": part of a year.
+    PartOfYear,
+}
+
+/// What a period word opening the amount's clause says: a month with no count before it
+/// ("月300万", and "一个月") is one month's; after a count above one ("3个月"), a range of months
+/// ("1-6月") or with 季度 it is part of a year. "3月份开始纳税300万" names a month: no period.
+fn counted_period(chars: &[char], start: usize, clause: &[char]) -> Option<Period> {
+    let clause_start = start - clause.len();
+    let mut count_start = clause_start;
+    while count_start > 0 && numeral::starts_numeral(chars[count_start - 1]) {
+        count_start -= 1;
+    }
+    let count = (count_start < clause_start).then(|| numeral::read(chars, count_start).value);
+    let ranged = count_start > 0
+        && count.is_some()
+        && matches!(
+            chars[count_start - 1],
+            '-' | '~' | '～' | '至' | '到' | '—' | '–'
+        );
+    let opens = |w: &str| starts_with(clause, 0, w);
+    match count {
+        None if opens("月") || contains(clause, "按月") => Some(Period::Month),
+        Some(n) if opens("个月") && n == 1.0 => Some(Period::Month),
+        Some(_) if opens("个月") || opens("季") || opens("个季") => Some(Period::PartOfYear),
+        Some(_) if opens("月") && ranged => Some(Period::PartOfYear),
+        _ => None,
+    }
+}
+
 /// The clause before `start`, back to a clause break or the previous number, up to 16
 /// characters: where a period word for the amount stands ("每个月的纳税额大概是20万").
 fn clause_before(chars: &[char], start: usize) -> &[char] {

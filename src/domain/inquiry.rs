@@ -344,7 +344,15 @@ impl Reader<'_> {
     fn email(&mut self) -> Option<String> {
         let text = text::fold(&self.text("email", limits::EMAIL, Lines::Single, false)?)
             .replace(['\u{3002}', '\u{FF61}'], ".");
-        let mailable = text.parse::<lettre::Address>().is_ok();
+        // Punctuation an input method leaves after the address ("wang@163.com、", "…。").
+        let text = text
+            .trim_end_matches(['、', '，', ',', '.', ';', '；', ':', '：', '!', '！', ' '])
+            .to_string();
+        // A mail domain has a dot: "wang@163" is the visitor's typo, not an address.
+        let dotted = text
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| domain.contains('.'));
+        let mailable = dotted && text.parse::<lettre::Address>().is_ok();
         if text.validate_email() && mailable {
             Some(text)
         } else {
@@ -430,10 +438,7 @@ impl Reader<'_> {
         let visited = page.visited.as_ref();
         let mut values = UTM_FIELDS.map(|name| {
             self.lenient(name, limits::UTM).or_else(|| {
-                let (_, v) = visited?
-                    .query_pairs()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))?;
-                let v = text::normalise(&v);
+                let v = text::normalise(&article::query_value(visited?, name)?);
                 (!v.is_empty() && text::check(name, &v, limits::UTM, Lines::Single).is_ok())
                     .then_some(v)
             })

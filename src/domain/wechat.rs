@@ -29,7 +29,9 @@ fn means_same_as_phone(text: &str) -> bool {
         })
         .collect::<String>()
         .to_lowercase();
-    if s.chars().count() > 12 || s.contains(['不', '非', '没', '无']) || s.contains("not") {
+    // "QQ同号" is the QQ number, which the visitor did not give.
+    let negated = s.contains(['不', '非', '没', '无']) || s.contains("not");
+    if s.chars().count() > 12 || negated || s.contains("qq") {
         return false;
     }
     let phone_word = s.contains("手机") || s.contains("电话");
@@ -96,6 +98,8 @@ mod tests {
             ("就是这个号", "+8613912340000", "this number"),
             ("same as phone", "+8613912340000", "English"),
             ("微信不同号", "微信不同号", "a negation is kept as written"),
+            ("QQ同号", "QQ同号", "the QQ number, which we do not have"),
+            ("微信QQ同号", "微信QQ同号", "the QQ number"),
             (
                 "与手机号不一样",
                 "与手机号不一样",

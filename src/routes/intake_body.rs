@@ -121,8 +121,10 @@ enum Part<'a> {
 }
 
 impl<'a> Part<'a> {
-    fn read(raw: &'a [u8]) -> Self {
-        let escaped = raw.windows(2).any(|w| w == b"%u" || w == b"%U");
+    /// `whole_body`: every field of the body was written by `escape()` (its `%XX` are then
+    /// characters U+00XX, not bytes); otherwise only a field with a `%uXXXX` escape was.
+    fn read(raw: &'a [u8], whole_body: bool) -> Self {
+        let escaped = whole_body || raw.windows(2).any(|w| w == b"%u" || w == b"%U");
         match escaped.then(|| js_unescape(raw)).flatten() {
             Some(text) => Self::Text(text),
             None => Self::Bytes(unescape(raw)),
@@ -145,8 +147,16 @@ type BytePair<'a> = (Part<'a>, Part<'a>);
 /// legacy page could not encode arrives as `&#NNNN;`, which is read back as the character.
 /// Errors: `UndecodableBody` when no rule decodes the body without replacement.
 pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> {
-    // A UTF-8 byte-order mark before the first field (a Windows tool that wrote the body).
+    // A UTF-8 byte-order mark before the first field (a Windows tool that wrote the body),
+    // raw or percent-encoded.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let body = body.strip_prefix(b"%EF%BB%BF").unwrap_or(body);
+    // A body with `%uXXXX` escapes came from `escape()`, field by field — unless it names a
+    // multi-byte legacy charset, whose other fields may be that charset's bytes.
+    let escaped = body.windows(2).any(|w| w == b"%u" || w == b"%U")
+        && declared
+            .and_then(|label| Encoding::for_label(label.trim().as_bytes()))
+            .is_none_or(|e| e == UTF_8 || e.is_single_byte());
     let pairs: Vec<BytePair<'_>> = body
         .split(|&b| b == b'&')
         .filter(|part| !part.is_empty())
@@ -155,7 +165,7 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
                 Some(at) => (&part[..at], &part[at + 1..]),
                 None => (part, &b""[..]),
             };
-            (Part::read(name), Part::read(value))
+            (Part::read(name, escaped), Part::read(value, escaped))
         })
         .collect();
     let declared = declared
@@ -395,6 +405,16 @@ mod tests {
             "escape() beside GBK"
         );
         assert_eq!(text(&fields, "contact").as_deref(), Some("王"));
+        // A field whose only non-ASCII characters are Latin-1, in an escape() body.
+        let fields = form(b"need=%u5382%u623F&message=caf%E9&contact=Jos%E9", None).unwrap();
+        assert_eq!(text(&fields, "message").as_deref(), Some("café"));
+        assert_eq!(text(&fields, "contact").as_deref(), Some("José"));
+        let fields = form(b"%EF%BB%BFneed=x", None).unwrap();
+        assert_eq!(
+            text(&fields, "need").as_deref(),
+            Some("x"),
+            "an encoded BOM"
+        );
     }
 
     #[test]

@@ -774,6 +774,8 @@ async fn emails_typed_with_chinese_punctuation_are_read_and_unmailable_ones_refu
         ("wang@qq。com", "wang@qq.com"),
         ("ｗａｎｇ＠１６３。ｃｏｍ", "wang@163.com"),
         ("li@example｡cn", "li@example.cn"),
+        ("wang@example.cn、", "wang@example.cn"),
+        ("wang@example.cn。", "wang@example.cn"),
     ]
     .iter()
     .enumerate()
@@ -785,9 +787,11 @@ async fn emails_typed_with_chinese_punctuation_are_read_and_unmailable_ones_refu
         assert_eq!(stored(&app, &body).await["email"], *expected, "{input}");
     }
     // The mailer could not write this as the Reply-To: the visitor is asked to fix it.
-    let body = with(valid_inquiry(), &[("email", json!("wang.@163.com"))]);
-    let response = app.post_json(&body).await;
-    assert_eq!(response.status(), 422);
+    for email in ["wang.@163.com", "wang@163", "wang@localhost"] {
+        let body = with(valid_inquiry(), &[("email", json!(email))]);
+        let response = app.post_json(&body).await;
+        assert_eq!(response.status(), 422, "{email}");
+    }
 }
 
 #[tokio::test]
@@ -889,5 +893,44 @@ async fn a_lead_rescued_from_spam_gets_the_article_spam_did_not_create() {
         detail["notifications"].as_array().unwrap().len(),
         1,
         "announced now"
+    );
+}
+
+#[tokio::test]
+async fn links_of_a_gbk_site_keep_their_bytes_and_their_pages_apart() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for (n, url) in [
+        "https://www.example.cn/g/1.html?kw=%D6%D0&utm_source=%B0%D9%B6%C8",
+        "https://www.example.cn/g/1.html?kw=%B9%FA",
+        "https://www.example.cn/index.php?/article/12.html",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let body = with(
+            valid_inquiry(),
+            &[("article_url", json!(url)), ("phone", json!(phone_n(n)))],
+        );
+        let row = stored(&app, &body).await;
+        assert!(!row.to_string().contains('\u{fffd}'), "{url}");
+        ids.push(row["article_id"].as_str().unwrap().to_string());
+        if n == 0 {
+            assert_eq!(row["utm_source"], "百度", "a GBK UTM value read as GBK");
+        }
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "three pages, three articles");
+    let urls: Vec<String> = sqlx::query_scalar("SELECT url FROM articles ORDER BY url")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        urls.contains(&"https://www.example.cn/index.php?/article/12.html".to_string()),
+        "{urls:?}"
+    );
+    assert!(
+        urls.contains(&"https://www.example.cn/g/1.html?kw=%D6%D0".to_string()),
+        "{urls:?}"
     );
 }
