@@ -1,9 +1,10 @@
 //! `GET /api/v1/form-token`: a signed timestamp for the form's `_ts` field.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::domain::form_token;
+use crate::error::Lang;
 use crate::startup::AppState;
 
 #[allow(dead_code)]
@@ -14,9 +15,15 @@ pub struct FormToken {
 }
 
 #[utoipa::path(get, path = "/api/v1/form-token", tag = "public",
-    responses((status = 200, description = "A fresh token", body = FormToken)))]
-pub async fn get_form_token(state: web::Data<AppState>) -> HttpResponse {
-    let token = form_token::issue(&state.form_token_secret, now_millis());
+    responses(
+        (status = 200, description = "A fresh token", body = FormToken),
+        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_form_token(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let key = match state.form_token_key().await {
+        Ok(key) => key,
+        Err(error) => return error.to_response(Lang::from_request(&req)),
+    };
+    let token = form_token::issue(key, now_millis());
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(serde_json::json!({ "token": token }))

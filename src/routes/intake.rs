@@ -141,10 +141,12 @@ async fn handle(
     let origin = Origin {
         referer: client::referer(req),
     };
-    let spam_reason = raw
-        .text(&settings.intake.honeypot_field)
-        .map(|_| "honeypot")
-        .or_else(|| fill_time_suspicious(&raw, state).then_some("form_token"));
+    let spam_reason = match raw.text(&settings.intake.honeypot_field) {
+        Some(_) => Some("honeypot"),
+        None => fill_time_suspicious(&raw, state)
+            .await
+            .then_some("form_token"),
+    };
     let inquiry = match spam_reason {
         Some(_) => NewInquiry::parse_lenient(&raw, &origin, &settings.intake),
         None => NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?,
@@ -224,12 +226,17 @@ fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
 }
 
 /// `_ts` present and not a token of ours from between `min_fill_time` and 24 hours ago: a bot.
-fn fill_time_suspicious(raw: &RawFields, state: &AppState) -> bool {
+/// When the key cannot be read (the database is away), nothing is held against the visitor:
+/// a real lead is never filed as spam for our own failure.
+async fn fill_time_suspicious(raw: &RawFields, state: &AppState) -> bool {
     let Some(token) = raw.text("_ts") else {
         return false;
     };
+    let Ok(key) = state.form_token_key().await else {
+        return false;
+    };
     let now = super::form_token::now_millis();
-    match form_token::verify(&state.form_token_secret, token, now) {
+    match form_token::verify(key, token, now) {
         form_token::TokenCheck::Valid(age) => age < state.settings.intake.min_fill_time,
         form_token::TokenCheck::Invalid => true,
     }

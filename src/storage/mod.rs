@@ -9,5 +9,6 @@ pub mod keys;
 pub mod listing;
 pub mod outbox;
 pub mod search;
+pub mod secrets;
 pub mod stats;
 pub mod workflow;

@@ -121,3 +121,131 @@ async fn serve_creates_its_database_sends_mail_masks_phones_and_stops_on_sigterm
         );
     }
 }
+
+/// Starts `serve` on this database and port with the fill-time check armed, and waits until it
+/// is ready. The caller ends it with [`stop`], which waits for it.
+#[allow(clippy::zombie_processes)] // returned to the caller, who waits in `stop`
+async fn serve_ready(database_url: &str, port: u16) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("INQUIRY_DESK__SERVER__PORT", port.to_string())
+        .env("INQUIRY_DESK__INTAKE__MIN_FILL_TIME", "1s")
+        .env("INQUIRY_DESK__INTAKE__RATE_LIMIT_PER_MINUTE", "0")
+        .env("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "false")
+        .env_remove("INQUIRY_DESK__INTAKE__FORM_TOKEN_SECRET")
+        .env_remove("APP_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start inquiry-desk serve");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = client
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200);
+        if ready {
+            return child;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("serve did not become ready");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let _ = child.wait();
+}
+
+#[tokio::test]
+async fn a_form_token_fetched_before_a_restart_or_from_another_instance_files_a_real_lead() {
+    // With no form_token_secret configured (the default), the key is kept in the database:
+    // a deploy between the visitor's page load and their post must not make them spam.
+    let database_url = fresh_database_url();
+    let (port_a, port_b) = (SmtpSink::reserve_port(), SmtpSink::reserve_port());
+    let client = reqwest::Client::new();
+    let token = |port: u16| {
+        let client = client.clone();
+        async move {
+            let answer: serde_json::Value = client
+                .get(format!("http://127.0.0.1:{port}/api/v1/form-token"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["token"].as_str().unwrap().to_string()
+        }
+    };
+    let first = serve_ready(&database_url, port_a).await;
+    let before_restart = token(port_a).await;
+    stop(first);
+    let restarted = serve_ready(&database_url, port_a).await;
+    let other = serve_ready(&database_url, port_b).await;
+    let from_other_instance = token(port_b).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await; // past min_fill_time
+    for (n, (ts, port)) in [(&before_restart, port_a), (&from_other_instance, port_a)]
+        .into_iter()
+        .enumerate()
+    {
+        let body = crate::helpers::with(
+            valid_inquiry(),
+            &[
+                ("_ts", serde_json::json!(ts)),
+                ("phone", serde_json::json!(format!("1391234{n:04}"))),
+            ],
+        );
+        let response = client
+            .post(format!("http://127.0.0.1:{port}/api/v1/inquiries"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
+    }
+    // A forged token still files as spam: the check is armed.
+    let forged = crate::helpers::with(
+        valid_inquiry(),
+        &[
+            ("_ts", serde_json::json!("1700000000000.deadbeef")),
+            ("phone", serde_json::json!("13912349999")),
+        ],
+    );
+    let response = client
+        .post(format!("http://127.0.0.1:{port_b}/api/v1/inquiries"))
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success());
+    stop(restarted);
+    stop(other);
+
+    let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT phone, status FROM inquiries ORDER BY phone")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        [
+            ("+8613912340000".to_string(), "new".to_string()),
+            ("+8613912340001".to_string(), "new".to_string()),
+            ("+8613912349999".to_string(), "spam".to_string()),
+        ],
+        "tokens from before the restart and from the other instance verify"
+    );
+    pool.close().await;
+}
