@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use url::Url;
 
+use super::text;
 use crate::settings::TrackingParameter;
 
 /// Longest article URL accepted (SPEC §2).
@@ -225,22 +226,15 @@ pub fn untranslated_host(host: &str) -> Option<String> {
     Some(original)
 }
 
-/// `+` a space, `%XX` a byte, then UTF-8: a query parameter's name or value as forms write it.
+/// A query parameter's name or value as forms write it, decoded as UTF-8.
 fn form_decoded(raw: &[u8]) -> Result<String, std::string::FromUtf8Error> {
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    String::from_utf8(percent_encoding::percent_decode(&spaced).collect())
+    String::from_utf8(text::form_unescape(raw).into_owned())
 }
 
 /// The decoded name of a raw `name=value` query part (lossy: only compared with ASCII names).
 fn param_name(part: &str) -> String {
     let name = part.split('=').next().unwrap_or_default();
-    let spaced = name.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    String::from_utf8_lossy(&text::form_unescape(name.as_bytes())).into_owned()
 }
 
 /// The value of query parameter `name` (compared without case) in a page URL, decoded as the
@@ -252,12 +246,7 @@ pub fn query_value(url: &Url, name: &str) -> Option<String> {
         .split('&')
         .find(|part| param_name(part).eq_ignore_ascii_case(name))?;
     let value = raw.split_once('=').map(|(_, v)| v).unwrap_or_default();
-    let spaced: Vec<u8> = value
-        .bytes()
-        .map(|b| if b == b'+' { b' ' } else { b })
-        .collect();
-    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
-    let text = match String::from_utf8(bytes) {
+    let text = match String::from_utf8(text::form_unescape(value.as_bytes()).into_owned()) {
         Ok(text) => text,
         Err(e) => encoding_rs::GB18030
             .decode_without_bom_handling_and_without_replacement(e.as_bytes())?

@@ -159,7 +159,8 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
         let currency = CURRENCIES.iter().find(|c| starts_with(chars, after, c));
         let counted = currency.is_none() && chars.get(after).is_some_and(|c| COUNTERS.contains(c));
         let phone_or_code = first.plain_digits >= 11 || first.leading_zero;
-        let label = window_before(chars, start);
+        let clause = clause_before(chars, start);
+        let label = label_of(clause);
         // "一般", "万科": one Chinese character alone is a word, not an amount; "上亿" is one.
         let at_least = first.big && start > 0 && AT_LEAST.contains(chars[start - 1]);
         let word = first.weak && q.single && !at_least;
@@ -187,7 +188,6 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
                 .any(|w| starts_with(chars, after_unit, w));
         let unitless = !q.big && currency.is_none();
         let trusted = |v: f64| !(ceiling || unitless && v < MIN_UNITLESS_TAX);
-        let clause = clause_before(chars, start);
         let period = counted_period(chars, start, clause);
         // "1-10月纳税250万", "前三季度300万", "3个月纳税60万", "每天1万": part of a year, or a
         // day's or week's, is no yearly amount to rank by.
@@ -283,7 +283,7 @@ pub fn area_sqm(need: &str) -> Option<f64> {
         let volume = matches!(unit.kind, UnitKind::Fang)
             && (VOLUME_WORDS
                 .iter()
-                .any(|w| contains(window_before(&chars, start), w))
+                .any(|w| contains(label_of(clause_before(&chars, start)), w))
                 || starts_with(&chars, unit_at + 1, "/天"));
         if per_one || volume {
             continue;
@@ -646,20 +646,9 @@ fn clause_before(chars: &[char], start: usize) -> &[char] {
     &chars[from..start]
 }
 
-fn window_before(chars: &[char], start: usize) -> &[char] {
-    let mut from = start;
-    while from > 0 && start - from < 8 {
-        let c = chars[from - 1];
-        let clause_break = matches!(
-            c,
-            ',' | '，' | '。' | ';' | '；' | '、' | '!' | '！' | '?' | '？' | '\n'
-        );
-        if clause_break || numeral::starts_numeral(c) {
-            break;
-        }
-        from -= 1;
-    }
-    &chars[from..start]
+/// The label right before an amount: the last 8 characters of its clause ("年纳税", "产值").
+fn label_of(clause: &[char]) -> &[char] {
+    &clause[clause.len().saturating_sub(8)..]
 }
 
 #[cfg(test)]

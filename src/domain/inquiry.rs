@@ -424,9 +424,7 @@ impl Reader<'_> {
         }
         // No usable `article_url`: the page that sent the form, unless it is a home page.
         page.article = referer
-            .and_then(article::parse_page)
-            .and_then(|u| ArticleUrl::from_url(u, extra).ok())
-            .filter(|url| settings.host_allowed(url.host()) && !url.is_root())
+            .and_then(|r| linked_article(r, settings, Source::Referer))
             .map(|url| ArticleRef { url, title });
         page
     }
@@ -486,6 +484,22 @@ impl Reader<'_> {
         }
         value
     }
+}
+
+/// Where a page URL came from: the form's `article_url`, or the request's `Referer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    ArticleUrl,
+    Referer,
+}
+
+/// The article a page URL links, as the intake reads it (SPEC §2): its canonical URL when its
+/// host is allowed and, for a `Referer`, it is not the home page; `None` otherwise.
+pub fn linked_article(page: &str, settings: &IntakeSettings, source: Source) -> Option<ArticleUrl> {
+    let url =
+        ArticleUrl::from_url(article::parse_page(page)?, &settings.tracking_parameters).ok()?;
+    let home = source == Source::Referer && url.is_root();
+    (settings.host_allowed(url.host()) && !home).then_some(url)
 }
 
 /// What [`Reader::page`] found.

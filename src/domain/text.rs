@@ -62,6 +62,21 @@ pub fn fold(value: &str) -> String {
     value.nfkc().collect::<String>().trim().to_string()
 }
 
+/// Reads one name or value of an `application/x-www-form-urlencoded` text (a form body, a
+/// query string): `+` is a space, `%XX` a byte, anything else itself (a malformed escape stays
+/// as typed, as browsers and the `url` crate read it). Bytes, not text: the charset is the
+/// caller's question. Borrows when there is nothing to decode.
+pub fn form_unescape(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !raw.contains(&b'+') && !raw.contains(&b'%') {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
+    std::borrow::Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
+}
+
 /// Checks an already normalised value: non-empty, at most `max` characters, no control
 /// characters (LF and tab allowed in multi-line fields only).
 pub fn check(field: &str, value: &str, max: usize, lines: Lines) -> Result<(), FieldError> {

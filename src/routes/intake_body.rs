@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use encoding_rs::{Encoding, GB18030, UTF_8};
 
 use crate::domain::inquiry::RawFields;
+use crate::domain::text;
 use crate::error::ApiError;
 
 /// The `charset` parameter of a `Content-Type` value, when there is one.
@@ -127,7 +128,7 @@ impl<'a> Part<'a> {
         let escaped = whole_body || raw.windows(2).any(|w| w == b"%u" || w == b"%U");
         match escaped.then(|| js_unescape(raw)).flatten() {
             Some(text) => Self::Text(text),
-            None => Self::Bytes(unescape(raw)),
+            None => Self::Bytes(text::form_unescape(raw)),
         }
     }
 
@@ -210,19 +211,6 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
     decoded
         .map(RawFields::from_pairs)
         .ok_or(ApiError::UndecodableBody)
-}
-
-/// `+` is a space, `%XX` a byte; anything else is itself (a malformed escape stays as typed,
-/// as browsers and the `url` crate read it).
-fn unescape(raw: &[u8]) -> Cow<'_, [u8]> {
-    if !raw.contains(&b'+') && !raw.contains(&b'%') {
-        return Cow::Borrowed(raw);
-    }
-    let spaced: Vec<u8> = raw
-        .iter()
-        .map(|&b| if b == b'+' { b' ' } else { b })
-        .collect();
-    Cow::Owned(percent_encoding::percent_decode(&spaced).collect())
 }
 
 /// What JavaScript's `unescape()` reads (old CMS scripts still post `escape()` output):

@@ -11,6 +11,7 @@ use super::{json_object, query_pairs};
 use crate::auth::{Role, Staff};
 use crate::domain::article::ArticleUrl;
 use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::inquiry::{linked_article, Source};
 use crate::domain::status::Status;
 use crate::domain::text::{self, Lines};
 use crate::error::{ApiError, Lang, Localised};
@@ -419,23 +420,15 @@ pub async fn anonymise_inquiry(
     .map_err(|e: ApiError| e.in_lang(lang))
 }
 
-/// The article of a lead filed as spam at intake, from the URL it was sent from: as the intake
-/// reads it (the landing URL, else the Referer unless it is a home page; allowed hosts only).
+/// The article of a lead filed as spam at intake, from the URL it was sent from, as the intake
+/// reads it: the landing URL, else the Referer.
 fn rescued_article(
     intake: &crate::settings::IntakeSettings,
     current: &workflow::Locked,
 ) -> Option<ArticleUrl> {
-    let allowed = |url: &ArticleUrl| intake.host_allowed(url.host());
-    let landing = current
-        .landing_url
-        .as_deref()
-        .and_then(|u| ArticleUrl::parse_with(u, &intake.tracking_parameters).ok())
-        .filter(allowed);
-    landing.or_else(|| {
-        current
-            .referrer
-            .as_deref()
-            .and_then(|u| ArticleUrl::parse_with(u, &intake.tracking_parameters).ok())
-            .filter(|url| allowed(url) && !url.is_root())
-    })
+    let landing = current.landing_url.as_deref();
+    let referrer = current.referrer.as_deref();
+    landing
+        .and_then(|u| linked_article(u, intake, Source::ArticleUrl))
+        .or_else(|| referrer.and_then(|u| linked_article(u, intake, Source::Referer)))
 }

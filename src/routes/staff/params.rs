@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::text;
 
 /// No staff query parameter is longer (searches are at most 100 characters, assignees 50,
 /// cursors 48): a longer value is a mistake, refused rather than sent to the database.
@@ -44,8 +45,9 @@ pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Vec<FieldError>
     let mut errors = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
         let (raw_name, raw_value) = part.split_once('=').unwrap_or((part, ""));
-        let name = String::from_utf8_lossy(&form_decode(raw_name)).into_owned();
-        let value = match String::from_utf8(form_decode(raw_value)) {
+        let name = String::from_utf8_lossy(&text::form_unescape(raw_name.as_bytes())).into_owned();
+        let value = match String::from_utf8(text::form_unescape(raw_value.as_bytes()).into_owned())
+        {
             Ok(value) => value,
             Err(_) => {
                 errors.push(FieldError::new(name, FieldCode::InvalidValue));
@@ -68,32 +70,6 @@ pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Vec<FieldError>
 }
 
 /// `+` is a space, `%XX` a byte; a `%` without two hex digits stays as it is (as browsers do).
-fn form_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => match (hex_digit(bytes.get(i + 1)), hex_digit(bytes.get(i + 2))) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
-fn hex_digit(byte: Option<&u8>) -> Option<u8> {
-    byte.and_then(|b| char::from(*b).to_digit(16))
-        .and_then(|d| u8::try_from(d).ok())
-}
-
 /// The top-level fields of a staff JSON body that hold U+0000 anywhere (in a string or a key,
 /// at any depth): PostgreSQL can store it neither in `text` nor in `jsonb`. Other control
 /// characters are each field's own rule (a note may hold line breaks and tabs).
