@@ -260,8 +260,12 @@ fn is_tracking_param(key: &str, extra: &[TrackingParameter]) -> bool {
         key.get(..p.len())
             .is_some_and(|h| h.eq_ignore_ascii_case(p))
     };
+    // WeChat's share parameters (`sharer_shareid`, `sharer_shareinfo`, …) and Google Ads'
+    // (`gad_source`, `gad_campaignid`, …) come in families.
     prefixed("utm_")
         || prefixed("_x_tr_")
+        || prefixed("sharer_")
+        || prefixed("gad_")
         || TRACKING_PARAMS.iter().any(|p| key.eq_ignore_ascii_case(p))
         || CLICK_IDS
             .iter()

@@ -130,7 +130,6 @@ const CEILING_BEFORE: &[&str] = &[
 ];
 const CEILING_AFTER: &[&str] = &["以下", "以内", "之内", "封顶", "不到", "不足", "未到"];
 /// Before an amount: a total over a period longer than a year.
-const CUMULATIVE: &[&str] = &["累计", "共计", "合计", "总共", "总额", "内", "共"];
 /// Before an amount: it is one year's after all ("全年累计纳税300万", "3年内每年纳税500万").
 const ONE_YEAR: &[&str] = &[
     "全年", "年度", "今年", "去年", "本年", "每年", "年均", "平均",
@@ -222,13 +221,13 @@ fn read_tax(chars: &[char], from: usize) -> Option<Option<(f64, f64)>> {
     None
 }
 
-/// Whether the amount at `start` is a total over more than one year: a word of
-/// [`CUMULATIVE`] in its label, unless the label names one year ([`ONE_YEAR`], or a calendar
-/// year before it: "2023年累计纳税500万") — "三年累计纳税900万", "近三年纳税总额900万",
-/// "3年内纳税1000万", "两年共纳税500万", "公司累计纳税2000万" are; "近两年纳税都在300万以上" is not.
+/// Whether the amount at `start` is a total over more than one year: after a count of years
+/// ("近三年纳税900万", "3年内纳税1000万", "2021-2023年纳税900万") or with a word of a total and no
+/// year ("公司累计纳税2000万", "成立以来纳税2000万") — unless the label says it is each year's
+/// ([`ONE_YEAR`], 都: "近两年纳税都在300万以上", "3年内每年纳税500万") or names one calendar year
+/// ("2023年累计纳税500万").
 fn total_over_years(chars: &[char], start: usize, label: &[char]) -> bool {
-    if !CUMULATIVE.iter().any(|w| contains(label, w)) || ONE_YEAR.iter().any(|w| contains(label, w))
-    {
+    if ONE_YEAR.iter().any(|w| contains(label, w)) || label.contains(&'都') {
         return false;
     }
     let label_start = start - label.len();
@@ -238,13 +237,21 @@ fn total_over_years(chars: &[char], start: usize, label: &[char]) -> bool {
     }
     let after_count = label.first() == Some(&'年') && count_start < label_start;
     if !after_count {
-        // "公司累计纳税2000万": a total without a year is a total since the company began.
-        return ["累计", "共计", "合计", "总共"]
+        // "公司累计纳税2000万", "成立以来纳税2000万": a total since the company began.
+        return ["累计", "共计", "合计", "总共", "以来"]
             .iter()
             .any(|w| contains(label, w));
     }
-    // A count of years ("三年", "3年"), not a calendar year ("2023年").
-    (2.0..=20.0).contains(&numeral::read(chars, count_start).value)
+    // A count of years ("近三年纳税900万", "3年内"), or a range of calendar years
+    // ("2021-2023年纳税900万"); not one calendar year ("2023年").
+    let count = numeral::read(chars, count_start).value;
+    let years_range = count >= 1900.0
+        && count_start > 0
+        && matches!(
+            chars[count_start - 1],
+            '-' | '~' | '～' | '至' | '到' | '—' | '–'
+        );
+    (2.0..=20.0).contains(&count) || years_range
 }
 
 /// Floor or land area in m², read from the `need` field.

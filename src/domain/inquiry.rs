@@ -352,6 +352,13 @@ impl Reader<'_> {
         let dotted = text
             .rsplit_once('@')
             .is_some_and(|(_, domain)| domain.contains('.'));
+        // Domains have no case: `ＷＡＮＧ＠ＱＱ．ＣＯＭ` is stored as `WANG@qq.com`.
+        let text = match text.rsplit_once('@') {
+            Some((local, domain)) if domain.bytes().any(|b| b.is_ascii_uppercase()) => {
+                format!("{local}@{}", domain.to_ascii_lowercase())
+            }
+            _ => text,
+        };
         let mailable = dotted && text.parse::<lettre::Address>().is_ok();
         if text.validate_email() && mailable {
             Some(text)
@@ -365,7 +372,7 @@ impl Reader<'_> {
     /// line break becomes a space and an over-long value is cut, as for a hidden field.
     fn wechat(&mut self, phone: Option<&PhoneNumber>) -> Option<String> {
         let text = self.lenient_folded("wechat", limits::WECHAT, true)?;
-        Some(wechat::read(&text, phone))
+        wechat::read(&text, phone)
     }
 
     /// A field the visitor neither sees nor can correct (the page's URL and title, UTM values

@@ -14,12 +14,12 @@ pub enum Lines {
 
 /// Characters that copy-paste brings along and that nobody sees: the bidi controls (U+200E,
 /// U+200F, U+202A–U+202E, U+2066–U+2069), the zero-width space U+200B and the byte-order mark
-/// U+FEFF (SPEC §2). They can make staff read text other than what is stored, so they are
-/// removed. The joiners U+200C/U+200D stay: they belong inside emoji and some scripts.
+/// U+FEFF (SPEC §2), and the soft hyphen U+00AD and word joiner U+2060 that documents paste.
+/// They can make staff read text other than what is stored, so they are removed. The joiners U+200C/U+200D stay: they belong inside emoji and some scripts.
 pub fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-        | '\u{FEFF}')
+        '\u{00AD}' | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Normalises visitor text: NFC, CRLF and CR (and U+2028/U+2029, VT, FF) become LF, invisible

@@ -8,16 +8,36 @@ use super::phone::PhoneNumber;
 /// "same as my phone" (`同手机号`, `微信同号`, `手机同号`, `同上`, `就是这个号`), a phone number as
 /// E.164 (`13912345678` → `+8613912345678`), else the ID without a label typed before it
 /// (`微信：wang_zong88` → `wang_zong88`), else the text as it is.
-pub fn read(text: &str, phone: Option<&PhoneNumber>) -> String {
+/// `None` for an answer that says there is none (`无`, `暂无`, `-`).
+pub fn read(text: &str, phone: Option<&PhoneNumber>) -> Option<String> {
+    if NO_ANSWER.contains(&text.to_lowercase().as_str()) {
+        return None;
+    }
     if let Some(phone) = phone.filter(|_| means_same_as_phone(text)) {
-        return phone.as_e164().to_string();
+        return Some(phone.as_e164().to_string());
     }
     let id = strip_label(text);
-    match as_phone(id) {
+    Some(match as_phone(id) {
         Some(phone) => phone.as_e164().to_string(),
         None => id.to_string(),
-    }
+    })
 }
+
+/// What visitors write in an optional field they have nothing for.
+const NO_ANSWER: &[&str] = &[
+    "无",
+    "没有",
+    "暂无",
+    "无微信",
+    "没有微信",
+    "-",
+    "--",
+    "—",
+    "/",
+    "none",
+    "n/a",
+    "no",
+];
 
 /// Words meaning "my WeChat is my phone number". A negation (`微信不同号`, `与手机号不一样`)
 /// means the opposite, so the text is kept.
@@ -53,7 +73,16 @@ fn means_same_as_phone(text: &str) -> bool {
 /// `微信：wang_zong88`, `WeChat: wang`, `wx wang`: the ID without the label typed before it. A
 /// label is only taken off before `:`, `=` or a space (`wxid_…` and `wx-wang88` are IDs).
 fn strip_label(text: &str) -> &str {
-    for label in ["微信号码", "微信号", "微信", "wechat", "weixin", "wx", "vx"] {
+    for label in [
+        "微信号码",
+        "微信号",
+        "微信",
+        "wechat",
+        "weixin",
+        "wx",
+        "vx",
+        "v",
+    ] {
         let Some(head) = text.get(..label.len()) else {
             continue;
         };
@@ -120,11 +149,24 @@ mod tests {
             ("微信:wang_zong88", "wang_zong88", "a label"),
             ("WeChat wang88", "wang88", "an English label"),
             ("vx=abc123", "abc123", "vx="),
+            ("V:wang88", "wang88", "V:"),
+            ("vip_wang88", "vip_wang88", "an ID starting with v"),
             ("王总的微信", "王总的微信", "words"),
         ];
         for (input, expected, what) in cases {
-            assert_eq!(read(input, phone.as_ref()), expected, "{what}: {input}");
+            assert_eq!(
+                read(input, phone.as_ref()).as_deref(),
+                Some(expected),
+                "{what}: {input}"
+            );
         }
-        assert_eq!(read("同手机号", None), "同手机号", "no phone to refer to");
+        assert_eq!(
+            read("同手机号", None).as_deref(),
+            Some("同手机号"),
+            "no phone to refer to"
+        );
+        for none in ["无", "暂无", "-", "N/A"] {
+            assert_eq!(read(none, phone.as_ref()), None, "{none}");
+        }
     }
 }

@@ -56,11 +56,23 @@ pub fn prefers_html(req: &HttpRequest) -> bool {
     else {
         return false;
     };
-    quality(accept, "text", "html") > quality(accept, "application", "json")
+    // At equal quality, a type named outright outranks one reached by a wildcard (RFC 9110
+    // §12.5.1): Internet Explorer 11 and 360 Browser's compatibility mode send
+    // "text/html, application/xhtml+xml, image/jxr, */*" and want the page, not JSON.
+    let (html, html_named) = ranking(accept, "text", "html");
+    let (json, json_named) = ranking(accept, "application", "json");
+    html > json || (html == json && html > 0.0 && html_named > json_named)
 }
 
-/// The quality `Accept` gives a media type: that of its most specific matching range.
+/// The quality `Accept` gives a media type.
+#[cfg(test)]
 fn quality(accept: &str, kind: &str, subtype: &str) -> f32 {
+    ranking(accept, kind, subtype).0
+}
+
+/// The quality `Accept` gives a media type — that of its most specific matching range — and
+/// how specific that range is (3 the type itself, 2 `type/*`, 1 `*/*`, 0 none).
+fn ranking(accept: &str, kind: &str, subtype: &str) -> (f32, u8) {
     let mut best: Option<(u8, f32)> = None;
     for item in accept.split(',') {
         let mut parts = item.split(';');
@@ -80,7 +92,7 @@ fn quality(accept: &str, kind: &str, subtype: &str) -> f32 {
             best = Some((specificity, q));
         }
     }
-    best.map(|(_, q)| q).unwrap_or(0.0)
+    best.map_or((0.0, 0), |(specificity, q)| (q, specificity))
 }
 
 #[cfg(test)]

@@ -215,8 +215,8 @@ pub fn form(body: &[u8], declared: Option<&str>) -> Result<RawFields, ApiError> 
 
 /// What JavaScript's `unescape()` reads (old CMS scripts still post `escape()` output):
 /// `%uXXXX` a UTF-16 unit (two in a row for a character beyond the BMP), `%XX` the character
-/// U+00XX (`%B7` is `·`, not a byte), `+` a space as in any form body. `None` for anything
-/// else (raw non-ASCII bytes, a lone surrogate): the value is read as bytes then.
+/// U+00XX (`%B7` is `·`, not a byte), `+` a space as in any form body; a lone surrogate is
+/// U+FFFD. `None` for raw non-ASCII bytes: the value is read as bytes then.
 fn js_unescape(raw: &[u8]) -> Option<String> {
     if !raw.is_ascii() {
         return None;
@@ -247,7 +247,8 @@ fn js_unescape(raw: &[u8]) -> Option<String> {
             }
         }
     }
-    String::from_utf16(&units).ok()
+    // A lone surrogate (half an emoji cut off by the script) is U+FFFD, as in JSON (SPEC §2).
+    Some(String::from_utf16_lossy(&units))
 }
 
 fn utf8_text(bytes: &[u8]) -> Option<String> {

@@ -145,3 +145,35 @@ async fn json_clients_and_fetch_get_json_even_for_form_bodies() {
         .unwrap();
     assert_eq!(response.status(), 201);
 }
+
+#[tokio::test]
+async fn old_internet_explorer_and_360_browser_get_the_thank_you_page_too() {
+    // Their Accept names text/html and reaches JSON only through */* at the same quality.
+    let app = spawn_app().await;
+    for (n, accept) in [
+        "text/html, application/xhtml+xml, image/jxr, */*",
+        "image/gif, image/jpeg, image/pjpeg, application/x-ms-application, application/xaml+xml, application/x-ms-xbap, text/html, */*",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let phone = format!("1391234{n:04}");
+        let body = serde_urlencoded::to_string([
+            ("need", "求租厂房"),
+            ("contact", "王总"),
+            ("phone", phone.as_str()),
+        ])
+        .unwrap();
+        let response = app
+            .post_raw("application/x-www-form-urlencoded", body, &[("accept", accept)])
+            .await;
+        assert_eq!(response.status(), 303, "{accept}");
+        let bad = serde_urlencoded::to_string([("need", ""), ("phone", "1")]).unwrap();
+        let response = app
+            .post_raw("application/x-www-form-urlencoded", bad, &[("accept", accept)])
+            .await;
+        assert_eq!(response.status(), 422);
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+    }
+}

@@ -110,6 +110,12 @@ async fn the_wechat_field_is_free_text_that_never_blocks_a_lead() {
         let row = stored(&app, &body).await;
         assert_eq!(row["wechat"], *expected, "{what}: {input:?}");
     }
+    // "Nothing" is no WeChat ID.
+    let body = with(
+        valid_inquiry(),
+        &[("wechat", json!("暂无")), ("phone", json!(phone_n(2)))],
+    );
+    assert_eq!(stored(&app, &body).await["wechat"], Value::Null);
     let long = "微".repeat(80);
     let body = with(
         valid_inquiry(),
@@ -294,6 +300,10 @@ async fn paid_clicks_land_on_one_article_and_keep_their_click_ids() {
         ),
         (
             format!("{base}?sharer_shareid=abc&ascene=1&clicktime=1700000000"),
+            json!({}),
+        ),
+        (
+            format!("{base}?sharer_shareinfo=x&sharer_shareinfo_first=y&gad_other=3"),
             json!({}),
         ),
         (
@@ -776,6 +786,7 @@ async fn emails_typed_with_chinese_punctuation_are_read_and_unmailable_ones_refu
         ("li@example｡cn", "li@example.cn"),
         ("wang@example.cn、", "wang@example.cn"),
         ("wang@example.cn。", "wang@example.cn"),
+        ("ＷＡＮＧ＠ＱＱ．ＣＯＭ", "WANG@qq.com"),
     ]
     .iter()
     .enumerate()
