@@ -128,7 +128,7 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("gone"))?;
                 listing::notifications(pool, id).await?;
-                listing::timeline(pool, id).await?;
+                listing::timeline(pool, id, 0, 100).await?;
                 if let Some(phone) = &row.phone {
                     let here = Position {
                         received_at: row.received_at,

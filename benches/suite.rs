@@ -390,7 +390,7 @@ fn pgbench_script() -> String {
     );
     let title = format!("{} || :art", sql_text(TITLE));
     let lock_key = format!("'inquiry|' || {phone} || '|' || {url}");
-    let args: [&str; 38] = [
+    let args: [&str; 39] = [
         &lock_key,
         UUID_V7_SQL,
         url,
@@ -429,6 +429,7 @@ fn pgbench_script() -> String {
         "'{}'",
         "NULL",
         "'{}'",
+        "'5f2c9a0e81d4b7a3'",
     ];
     let mut call = RECORD_SQL.to_string();
     for (n, arg) in args.iter().enumerate().rev() {

@@ -69,6 +69,9 @@ pub enum ApiError {
     UndecodableBody,
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
+    /// The body did not arrive within `server.body_timeout` (SPEC §5).
+    #[error("request body timed out")]
+    RequestTimeout,
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("invalid Idempotency-Key")]
@@ -111,6 +114,7 @@ impl ApiError {
                 StatusCode::BAD_REQUEST
             }
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -131,6 +135,7 @@ impl ApiError {
             Self::MalformedBody => "malformed_body",
             Self::UndecodableBody => "undecodable_body",
             Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::RequestTimeout => "request_timeout",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
@@ -155,6 +160,7 @@ impl ApiError {
                 lang.pick("无法识别提交内容的编码", "Unreadable text encoding")
             }
             Self::PayloadTooLarge { .. } => lang.pick("提交内容过大", "Request body too large"),
+            Self::RequestTimeout => lang.pick("提交超时", "Request body timed out"),
             Self::UnsupportedMediaType => lang.pick("不支持的内容类型", "Unsupported content type"),
             Self::InvalidIdempotencyKey => {
                 lang.pick("Idempotency-Key 无效", "Invalid Idempotency-Key")
@@ -199,6 +205,12 @@ impl ApiError {
                 Lang::Zh => format!("请求正文不能超过 {limit} 字节。"),
                 Lang::En => format!("The request body must not exceed {limit} bytes."),
             },
+            Self::RequestTimeout => lang
+                .pick(
+                    "请求正文未在规定时间内传完，未予受理。请检查网络后重新提交。",
+                    "The request body did not arrive in time; nothing was stored. Check the connection and submit again.",
+                )
+                .into(),
             Self::UnsupportedMediaType => lang
                 .pick(
                     "请以 application/json 或 application/x-www-form-urlencoded 格式提交。",

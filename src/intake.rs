@@ -20,12 +20,16 @@ pub struct Submission<'a> {
     pub meta: &'a RequestMeta,
     /// Set when the submission is filed as spam (honeypot filled, bad form token).
     pub spam_reason: Option<&'a str>,
-    pub idempotency_key: Option<&'a str>,
+    /// The Idempotency-Key and the client scope it belongs to.
+    pub idempotency_key: Option<(&'a str, &'a str)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
+    /// The inquiry the submission was filed under.
     pub id: Uuid,
+    /// The submission's own id: the new inquiry's, or the repeat's timeline event's.
+    pub receipt: Uuid,
     pub duplicate: bool,
 }
 
@@ -33,18 +37,26 @@ impl From<intake::Written> for Outcome {
     fn from(written: intake::Written) -> Self {
         Self {
             id: written.id,
+            receipt: written.receipt,
             duplicate: written.repeat,
         }
     }
 }
 
 impl Outcome {
-    /// The answer a JSON client gets, also stored for Idempotency-Key replays.
+    /// The answer a JSON client gets, also stored for Idempotency-Key replays: the same for a
+    /// new inquiry, a repeat and spam (SPEC §2 Answers), so that it tells nobody whether a phone
+    /// inquired before or whether an anti-bot check fired.
     pub fn answer(&self) -> StoredAnswer {
-        StoredAnswer {
-            status: if self.duplicate { 200 } else { 201 },
-            body: json!({"id": self.id, "status": "received", "duplicate": self.duplicate}),
-        }
+        receipt_answer(self.receipt)
+    }
+}
+
+/// `201 {"id": receipt, "status": "received"}`.
+pub fn receipt_answer(receipt: Uuid) -> StoredAnswer {
+    StoredAnswer {
+        status: 201,
+        body: json!({"id": receipt, "status": "received"}),
     }
 }
 
@@ -92,11 +104,11 @@ pub async fn record(
     let mut conn = writers.get().await?;
     let written = match idempotency_key {
         None => intake::record(&mut conn, inquiry, args).await?,
-        Some(key) => {
+        Some((scope, key)) => {
             let mut tx = conn.begin().await?;
             let written = intake::record(&mut tx, inquiry, args).await?;
             let outcome = Outcome::from(written);
-            idempotency::complete(&mut tx, key, outcome.id, &outcome.answer()).await?;
+            idempotency::complete(&mut tx, scope, key, outcome.id, &outcome.answer()).await?;
             tx.commit().await?;
             written
         }

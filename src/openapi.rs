@@ -56,14 +56,14 @@ pub struct InquiryRequest {
     _next: Option<String>,
 }
 
-/// The answer to a recorded inquiry (201 new, 200 duplicate).
+/// The answer to every accepted submission — new inquiry, repeat or spam alike (SPEC §2).
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct IntakeAnswer {
+    /// The submission's receipt: staff open the inquiry with it (`GET /api/v1/inquiries/{id}`).
     id: uuid::Uuid,
     /// Always "received".
     status: String,
-    duplicate: bool,
 }
 
 /// `PATCH /api/v1/inquiries/{id}`: only these fields.

@@ -9,7 +9,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use ipnet::IpNet;
 use lettre::message::Mailbox;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// The defaults, compiled in so the binary runs without any file next to it.
@@ -38,6 +38,12 @@ pub struct ServerSettings {
     pub public_base_url: String,
     #[serde(deserialize_with = "de::list")]
     pub trusted_proxies: Vec<ProxyNet>,
+    /// How long a request body may take to arrive after the headers (SPEC §5); later: 408.
+    #[serde(deserialize_with = "de::duration")]
+    pub body_timeout: Duration,
+    /// `/metrics` on its own listener (e.g. `127.0.0.1:9090`) instead of the main one.
+    #[serde(deserialize_with = "de::opt_socket_addr")]
+    pub metrics_address: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +95,9 @@ pub struct NotifySettings {
     pub default_recipients: Vec<Recipient>,
     #[serde(deserialize_with = "de::routes")]
     pub routes: Vec<Route>,
+    /// New-inquiry messages one recipient gets in a clock hour before the rest of that hour is
+    /// folded into one summary (SPEC §3's flood guard).
+    pub max_per_hour: u32,
     pub max_attempts: u32,
     #[serde(deserialize_with = "de::duration")]
     pub retry_initial_delay: Duration,
@@ -396,7 +405,48 @@ impl Settings {
                     .into(),
             );
         }
+        if let Some(warning) = unverified_database_tls(self.database.url.expose_secret()) {
+            warnings.push(warning);
+        }
         warnings
+    }
+}
+
+/// A warning when `database.url` names a remote host without `sslmode=verify-full` or
+/// `verify-ca`: without one the connection is unencrypted (`disable`, `allow`, or `prefer`
+/// against a server without TLS) or encrypted to a server nobody checked (`require`), so the
+/// password and every lead can be read or changed on the way (libpq's `sslmode` table:
+/// postgresql.org/docs/15/libpq-ssl.html). Loopback and Unix sockets never leave the machine.
+pub fn unverified_database_tls(url: &str) -> Option<String> {
+    use std::str::FromStr;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
+    let host = options.get_host();
+    let local = host.starts_with('/')
+        || host == "localhost"
+        || host
+            .trim_matches(|c| c == '[' || c == ']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if local {
+        return None;
+    }
+    let mode = url::Url::parse(url).ok().and_then(|u| {
+        u.query_pairs()
+            .find(|(k, _)| k == "sslmode")
+            .map(|(_, v)| v.to_ascii_lowercase())
+    });
+    match mode.as_deref() {
+        Some("verify-full" | "verify-ca") => None,
+        Some(mode) => Some(format!(
+            "database.url: sslmode={mode} to the remote host {host}: the server's certificate \
+             is not verified, so the connection can be read or changed on the way; use \
+             sslmode=verify-full"
+        )),
+        None => Some(format!(
+            "database.url has no sslmode for the remote host {host}: the connection is not \
+             verified (TLS only if the server offers it, its certificate unchecked); add \
+             sslmode=verify-full"
+        )),
     }
 }
 
@@ -469,6 +519,21 @@ mod de {
         }
     }
 
+    pub fn opt_socket_addr<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<std::net::SocketAddr>, D::Error> {
+        let text = string(d)?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            D::Error::custom(format!(
+                "`{text}` is not an address and port such as \"127.0.0.1:9090\""
+            ))
+        })
+    }
+
     pub fn mailbox<'de, D: Deserializer<'de>>(d: D) -> Result<Mailbox, D::Error> {
         let s = string(d)?;
         s.trim()
@@ -528,6 +593,9 @@ mod tests {
         let s = Settings::defaults().expect("defaults load");
         assert_eq!(s.server.host, "127.0.0.1");
         assert_eq!(s.server.port, 8080);
+        assert_eq!(s.server.body_timeout, Duration::from_secs(10));
+        assert_eq!(s.server.metrics_address, None);
+        assert_eq!(s.notify.max_per_hour, 120);
         assert_eq!(s.database.max_connections, 16);
         assert_eq!(s.database.intake_connections, 16);
         assert_eq!(s.database.acquire_timeout, Duration::from_secs(3));
@@ -565,5 +633,28 @@ mod tests {
         let b: ProxyNet = "::1".parse().unwrap();
         assert!(b.0.contains(&"::1".parse::<IpAddr>().unwrap()));
         assert!("nope".parse::<ProxyNet>().is_err());
+    }
+
+    #[test]
+    fn remote_database_without_verified_tls_warns() {
+        let table = [
+            ("postgres://postgres@localhost:5432/db", false),
+            ("postgres://postgres@127.0.0.1/db", false),
+            ("postgres://postgres@[::1]/db", false),
+            ("postgres:///db?host=/var/run/postgresql", false),
+            ("postgres://u:p@db.internal:5432/db", true),
+            ("postgres://u:p@10.0.0.5/db?sslmode=prefer", true),
+            ("postgres://u:p@10.0.0.5/db?sslmode=require", true),
+            ("postgres://u:p@10.0.0.5/db?sslmode=disable", true),
+            ("postgres://u:p@10.0.0.5/db?sslmode=verify-full", false),
+            ("postgres://u:p@pg.example.cn/db?sslmode=verify-ca", false),
+        ];
+        for (url, warns) in table {
+            let warning = unverified_database_tls(url);
+            assert_eq!(warning.is_some(), warns, "{url}: {warning:?}");
+            if let Some(w) = warning {
+                assert!(!w.contains(":p@"), "the password stays out: {w}");
+            }
+        }
     }
 }

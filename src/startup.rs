@@ -36,6 +36,8 @@ pub struct AppState {
     pub form_token_secret: tokio::sync::OnceCell<Vec<u8>>,
     /// Wakes the notification workers after an intake.
     pub wakeup: Arc<Wakeup>,
+    /// Failed staff authentications per client (SPEC §4).
+    pub auth_failures: crate::routes::staff::throttle::AuthThrottle,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ fn rate_limiter(settings: &Settings) -> Option<IpRateLimiter> {
 
 pub struct Application {
     port: u16,
+    metrics_port: Option<u16>,
     server: Server,
 }
 
@@ -95,6 +98,14 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match settings.server.metrics_address {
+            Some(address) => Some(TcpListener::bind(address)?),
+            None => None,
+        };
+        let metrics_address = match &metrics_listener {
+            Some(l) => Some(crate::routes::headers::MetricsListener(l.local_addr()?)),
+            None => None,
+        };
         // Acquiring a connection may take `acquire_timeout`; a query on a connection whose
         // server vanished gets one more second before the request gives up with a 503.
         let db_deadline = settings.database.acquire_timeout + Duration::from_secs(1);
@@ -119,28 +130,42 @@ impl Application {
             db_deadline,
             rate_limiter,
             form_token_secret,
+            auth_failures: Default::default(),
         });
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .wrap(crate::routes::cors::cors(settings.clone()))
+            let mut app = App::new().app_data(state.clone());
+            if let Some(metrics) = metrics_address {
+                app = app.app_data(web::Data::new(metrics));
+            }
+            app.wrap(crate::routes::cors::cors(settings.clone()))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .wrap(from_fn(crate::routes::headers::by_path))
+                .wrap(from_fn(crate::routes::body_deadline::body_deadline))
                 .wrap(from_fn(telemetry::log_requests))
                 .configure(routes)
         })
         .shutdown_timeout(30)
         .listen(listener)?;
+        if let Some(listener) = metrics_listener {
+            server = server.listen(listener)?;
+        }
         if let Some(workers) = workers {
             server = server.workers(workers);
         }
         Ok(Self {
             port,
+            metrics_port: metrics_address.map(|m| m.0.port()),
             server: server.run(),
         })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The port of the metrics listener, when `server.metrics_address` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
@@ -207,15 +232,32 @@ routes! {
     GET "/metrics" => metrics::scrape,
 }
 
-async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    let path = req.match_pattern().unwrap_or_default();
-    let allowed: Vec<&str> = ROUTES
+/// The `Allow` value of a path: the methods of the route it matches, e.g. `POST, GET`; `None`
+/// when it matches no route.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    use actix_web::dev::ResourceDef;
+    static DEFS: std::sync::LazyLock<Vec<(ResourceDef, &'static str)>> =
+        std::sync::LazyLock::new(|| {
+            ROUTES
+                .iter()
+                .map(|(method, pattern)| (ResourceDef::new(*pattern), *method))
+                .collect()
+        });
+    // The first route matching the path owns it (routes are tried in order), so a path such
+    // as `…/export.csv` lists only its own methods.
+    let (first, _) = DEFS.iter().find(|(def, _)| def.is_match(path))?;
+    let allowed: Vec<&str> = DEFS
         .iter()
-        .filter(|(_, p)| *p == path)
-        .map(|(m, _)| *m)
+        .filter(|(def, _)| def.pattern() == first.pattern())
+        .map(|(_, method)| *method)
         .collect();
+    Some(allowed.join(", "))
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let allowed = allowed_methods(req.path()).unwrap_or_default();
     let mut response = ApiError::MethodNotAllowed.to_response(Lang::from_request(&req));
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed) {
         response
             .headers_mut()
             .insert(actix_web::http::header::ALLOW, value);

@@ -2,9 +2,10 @@
 
 use std::time::Instant;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
@@ -25,12 +26,42 @@ pub fn init(settings: &LogSettings) {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Longest unmatched path written to a log line, in characters (after masking).
+const MAX_LOGGED_PATH_CHARS: usize = 200;
+
+/// The label a method gets in logs and metrics: one of the methods the API uses (SPEC §5: `GET
+/// HEAD POST PATCH DELETE OPTIONS`), else `other`. An HTTP method is any token a client likes
+/// (RFC 9110 §9.1), so it never becomes a label or log field as sent.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// A path that matched no route, as it may be logged: phone numbers and emails masked, cut to
+/// [`MAX_LOGGED_PATH_CHARS`] characters.
+fn loggable_path(path: &str) -> String {
+    let masked = mask_pii(path);
+    match masked.char_indices().nth(MAX_LOGGED_PATH_CHARS) {
+        Some((end, _)) => format!("{}…", &masked[..end]),
+        None => masked,
+    }
+}
+
 /// Logs every request once, when it ends: method, route, status, latency and a request id
-/// (taken from `X-Request-Id` when the load balancer sets a sane one, and sent back).
+/// (taken from `X-Request-Id` when the load balancer sets a sane one, and sent back). A method
+/// the API does not use is answered 405 here, before any handler, and logged and counted as
+/// `other`: nothing a client sends becomes an unbounded label or field.
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let request_id = req
         .headers()
         .get(&REQUEST_ID)
@@ -44,32 +75,48 @@ pub async fn log_requests(
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let span = tracing::info_span!("request", request_id = %request_id);
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = Instant::now();
+    if method == "other" {
+        let lang = crate::error::Lang::from_request(req.request());
+        let mut response = crate::error::ApiError::MethodNotAllowed.to_response(lang);
+        // The methods of the route the path names; for any other path, the API's methods.
+        let allow = crate::startup::allowed_methods(req.path())
+            .and_then(|a| HeaderValue::from_str(&a).ok())
+            .unwrap_or(HeaderValue::from_static(
+                "GET, HEAD, POST, PATCH, DELETE, OPTIONS",
+            ));
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, allow);
+        let res = req.into_response(response).map_into_right_body();
+        let _entered = span.enter();
+        let route = "unmatched";
+        tracing::info!(method, route, status = 405, "request");
+        crate::metrics::request(route, method, 405, started.elapsed().as_secs_f64());
+        return Ok(res);
+    }
     let result = next.call(req).instrument(span.clone()).await;
     let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let _entered = span.enter();
     match result {
         Ok(mut res) => {
-            let route = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| mask_pii(res.request().path()));
+            let pattern = res.request().match_pattern();
+            let route = pattern
+                .clone()
+                .unwrap_or_else(|| loggable_path(res.request().path()));
             let status = res.status().as_u16();
-            tracing::info!(%method, %route, status, latency_ms, "request");
+            tracing::info!(method, %route, status, latency_ms, "request");
             // Unmatched paths share one label: visitors must not grow the metric set.
-            let label = res
-                .request()
-                .match_pattern()
-                .unwrap_or_else(|| "unmatched".into());
-            crate::metrics::request(&label, &method, status, latency_ms / 1000.0);
+            let label = pattern.unwrap_or_else(|| "unmatched".into());
+            crate::metrics::request(&label, method, status, latency_ms / 1000.0);
             if let Ok(value) = HeaderValue::from_str(&request_id) {
                 res.headers_mut().insert(REQUEST_ID, value);
             }
-            Ok(res)
+            Ok(res.map_into_left_body())
         }
         Err(error) => {
-            tracing::warn!(%method, latency_ms, error = %error, "request failed");
+            tracing::warn!(method, latency_ms, error = %error, "request failed");
             Err(error)
         }
     }

@@ -216,6 +216,34 @@ impl NewInquiry {
         })
     }
 
+    /// The identity of what the visitor wrote (need, use, tax, company, contact, email, WeChat,
+    /// message): 16 hex digits of a SHA-256 over the fields, each with its length, so that two
+    /// submissions with the same text have the same digest and a changed field changes it. A
+    /// repeat whose digest was seen before on the inquiry sends no `补充信息` (SPEC §2).
+    pub fn text_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for field in [
+            Some(self.need.as_str()),
+            self.use_.as_deref(),
+            self.tax.as_deref(),
+            self.company.as_deref(),
+            self.contact.as_deref(),
+            self.email.as_deref(),
+            self.wechat.as_deref(),
+            self.message.as_deref(),
+        ] {
+            match field {
+                Some(text) => {
+                    hasher.update((text.len() as u64).to_le_bytes());
+                    hasher.update(text.as_bytes());
+                }
+                None => hasher.update(u64::MAX.to_le_bytes()),
+            }
+        }
+        hex::encode(&hasher.finalize()[..8])
+    }
+
     fn empty() -> Self {
         Self {
             need: String::new(),

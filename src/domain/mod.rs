@@ -6,6 +6,7 @@ pub mod field;
 pub mod form_token;
 pub mod inquiry;
 pub mod phone;
+pub mod redact;
 pub mod search;
 pub mod status;
 pub mod text;

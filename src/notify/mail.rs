@@ -81,6 +81,10 @@ impl MailRenderer {
         // Names ending in .html are auto-escaped by minijinja's default callback.
         env.add_template("inquiry.txt", include_str!("templates/inquiry.txt"))?;
         env.add_template("inquiry.html", include_str!("templates/inquiry.html"))?;
+        env.add_template("supplement.txt", include_str!("templates/supplement.txt"))?;
+        env.add_template("supplement.html", include_str!("templates/supplement.html"))?;
+        env.add_template("summary.txt", include_str!("templates/summary.txt"))?;
+        env.add_template("summary.html", include_str!("templates/summary.html"))?;
         let from = settings.notify.from.clone();
         let message_id_domain = from.email.domain().to_string();
         Ok(Self {
@@ -111,31 +115,16 @@ impl MailRenderer {
     }
 
     pub fn subject(inquiry: &InquiryMail) -> String {
-        let who = inquiry
-            .company
-            .as_deref()
-            .or(inquiry.contact.as_deref())
-            .unwrap_or("未留名");
-        let need: String = inquiry
-            .need
-            .chars()
-            .map(|c| if c.is_whitespace() { ' ' } else { c })
-            .take(SUBJECT_NEED_CHARS)
-            .collect();
-        format!("新询盘｜{who}｜{need}")
+        format!("新询盘｜{}｜{}", who(inquiry), need_head(&inquiry.need))
     }
 
     pub fn render(&self, inquiry: &InquiryMail, recipient: &str) -> Result<Message, MailError> {
-        let to: Mailbox = recipient
-            .parse()
-            .map_err(|_| MailError::Recipient(recipient.to_string()))?;
         let (text, html) = self.bodies(inquiry)?;
-        let mut builder = Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(Self::subject(inquiry))
-            .message_id(Some(self.message_id(inquiry.id, recipient)))
-            .date_now();
+        let mut builder = self.builder(
+            recipient,
+            Self::subject(inquiry),
+            self.message_id(inquiry.id, recipient),
+        )?;
         if let Some(reply_to) = inquiry
             .email
             .as_deref()
@@ -143,24 +132,11 @@ impl MailRenderer {
         {
             builder = builder.reply_to(reply_to);
         }
-        Ok(builder.multipart(
-            MultiPart::alternative()
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_PLAIN)
-                        .body(text),
-                )
-                .singlepart(
-                    SinglePart::builder()
-                        .header(ContentType::TEXT_HTML)
-                        .body(html),
-                ),
-        )?)
+        Ok(builder.multipart(alternative(text, html))?)
     }
 
     /// The plain-text and HTML bodies.
     pub fn bodies(&self, inquiry: &InquiryMail) -> Result<(String, String), MailError> {
-        let shanghai = FixedOffset::east_opt(SHANGHAI_OFFSET_SECS).expect("a valid offset");
         let context = Context {
             id: inquiry.id.to_string(),
             need: &inquiry.need,
@@ -177,17 +153,227 @@ impl MailRenderer {
             article_url: inquiry.article_url.as_deref(),
             article_title: inquiry.article_title.as_deref(),
             utm_source: inquiry.utm_source.as_deref(),
-            received_at: inquiry
-                .received_at
-                .with_timezone(&shanghai)
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            received_at: shanghai_time(inquiry.received_at),
             staff_link: self.staff_link(inquiry.id),
         };
         let text = self.env.get_template("inquiry.txt")?.render(&context)?;
         let html = self.env.get_template("inquiry.html")?.render(&context)?;
         Ok((text, html))
     }
+}
+
+/// Company, else contact, else 未留名.
+fn who(inquiry: &InquiryMail) -> &str {
+    inquiry
+        .company
+        .as_deref()
+        .or(inquiry.contact.as_deref())
+        .unwrap_or("未留名")
+}
+
+/// The first 30 characters of the need, on one line.
+fn need_head(need: &str) -> String {
+    need.chars()
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
+        .take(SUBJECT_NEED_CHARS)
+        .collect()
+}
+
+fn shanghai_time(at: DateTime<Utc>) -> String {
+    let shanghai = FixedOffset::east_opt(SHANGHAI_OFFSET_SECS).expect("a valid offset");
+    at.with_timezone(&shanghai)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// The latest repeat of an inquiry, for its `补充信息` message (read by
+/// `storage::outbox::latest_repeats`).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RepeatMail {
+    pub inquiry_id: Uuid,
+    /// The timeline event's data: the payload (when kept), `number`.
+    pub data: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// The fields a supplement lists when the repeat's value differs from the inquiry's.
+const SUPPLEMENT_FIELDS: [(&str, &str); 8] = [
+    ("need", "需求"),
+    ("use", "用途"),
+    ("tax", "税收"),
+    ("company", "公司"),
+    ("contact", "联系人"),
+    ("email", "邮箱"),
+    ("wechat", "微信"),
+    ("message", "留言"),
+];
+
+#[derive(Serialize)]
+struct Change<'a> {
+    label: &'static str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct SupplementContext<'a> {
+    id: String,
+    who: &'a str,
+    number: i64,
+    submitted_at: String,
+    need: &'a str,
+    changes: Vec<Change<'a>>,
+    staff_link: String,
+}
+
+#[derive(Serialize)]
+struct SummaryItem {
+    received_at: String,
+    who: String,
+    need: String,
+    link: String,
+}
+
+#[derive(Serialize)]
+struct SummaryContext {
+    max_per_hour: u32,
+    items: Vec<SummaryItem>,
+    inbox_link: String,
+}
+
+impl MailRenderer {
+    /// From, To, Subject, Message-ID and Date of a message to `recipient`.
+    fn builder(
+        &self,
+        recipient: &str,
+        subject: String,
+        message_id: String,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
+        let to: Mailbox = recipient
+            .parse()
+            .map_err(|_| MailError::Recipient(recipient.to_string()))?;
+        Ok(Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .message_id(Some(message_id))
+            .date_now())
+    }
+
+    /// The `补充信息` message of a repeat with new details (SPEC §2): what the visitor wrote
+    /// this time where it differs from the inquiry, threaded under the inquiry's message
+    /// (`In-Reply-To`), with a Message-ID of its own (`message_key`: the outbox row's id).
+    pub fn render_supplement(
+        &self,
+        inquiry: &InquiryMail,
+        repeat: Option<&RepeatMail>,
+        recipient: &str,
+        message_key: Uuid,
+    ) -> Result<Message, MailError> {
+        let payload = repeat.map(|r| &r.data);
+        let value = |key: &str| payload.and_then(|p| p.get(key)).and_then(|v| v.as_str());
+        let current = |key: &str| match key {
+            "need" => Some(inquiry.need.as_str()),
+            "use" => inquiry.r#use.as_deref(),
+            "tax" => inquiry.tax.as_deref(),
+            "company" => inquiry.company.as_deref(),
+            "contact" => inquiry.contact.as_deref(),
+            "email" => inquiry.email.as_deref(),
+            "wechat" => inquiry.wechat.as_deref(),
+            _ => inquiry.message.as_deref(),
+        };
+        let changes: Vec<Change> = SUPPLEMENT_FIELDS
+            .iter()
+            .filter_map(|(key, label)| {
+                let new = value(key)?;
+                (Some(new) != current(key)).then_some(Change { label, value: new })
+            })
+            .collect();
+        let who = value("company")
+            .or(value("contact"))
+            .unwrap_or_else(|| who(inquiry));
+        let context = SupplementContext {
+            id: inquiry.id.to_string(),
+            who,
+            number: payload
+                .and_then(|p| p.get("number"))
+                .and_then(|v| v.as_i64())
+                .unwrap_or(1),
+            submitted_at: shanghai_time(repeat.map_or(inquiry.received_at, |r| r.at)),
+            need: &inquiry.need,
+            changes,
+            staff_link: self.staff_link(inquiry.id),
+        };
+        let text = self.env.get_template("supplement.txt")?.render(&context)?;
+        let html = self.env.get_template("supplement.html")?.render(&context)?;
+        let subject = format!("补充信息｜{}｜{}", who, need_head(&inquiry.need));
+        let digest = Sha256::digest(message_key.as_bytes());
+        let message_id = format!(
+            "<{}.supplement.{}@{}>",
+            inquiry.id,
+            hex::encode(&digest[..8]),
+            self.message_id_domain
+        );
+        let original = self.message_id(inquiry.id, recipient);
+        let mut builder = self
+            .builder(recipient, subject, message_id)?
+            .in_reply_to(original.clone())
+            .references(original);
+        let reply_to = value("email").or(inquiry.email.as_deref());
+        if let Some(reply_to) = reply_to.and_then(|e| e.parse::<Mailbox>().ok()) {
+            builder = builder.reply_to(reply_to);
+        }
+        Ok(builder.multipart(alternative(text, html))?)
+    }
+
+    /// One message for the inquiries the flood guard held back (SPEC §3): a line each, with
+    /// its inbox link. `message_key` (the first row's id) makes the Message-ID.
+    pub fn render_summary(
+        &self,
+        inquiries: &[&InquiryMail],
+        recipient: &str,
+        max_per_hour: u32,
+        message_key: Uuid,
+    ) -> Result<Message, MailError> {
+        let items: Vec<SummaryItem> = inquiries
+            .iter()
+            .map(|i| SummaryItem {
+                received_at: shanghai_time(i.received_at),
+                who: who(i).to_string(),
+                need: need_head(&i.need),
+                link: self.staff_link(i.id),
+            })
+            .collect();
+        let context = SummaryContext {
+            max_per_hour,
+            items,
+            inbox_link: format!("{}/inbox", self.public_base_url),
+        };
+        let text = self.env.get_template("summary.txt")?.render(&context)?;
+        let html = self.env.get_template("summary.html")?.render(&context)?;
+        let subject = format!("新询盘汇总｜本小时另有 {} 条新询盘", inquiries.len());
+        let digest = Sha256::digest(recipient.trim().to_lowercase().as_bytes());
+        let message_id = format!(
+            "<{message_key}.summary.{}@{}>",
+            hex::encode(&digest[..8]),
+            self.message_id_domain
+        );
+        let builder = self.builder(recipient, subject, message_id)?;
+        Ok(builder.multipart(alternative(text, html))?)
+    }
+}
+
+fn alternative(text: String, html: String) -> MultiPart {
+    MultiPart::alternative()
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .body(text),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .body(html),
+        )
 }
 
 fn group_thousands(n: i64) -> String {

@@ -12,8 +12,9 @@ use rand::Rng;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::watch;
+use uuid::Uuid;
 
-use super::mail::{InquiryMail, MailRenderer};
+use super::mail::{InquiryMail, MailRenderer, RepeatMail};
 use super::transport::{SendError, Transport};
 use super::wakeup::Wakeup;
 use crate::settings::NotifySettings;
@@ -48,6 +49,7 @@ pub struct Worker {
     transport: Arc<Transport>,
     renderer: Arc<MailRenderer>,
     max_attempts: i32,
+    max_per_hour: u32,
     retry_initial_delay: Duration,
     poll_interval: Duration,
     options: WorkerOptions,
@@ -67,6 +69,7 @@ impl Worker {
             transport: Arc::new(transport),
             renderer: Arc::new(renderer),
             max_attempts: i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
+            max_per_hour: settings.max_per_hour,
             retry_initial_delay: settings.retry_initial_delay,
             poll_interval: settings.poll_interval,
             options,
@@ -95,12 +98,30 @@ impl Worker {
 
     /// Claims one batch and works it; returns how many rows it claimed.
     pub async fn dispatch_batch(&self) -> Result<usize, sqlx::Error> {
-        let rows =
+        let claimed =
             outbox::claim_due(&self.pool, self.options.batch_size, self.options.lease).await?;
-        if rows.is_empty() {
+        if claimed.is_empty() {
             return Ok(0);
         }
-        let mut ids: Vec<_> = rows.iter().map(|r| r.inquiry_id).collect();
+        let count = claimed.len();
+        let (rows, held) = self.flood_guard(claimed).await?;
+        // Rows the flood guard held that are due (their hour has ended): one summary per
+        // recipient, with every other due row held for it.
+        let mut summaries: HashMap<String, Vec<Claimed>> = HashMap::new();
+        for row in held {
+            summaries
+                .entry(row.recipient.clone())
+                .or_default()
+                .push(row);
+        }
+        for (recipient, group) in summaries.iter_mut() {
+            group.extend(outbox::claim_held(&self.pool, recipient, self.options.lease).await?);
+        }
+        let mut ids: Vec<_> = rows
+            .iter()
+            .chain(summaries.values().flatten())
+            .map(|r| r.inquiry_id)
+            .collect();
         ids.sort();
         ids.dedup();
         let mails: HashMap<_, _> = outbox::mail_data(&self.pool, &ids)
@@ -108,13 +129,28 @@ impl Worker {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
+        let supplements: Vec<_> = rows
+            .iter()
+            .filter(|r| r.kind == "supplement")
+            .map(|r| r.inquiry_id)
+            .collect();
+        let repeats: HashMap<_, _> = if supplements.is_empty() {
+            HashMap::new()
+        } else {
+            outbox::latest_repeats(&self.pool, &supplements)
+                .await?
+                .into_iter()
+                .map(|r| (r.inquiry_id, r))
+                .collect()
+        };
         let any_sent = AtomicBool::new(false);
         futures_util::stream::iter(&rows)
             .for_each_concurrent(self.options.concurrency, |row| {
                 let mail = mails.get(&row.inquiry_id);
+                let repeat = repeats.get(&row.inquiry_id);
                 let any_sent = &any_sent;
                 async move {
-                    let delivery = self.deliver(row, mail).await;
+                    let delivery = self.deliver(row, mail, repeat).await;
                     if delivery == Delivery::Sent {
                         any_sent.store(true, Ordering::Relaxed);
                     }
@@ -126,6 +162,23 @@ impl Worker {
                 }
             })
             .await;
+        for (recipient, group) in &summaries {
+            let delivery = self.deliver_summary(recipient, group, &mails).await;
+            if delivery == Delivery::Sent {
+                any_sent.store(true, Ordering::Relaxed);
+            }
+            tracing::info!(
+                recipient = %crate::telemetry::mask_pii(recipient),
+                inquiries = group.len(),
+                "flood guard: the hour's held inquiries in one summary"
+            );
+            for row in group {
+                log_delivery(row, &delivery);
+                if let Err(e) = outbox::record_as(&self.pool, row, &delivery, true).await {
+                    tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
+                }
+            }
+        }
         if any_sent.load(Ordering::Relaxed) {
             let woken = outbox::make_waiting_rows_due(&self.pool).await?;
             if woken > 0 {
@@ -135,39 +188,112 @@ impl Worker {
                 );
             }
         }
-        Ok(rows.len())
+        Ok(count)
     }
 
-    async fn deliver(&self, row: &Claimed, mail: Option<&InquiryMail>) -> Delivery {
+    /// Splits claimed rows into those to send now and those held by the flood guard whose
+    /// hour has ended (to be summarised). New-inquiry rows without a slot ask for one
+    /// ([`outbox::take_slots`]); those refused are held until the hour ends and dropped here.
+    async fn flood_guard(
+        &self,
+        claimed: Vec<Claimed>,
+    ) -> Result<(Vec<Claimed>, Vec<Claimed>), sqlx::Error> {
+        let (held, rows): (Vec<Claimed>, Vec<Claimed>) =
+            claimed.into_iter().partition(|r| r.flood_held);
+        let mut asking: HashMap<&str, Vec<Uuid>> = HashMap::new();
+        for row in rows.iter().filter(|r| r.kind == "inquiry" && !r.has_slot) {
+            asking.entry(&row.recipient).or_default().push(row.id);
+        }
+        let mut refused: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
+        for (recipient, ids) in asking {
+            let granted =
+                outbox::take_slots(&self.pool, recipient, &ids, self.max_per_hour).await?;
+            if granted.len() < ids.len() {
+                tracing::warn!(
+                    recipient = %crate::telemetry::mask_pii(recipient),
+                    held = ids.len() - granted.len(),
+                    max_per_hour = self.max_per_hour,
+                    "flood guard: messages held for the hour's summary"
+                );
+            }
+            refused.extend(ids.into_iter().filter(|id| !granted.contains(id)));
+        }
+        let rows = rows
+            .into_iter()
+            .filter(|r| !refused.contains(&r.id))
+            .collect();
+        Ok((rows, held))
+    }
+
+    /// Sends one summary of `group` (rows held for `recipient`).
+    async fn deliver_summary(
+        &self,
+        recipient: &str,
+        group: &[Claimed],
+        mails: &HashMap<Uuid, InquiryMail>,
+    ) -> Delivery {
+        let mut inquiries: Vec<&InquiryMail> = group
+            .iter()
+            .filter_map(|r| mails.get(&r.inquiry_id))
+            .collect();
+        inquiries.sort_by_key(|m| (m.received_at, m.id));
+        let Some(first) = group.first() else {
+            return Delivery::Sent;
+        };
+        let attempts = group.iter().map(|r| r.attempts).max().unwrap_or(1);
+        match self
+            .renderer
+            .render_summary(&inquiries, recipient, self.max_per_hour, first.id)
+        {
+            Ok(message) => self.send(message, attempts).await,
+            Err(e) => Delivery::Dead {
+                error: e.to_string(),
+                permanent: true,
+            },
+        }
+    }
+
+    async fn deliver(
+        &self,
+        row: &Claimed,
+        mail: Option<&InquiryMail>,
+        repeat: Option<&RepeatMail>,
+    ) -> Delivery {
         let Some(mail) = mail else {
             return Delivery::Dead {
                 error: "inquiry not found".into(),
                 permanent: true,
             };
         };
-        let message = match self.renderer.render(mail, &row.recipient) {
-            Ok(message) => message,
-            Err(e) => {
-                return Delivery::Dead {
-                    error: e.to_string(),
-                    permanent: true,
-                }
-            }
+        let message = match row.kind.as_str() {
+            "supplement" => self
+                .renderer
+                .render_supplement(mail, repeat, &row.recipient, row.id),
+            _ => self.renderer.render(mail, &row.recipient),
         };
+        match message {
+            Ok(message) => self.send(message, row.attempts).await,
+            Err(e) => Delivery::Dead {
+                error: e.to_string(),
+                permanent: true,
+            },
+        }
+    }
+
+    /// Sends one message; `attempts` (this one included) decides between retry and dead.
+    async fn send(&self, message: lettre::Message, attempts: i32) -> Delivery {
         match self.transport.send(message).await {
             Ok(()) => Delivery::Sent,
             Err(SendError::Permanent(error)) => Delivery::Dead {
                 error,
                 permanent: true,
             },
-            Err(SendError::Transient(error)) if row.attempts >= self.max_attempts => {
-                Delivery::Dead {
-                    error,
-                    permanent: false,
-                }
-            }
+            Err(SendError::Transient(error)) if attempts >= self.max_attempts => Delivery::Dead {
+                error,
+                permanent: false,
+            },
             Err(SendError::Transient(error)) => Delivery::Retry {
-                after: self.retry_delay(row.attempts),
+                after: self.retry_delay(attempts),
                 error,
             },
         }

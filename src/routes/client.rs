@@ -12,7 +12,9 @@ use crate::settings::{canonical_ip, ServerSettings};
 const MAX_USER_AGENT_CHARS: usize = 512;
 
 /// The socket peer, unless it is a trusted proxy: then the right-most address of
-/// `X-Forwarded-For` that is not a trusted proxy itself.
+/// `X-Forwarded-For` that is not a trusted proxy itself. Entries are read as proxies write them
+/// ([`forwarded_entry`]); one that is no address (`unknown`, an obfuscated name, garbage) is
+/// skipped, so it never makes every visitor count as the proxy.
 pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
     let peer = canonical_ip(req.peer_addr()?.ip());
     if !server.is_trusted_proxy(peer) {
@@ -25,17 +27,52 @@ pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
         .flat_map(|v| v.split(','))
         .collect();
     let mut client = peer;
-    for entry in forwarded.iter().rev() {
-        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
-            // A garbled entry cannot be trusted, nor anything left of it.
-            break;
-        };
+    for ip in forwarded.iter().rev().filter_map(|e| forwarded_entry(e)) {
         client = canonical_ip(ip);
         if !server.is_trusted_proxy(client) {
             break;
         }
     }
     Some(client)
+}
+
+/// One `X-Forwarded-For` entry as proxies write it: `203.0.113.7`, `203.0.113.7:51234`,
+/// `2001:db8::1`, `[2001:db8::1]`, `[2001:db8::1]:443` (nginx, HAProxy, Azure and AWS load
+/// balancers write ports; RFC 7239 brackets IPv6), optionally quoted. `None` for anything else
+/// (`unknown`, RFC 7239's obfuscated `_hidden`, garbage).
+pub fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim().trim_matches('"').trim();
+    if let Ok(ip) = entry.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Some(rest) = entry.strip_prefix('[') {
+        let (ip, tail) = rest.split_once(']')?;
+        let port_ok = tail.is_empty()
+            || tail
+                .strip_prefix(':')
+                .is_some_and(|p| p.parse::<u16>().is_ok());
+        return port_ok
+            .then(|| ip.parse::<std::net::Ipv6Addr>().ok().map(IpAddr::V6))
+            .flatten();
+    }
+    entry
+        .parse::<std::net::SocketAddrV4>()
+        .ok()
+        .map(|a| IpAddr::V4(*a.ip()))
+}
+
+/// The key a client is counted by (rate limits, Idempotency-Key scope): its IPv4 address, or
+/// the /64 network of its IPv6 address — one subscriber's line or phone gets a whole /64
+/// (RFC 6177 and the RIPE-690 practice), so counting single IPv6 addresses would let one client
+/// pose as 2^64.
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match canonical_ip(ip) {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(bits))
+        }
+        v4 => v4,
+    }
 }
 
 pub fn user_agent(req: &HttpRequest) -> Option<String> {
@@ -112,5 +149,42 @@ mod tests {
         assert!(quality(api, "text", "html") < quality(api, "application", "json"));
         let both = "application/json, text/html;q=0.5";
         assert!(quality(both, "text", "html") < quality(both, "application", "json"));
+    }
+
+    #[test]
+    fn forwarded_entries_as_proxies_write_them() {
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        let table = [
+            ("203.0.113.7", ip("203.0.113.7")),
+            (" 203.0.113.7 ", ip("203.0.113.7")),
+            ("203.0.113.7:51234", ip("203.0.113.7")),
+            ("\"203.0.113.7:51234\"", ip("203.0.113.7")),
+            ("2001:db8::1", ip("2001:db8::1")),
+            ("[2001:db8::1]", ip("2001:db8::1")),
+            ("[2001:db8::1]:443", ip("2001:db8::1")),
+            ("\"[2001:db8::1]:443\"", ip("2001:db8::1")),
+            ("::ffff:203.0.113.7", ip("::ffff:203.0.113.7")),
+            ("unknown", None),
+            ("_hidden", None),
+            ("", None),
+            ("203.0.113.7:99999", None),
+            ("[2001:db8::1]:x", None),
+            ("[203.0.113.7]", None),
+            ("203.0.113", None),
+            ("example.com", None),
+        ];
+        for (entry, expected) in table {
+            assert_eq!(forwarded_entry(entry), expected, "{entry:?}");
+        }
+    }
+
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        let key = |s: &str| client_key(s.parse().expect("address"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2:3:4:5:6").to_string(), "2001:db8:1:2::");
+        assert_eq!(key("203.0.113.7").to_string(), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7").to_string(), "203.0.113.7");
     }
 }

@@ -81,8 +81,7 @@ impl Answerer<'_> {
         (crate::openapi::InquiryRequest = "application/x-www-form-urlencoded"))),
     params(("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; replays the first answer for 24 h")),
     responses(
-        (status = 201, description = "Recorded", body = crate::openapi::IntakeAnswer),
-        (status = 200, description = "A duplicate of a recent inquiry", body = crate::openapi::IntakeAnswer),
+        (status = 201, description = "Received: a new inquiry, a repeat or spam alike (the answer never says which); `id` is the submission's receipt, also in `Location`", body = crate::openapi::IntakeAnswer),
         (status = 303, description = "Browser form post: redirect to _next, thank_you_url or /thanks"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -152,21 +151,25 @@ async fn handle(
         None => NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?,
     };
 
+    let client_ip = client::client_ip(req, &settings.server);
+    let scope = client_ip
+        .map(|ip| client::client_key(ip).to_string())
+        .unwrap_or_default();
     if let Some(key) = idempotency_key {
         let hash = request_hash(kind, &body);
         match state
-            .db(idempotency::claim(&state.pool, key, &hash))
+            .db(idempotency::claim(&state.pool, &scope, key, &hash))
             .await?
         {
             Claim::Claimed => {}
-            Claim::Replay(answer) => return Ok((answer, next)),
+            Claim::Replay(answer) => return Ok((replayed(answer), next)),
             Claim::Reused => return Err(ApiError::IdempotencyKeyReused),
             Claim::InUse => return Err(ApiError::IdempotencyKeyInUse),
         }
     }
 
     let meta = RequestMeta {
-        client_ip: client::client_ip(req, &settings.server),
+        client_ip,
         user_agent: client::user_agent(req),
         privacy_notice_version: Some(settings.intake.privacy_notice_version.clone())
             .filter(|v| !v.is_empty()),
@@ -175,7 +178,7 @@ async fn handle(
         inquiry: &inquiry,
         meta: &meta,
         spam_reason,
-        idempotency_key,
+        idempotency_key: idempotency_key.map(|key| (scope.as_str(), key)),
     };
     let recorded = state
         .db(intake::record(
@@ -193,10 +196,26 @@ async fn handle(
         Err(error) => {
             if let Some(key) = idempotency_key {
                 // Errors are not stored; if the database is gone, the claim expires by itself.
-                let _ = state.db(idempotency::release(&state.pool, key)).await;
+                let _ = state
+                    .db(idempotency::release(&state.pool, &scope, key))
+                    .await;
             }
             Err(error)
         }
+    }
+}
+
+/// A stored answer as it is replayed: the receipt answer of SPEC §2, also for an answer stored by
+/// an earlier version (`200 {"duplicate": true}`), which would tell what a receipt must not.
+fn replayed(answer: StoredAnswer) -> StoredAnswer {
+    match answer
+        .body
+        .get("id")
+        .and_then(|v| v.as_str())
+        .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    {
+        Some(id) => intake::receipt_answer(id),
+        None => answer,
     }
 }
 
@@ -212,7 +231,7 @@ fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
         // Forget idle clients now and then, so the table does not grow without bound.
         limiter.retain_recent();
     }
-    match limiter.check_key(&ip) {
+    match limiter.check_key(&client::client_key(ip)) {
         Ok(()) => Ok(()),
         Err(not_until) => {
             let wait = not_until.wait_time_from(governor::clock::Clock::now(
@@ -299,7 +318,13 @@ async fn read_body(
     }
     let mut body = web::BytesMut::with_capacity(declared.unwrap_or(1024).min(limit));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::MalformedBody)?;
+        let chunk = chunk.map_err(|e| {
+            if super::body_deadline::is_timeout(&e) {
+                ApiError::RequestTimeout
+            } else {
+                ApiError::MalformedBody
+            }
+        })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }

@@ -28,9 +28,17 @@ pub enum Claim {
     InUse,
 }
 
-pub async fn claim(pool: &PgPool, key: &str, request_hash: &[u8]) -> Result<Claim, sqlx::Error> {
+/// Claims `key` within `scope` (the client's address, [`crate::routes::client::client_key`]):
+/// keys of different clients never meet, so nobody can block another visitor's post by reusing
+/// its key (SPEC §2).
+pub async fn claim(
+    pool: &PgPool,
+    scope: &str,
+    key: &str,
+    request_hash: &[u8],
+) -> Result<Claim, sqlx::Error> {
     let claimed: Option<bool> = sqlx::query_scalar(
-        "INSERT INTO idempotency_keys AS k (key, request_hash) VALUES ($1, $2)
+        "INSERT INTO idempotency_keys AS k (key, request_hash, scope) VALUES ($1, $2, $5)
          ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO UPDATE
             SET request_hash = EXCLUDED.request_hash, created_at = now(), inquiry_id = NULL,
                 response_status = NULL, response_body = NULL, completed_at = NULL
@@ -43,15 +51,18 @@ pub async fn claim(pool: &PgPool, key: &str, request_hash: &[u8]) -> Result<Clai
     .bind(request_hash)
     .bind(REPLAY_WINDOW_SECS)
     .bind(ABANDONED_AFTER_SECS)
+    .bind(scope)
     .fetch_optional(pool)
     .await?;
     if claimed.is_some() {
         return Ok(Claim::Claimed);
     }
     let row: Option<(Vec<u8>, Option<i16>, Option<serde_json::Value>)> = sqlx::query_as(
-        "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE key = $1",
+        "SELECT request_hash, response_status, response_body FROM idempotency_keys
+          WHERE scope = $2 AND key = $1",
     )
     .bind(key)
+    .bind(scope)
     .fetch_optional(pool)
     .await?;
     Ok(match row {
@@ -69,6 +80,7 @@ pub async fn claim(pool: &PgPool, key: &str, request_hash: &[u8]) -> Result<Clai
 /// Stores the answer, in the transaction that stores the inquiry.
 pub async fn complete(
     conn: &mut PgConnection,
+    scope: &str,
     key: &str,
     inquiry_id: Uuid,
     answer: &StoredAnswer,
@@ -76,22 +88,26 @@ pub async fn complete(
     sqlx::query(
         "UPDATE idempotency_keys
             SET inquiry_id = $2, response_status = $3, response_body = $4, completed_at = now()
-          WHERE key = $1",
+          WHERE scope = $5 AND key = $1",
     )
     .bind(key)
     .bind(inquiry_id)
     .bind(answer.status as i16)
     .bind(&answer.body)
+    .bind(scope)
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// Gives a claimed key up after an error: errors are not stored.
-pub async fn release(pool: &PgPool, key: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE key = $1 AND completed_at IS NULL")
-        .bind(key)
-        .execute(pool)
-        .await?;
+pub async fn release(pool: &PgPool, scope: &str, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE scope = $2 AND key = $1 AND completed_at IS NULL",
+    )
+    .bind(key)
+    .bind(scope)
+    .execute(pool)
+    .await?;
     Ok(())
 }

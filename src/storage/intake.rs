@@ -11,17 +11,18 @@ use uuid::Uuid;
 
 use crate::domain::search;
 
-/// One row: the inquiry's id, whether it was a repeat, and how many messages were queued (the
-/// caller wakes the workers after the commit: `notify::wakeup` says why not in the database).
+/// One row: the inquiry's id, the submission's receipt (the inquiry's id, or a repeat's own),
+/// whether it was a repeat, and how many messages were queued (the caller wakes the workers
+/// after the commit: `notify::wakeup` says why not in the database). Migration 15.
 pub const RECORD_SQL: &str = "\
-SELECT id, repeat, queued FROM intake_record(
+SELECT id, receipt, repeat, queued FROM intake_record(
     $1::text, $2::uuid, $3::text, $4::text, $5::text,
     $6::uuid, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::text,
     $14::text, $15::text, $16::text, $17::int8, $18::float8,
     $19::text, $20::text, $21::text, $22::text, $23::text, $24::inet, $25::text,
     $26::boolean, $27::text, $28::text, $29::float8,
     $30::jsonb, $31::jsonb, $32::uuid[], $33::text[], $34::int4[],
-    $35::text, $36::jsonb, $37::text, $38::text[])";
+    $35::text, $36::jsonb, $37::text, $38::text[], $39::text)";
 
 /// What intake knows of the request besides the fields.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +56,10 @@ pub struct RecordArgs<'a> {
 /// What [`RECORD_SQL`] did.
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct Written {
+    /// The inquiry the submission was filed under.
     pub id: Uuid,
+    /// The submission's own id, given to the client (SPEC §2 Answers).
+    pub receipt: Uuid,
     pub repeat: bool,
     /// Outbox rows queued: the workers are to be woken after the commit.
     pub queued: i64,
@@ -123,6 +127,7 @@ pub async fn record(
         .bind(sqlx::types::Json(&a.click_ids))
         .bind(&a.referrer)
         .bind(inquiry.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>())
+        .bind(inquiry.text_digest())
         .fetch_one(conn)
         .await
 }

@@ -204,9 +204,15 @@ pub async fn page(
     qb.build_query_as().fetch_all(pool).await
 }
 
+/// How long the export's reading task waits for its reader (the HTTP response, and so the
+/// client) to take a row before it gives up and returns its connection (SPEC §4).
+pub const STALLED_READER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Every matching row, newest first, streamed from the database: a task reads the rows and
 /// hands them over through a small bounded channel, so memory stays flat however many rows
-/// match, and the reading stops when the receiver (the HTTP response) goes away. The stream
+/// match, and the reading stops when the receiver (the HTTP response) goes away, or takes no row
+/// for [`STALLED_READER_LIMIT`] (a client that stopped reading must not keep a pool connection
+/// — and with it every other staff request — waiting). The stream
 /// ends only after the last row: if the task ends without saying so (a panic while decoding a
 /// row, a runtime stopping), the stream ends with an error, never as if it were complete.
 pub fn stream_all(
@@ -224,8 +230,16 @@ pub fn stream_all(
         let mut rows = qb.build_query_as::<InquiryRow>().fetch(&pool);
         while let Some(row) = rows.next().await {
             let failed = row.is_err();
-            if tx.send(Some(row)).await.is_err() || failed {
-                return;
+            match tokio::time::timeout(STALLED_READER_LIMIT, tx.send(Some(row))).await {
+                Ok(Ok(())) if !failed => {}
+                Ok(_) => return,
+                Err(_) => {
+                    tracing::warn!(
+                        "export: the client took no data for {} s; its database connection is returned",
+                        STALLED_READER_LIMIT.as_secs()
+                    );
+                    return;
+                }
             }
         }
         let _ = tx.send(None).await;
@@ -251,17 +265,28 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InquiryRow>, sqlx::Er
         .await
 }
 
+/// One notification of an inquiry (an outbox row).
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct NotificationRow {
+    pub id: Uuid,
+    /// `email` (group robots and webhooks: their channel's name, SPEC §6).
+    pub channel: String,
+    /// `inquiry` (the new-inquiry message) or `supplement` (a repeat's `补充信息`).
+    pub kind: String,
     pub recipient: String,
+    /// `pending`, `sent`, `dead` or `cancelled`.
     pub state: String,
     pub attempts: i32,
     pub last_error: Option<String>,
+    /// Held back by the flood guard (`notify.max_per_hour`): sent in the hour's summary.
+    pub held_for_summary: bool,
 }
 
 pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT recipient, state, attempts, last_error FROM outbox WHERE inquiry_id = $1 ORDER BY recipient",
+        "SELECT id, 'email' AS channel, kind, recipient, state, attempts, last_error,
+                flood_held AS held_for_summary
+           FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",
     )
     .bind(id)
     .fetch_all(pool)
@@ -270,19 +295,49 @@ pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRo
 
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct EventRow {
+    /// The event's position in the timeline (the `timeline_cursor` of the next page).
+    #[serde(skip)]
+    pub seq: i64,
     pub kind: String,
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
+    /// A repeat's receipt: the id its sender was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<Uuid>,
 }
 
-pub async fn timeline(pool: &PgPool, id: Uuid) -> Result<Vec<EventRow>, sqlx::Error> {
+/// Events of a timeline page: the first `limit` (+ 1, to tell whether there is more) after the
+/// event `after` (0: from the start), oldest first.
+pub async fn timeline(
+    pool: &PgPool,
+    id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT kind, at, actor, data FROM inquiry_events WHERE inquiry_id = $1 ORDER BY id",
+        "SELECT id AS seq, kind, at, actor, data, receipt_id AS receipt FROM inquiry_events
+          WHERE inquiry_id = $1 AND id > $2 ORDER BY id LIMIT $3 + 1",
     )
     .bind(id)
+    .bind(after)
+    .bind(limit)
     .fetch_all(pool)
+    .await
+}
+
+/// The inquiry an id names: an inquiry's own id, or the receipt of one of its repeats (the id
+/// the public answer gave, SPEC §4).
+pub async fn resolve(pool: &PgPool, id: Uuid) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM inquiries WHERE id = $1
+         UNION ALL
+         SELECT inquiry_id FROM inquiry_events WHERE receipt_id = $1
+         LIMIT 1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
     .await
 }
 

@@ -53,7 +53,16 @@ pub struct Claimed {
     pub inquiry_id: Uuid,
     pub recipient: String,
     pub attempts: i32,
+    /// `inquiry` or `supplement` (migration 15).
+    pub kind: String,
+    /// Held back by the flood guard: goes out in its recipient's summary.
+    pub flood_held: bool,
+    /// Whether the row already took one of its recipient's hourly slots (a retry).
+    pub has_slot: bool,
 }
+
+const CLAIMED_COLUMNS: &str =
+    "o.id, o.inquiry_id, o.recipient, o.attempts, o.kind, o.flood_held, o.slot_at IS NOT NULL AS has_slot";
 
 /// Claims up to `limit` due rows. `SKIP LOCKED` lets any number of workers claim side by side;
 /// the lease (not a held transaction) marks a row as taken, so a worker that dies mid-send
@@ -63,7 +72,7 @@ pub async fn claim_due(
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "UPDATE outbox AS o
             SET locked_until = now() + make_interval(secs => $2),
                 attempts = o.attempts + 1,
@@ -76,12 +85,82 @@ pub async fn claim_due(
                   LIMIT $1
                   FOR UPDATE SKIP LOCKED) AS due
           WHERE o.id = due.id
-      RETURNING o.id, o.inquiry_id, o.recipient, o.attempts",
-    )
+      RETURNING {CLAIMED_COLUMNS}",
+    ))
     .bind(limit)
     .bind(lease.as_secs_f64())
     .fetch_all(pool)
     .await
+}
+
+/// Claims every other due row the flood guard held for `recipient`, so that one summary
+/// carries them all.
+pub async fn claim_held(
+    pool: &PgPool,
+    recipient: &str,
+    lease: Duration,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE outbox AS o
+            SET locked_until = now() + make_interval(secs => $2),
+                attempts = o.attempts + 1,
+                updated_at = now()
+           FROM (SELECT id FROM outbox
+                  WHERE state = 'pending' AND flood_held AND recipient = $1
+                    AND next_attempt_at <= now()
+                    AND (locked_until IS NULL OR locked_until <= now())
+                  FOR UPDATE SKIP LOCKED) AS due
+          WHERE o.id = due.id
+      RETURNING {CLAIMED_COLUMNS}",
+    ))
+    .bind(recipient)
+    .bind(lease.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
+/// The flood guard (SPEC §3): of `rows` (claimed new-inquiry messages to `recipient`, oldest
+/// first), as many as the recipient has slots left in this clock hour (`max_per_hour` in all)
+/// take one; the rest are held until the hour ends — their claim released, the attempt not
+/// counted — to go out in one summary. Serialised per recipient (an advisory lock), so
+/// instances working side by side never hand out more slots than there are. Returns the ids
+/// that took a slot.
+pub async fn take_slots(
+    pool: &PgPool,
+    recipient: &str,
+    rows: &[Uuid],
+    max_per_hour: u32,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('outbox-slots|' || $1, 0))")
+        .bind(recipient)
+        .execute(&mut *tx)
+        .await?;
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox
+          WHERE recipient = $1 AND slot_at >= date_trunc('hour', now())",
+    )
+    .bind(recipient)
+    .fetch_one(&mut *tx)
+    .await?;
+    let free = (i64::from(max_per_hour) - taken).clamp(0, rows.len() as i64) as usize;
+    let (granted, held) = rows.split_at(free);
+    sqlx::query("UPDATE outbox SET slot_at = now() WHERE id = ANY($1)")
+        .bind(granted)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE outbox
+            SET flood_held = true, locked_until = NULL, attempts = attempts - 1,
+                next_attempt_at = date_trunc('hour', now()) + interval '1 hour',
+                updated_at = now()
+          WHERE id = ANY($1)",
+    )
+    .bind(held)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(granted.to_vec())
 }
 
 /// What became of one attempt.
@@ -103,6 +182,17 @@ pub enum Delivery {
 /// Records an attempt's outcome: the row's state, an `outbox_attempts` row, and for sent and
 /// dead rows an event on the inquiry's timeline. One statement, one round trip.
 pub async fn record(pool: &PgPool, row: &Claimed, delivery: &Delivery) -> Result<(), sqlx::Error> {
+    record_as(pool, row, delivery, false).await
+}
+
+/// As [`record`]; `summary` says the message went out in a flood-guard summary (the timeline
+/// event says so).
+pub async fn record_as(
+    pool: &PgPool,
+    row: &Claimed,
+    delivery: &Delivery,
+    summary: bool,
+) -> Result<(), sqlx::Error> {
     let (state, error, retry_after, outcome, event) = match delivery {
         Delivery::Sent => ("sent", None, 0.0, "sent", Some("notification_sent")),
         Delivery::Retry { after, error } => (
@@ -129,14 +219,15 @@ pub async fn record(pool: &PgPool, row: &Claimed, delivery: &Delivery) -> Result
                                            THEN now() + make_interval(secs => $4)
                                            ELSE next_attempt_at END
               WHERE id = $1 AND state = 'pending'
-          RETURNING id, inquiry_id, recipient, attempts),
+          RETURNING id, inquiry_id, recipient, attempts, kind),
          a AS (
              INSERT INTO outbox_attempts (outbox_id, attempt, outcome, error)
              SELECT id, attempts, $5, $3 FROM o),
          e AS (
              INSERT INTO inquiry_events (inquiry_id, kind, data)
              SELECT inquiry_id, $6,
-                    jsonb_build_object('recipient', recipient, 'attempts', attempts, 'error', $3::text)
+                    jsonb_build_object('recipient', recipient, 'attempts', attempts, 'error', $3::text,
+                                       'kind', kind, 'summary', $7::boolean)
                FROM o WHERE $6::text IS NOT NULL)
          SELECT count(*) FROM o",
     )
@@ -146,6 +237,7 @@ pub async fn record(pool: &PgPool, row: &Claimed, delivery: &Delivery) -> Result
     .bind(retry_after)
     .bind(outcome)
     .bind(event)
+    .bind(summary)
     .execute(pool)
     .await?;
     Ok(())
@@ -156,7 +248,8 @@ pub async fn record(pool: &PgPool, row: &Claimed, delivery: &Delivery) -> Result
 pub async fn make_waiting_rows_due(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE outbox SET next_attempt_at = now(), updated_at = now()
-          WHERE state = 'pending' AND next_attempt_at > now() AND last_error IS NOT NULL",
+          WHERE state = 'pending' AND next_attempt_at > now() AND last_error IS NOT NULL
+            AND NOT flood_held",
     )
     .execute(pool)
     .await?;
@@ -174,6 +267,21 @@ pub async fn mail_data(
                 a.title AS article_title, i.utm_source, i.received_at
            FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id
           WHERE i.id = ANY($1)",
+    )
+    .bind(inquiry_ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// The latest repeat of each of these inquiries (for their `补充信息` messages).
+pub async fn latest_repeats(
+    pool: &PgPool,
+    inquiry_ids: &[Uuid],
+) -> Result<Vec<crate::notify::mail::RepeatMail>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT DISTINCT ON (inquiry_id) inquiry_id, data, at FROM inquiry_events
+          WHERE inquiry_id = ANY($1) AND kind = 'repeat'
+          ORDER BY inquiry_id, id DESC",
     )
     .bind(inquiry_ids)
     .fetch_all(pool)

@@ -6,6 +6,8 @@ use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::redact;
+
 /// The fields a status or assignee change needs, read under a row lock.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Locked {
@@ -92,8 +94,9 @@ pub async fn add_note(
     .await
 }
 
-/// Personal fields of repeat payloads on the timeline.
-const PERSONAL_KEYS: [&str; 7] = [
+/// Personal fields of repeat payloads on the timeline, and the digest of their text.
+const PERSONAL_KEYS: [&str; 8] = [
+    "text_digest",
     "contact",
     "phone",
     "email",
@@ -119,23 +122,57 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
         Some(Some(_)) => return Ok(Some(false)),
         Some(None) => {}
     }
+    // The need, use and tax stay for statistics, without the phone numbers and email addresses
+    // typed into them (SPEC §4).
+    let (need, use_, tax): (String, Option<String>, Option<String>) =
+        sqlx::query_as("SELECT need, use, tax FROM inquiries WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let need = redact::blank_contacts(&need).into_owned();
+    let use_ = use_.map(|u| redact::blank_contacts(&u).into_owned());
+    let tax = tax.map(|t| redact::blank_contacts(&t).into_owned());
     sqlx::query(
         "UPDATE inquiries
             SET contact = NULL, phone = NULL, email = NULL, wechat = NULL, company = NULL,
                 message = NULL, client_ip = NULL, user_agent = NULL,
                 landing_url = NULL, referrer = NULL, click_ids = '{}',
-                search_keys = search_keys(inquiry_search_text(NULL, NULL, need, use)),
+                need = $2, use = $3, tax = $4,
+                search_keys = search_keys(inquiry_search_text(NULL, NULL, $2, $3)),
                 anonymised_at = now(), version = version + 1, updated_at = now()
           WHERE id = $1",
     )
     .bind(id)
+    .bind(&need)
+    .bind(&use_)
+    .bind(&tax)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE inquiry_events SET data = data - $2::text[] WHERE inquiry_id = $1 AND kind = 'repeat'")
-        .bind(id)
-        .bind(&PERSONAL_KEYS[..])
-        .execute(&mut *tx)
-        .await?;
+    // Repeat payloads: the personal fields go, the rest is blanked like the inquiry's text; the
+    // text digests (of personal text) go from every event.
+    sqlx::query(
+        "UPDATE inquiry_events SET data = data - $2::text[]
+          WHERE inquiry_id = $1 AND kind IN ('repeat', 'received')",
+    )
+    .bind(id)
+    .bind(&PERSONAL_KEYS[..])
+    .execute(&mut *tx)
+    .await?;
+    let payloads: Vec<(i64, serde_json::Value)> = sqlx::query_as(
+        "SELECT id, data FROM inquiry_events WHERE inquiry_id = $1 AND kind = 'repeat'",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (event, mut data) in payloads {
+        if redact::blank_json(&mut data) {
+            sqlx::query("UPDATE inquiry_events SET data = $2 WHERE id = $1")
+                .bind(event)
+                .bind(&data)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
     // Staff notes about a person are personal data too.
     sqlx::query("UPDATE inquiry_events SET data = '{\"erased\": true}' WHERE inquiry_id = $1 AND kind = 'note'")
         .bind(id)

@@ -205,15 +205,38 @@
     var d = event.data || {};
     switch (event.kind) {
       case "received": return d.spam_reason ? "收到（判为垃圾信息：" + d.spam_reason + "）" : "收到线索";
-      case "repeat": return "同一访客再次提交";
+      case "repeat": return "同一访客再次提交" + (d.number ? "（第 " + d.number + " 次）" : "") +
+        (d.payload_kept === false ? "，内容未保留（仅保留前 20 次）" : "");
       case "status_changed": return "状态：" + (STATUS[d.from] || d.from) + " → " + (STATUS[d.to] || d.to);
       case "assigned": return "负责人：" + (d.to || "（未分配）");
       case "note": return d.erased ? "备注（已删除）" : "备注：" + d.body;
-      case "notification_sent": return "通知邮件已发送至 " + d.recipient;
-      case "notification_dead": return "通知邮件发送失败：" + d.recipient;
+      case "notification_sent": return (NOTICE[d.kind] || "通知邮件") + (d.summary ? "（并入整点汇总）" : "") + "已发送至 " + d.recipient;
+      case "notification_dead": return (NOTICE[d.kind] || "通知邮件") + "发送失败：" + d.recipient;
       case "anonymised": return "已匿名化";
       default: return event.kind;
     }
+  }
+
+  var NOTICE = { inquiry: "新询盘通知", supplement: "补充信息通知" };
+  var NOTICE_STATE = { pending: "待发送", sent: "已发送", dead: "发送失败", cancelled: "已取消" };
+
+  function timelineItem(event) {
+    return h("li", {}, h("div", { text: describe(event) }),
+      h("div", { class: "when", text: when(event.at) + (event.actor ? " · " + event.actor : "") }));
+  }
+
+  // Timelines longer than a page (100 events) are read on: each page names the next.
+  function moreButton(id, cursor, list) {
+    var button = h("button", { type: "button", class: "secondary", id: "timeline-more", text: "显示更多记录" });
+    button.onclick = function () {
+      button.disabled = true;
+      json("/api/v1/inquiries/" + id + "?timeline_cursor=" + encodeURIComponent(cursor)).then(function (page) {
+        page.timeline.forEach(function (event) { list.appendChild(timelineItem(event)); });
+        if (page.timeline_next_cursor) button.replaceWith(moreButton(id, page.timeline_next_cursor, list));
+        else button.remove();
+      }).catch(function () { button.disabled = false; });
+    };
+    return button;
   }
 
   var FLAGS = {
@@ -277,9 +300,13 @@
     });
 
     var timeline = h("ol", { class: "timeline", id: "timeline" });
-    d.timeline.forEach(function (event) {
-      timeline.appendChild(h("li", {}, h("div", { text: describe(event) }),
-        h("div", { class: "when", text: when(event.at) + (event.actor ? " · " + event.actor : "") })));
+    d.timeline.forEach(function (event) { timeline.appendChild(timelineItem(event)); });
+
+    var notices = h("ul", { class: "notifications", id: "notifications" });
+    (d.notifications || []).forEach(function (n) {
+      notices.appendChild(h("li", { text: (NOTICE[n.kind] || n.kind) + " → " + n.recipient + "：" +
+        (NOTICE_STATE[n.state] || n.state) + (n.held_for_summary && n.state === "pending" ? "（整点汇总发送）" : "") +
+        (n.attempts ? "，尝试 " + n.attempts + " 次" : "") + (n.last_error ? "，" + n.last_error : "") }));
     });
 
     pane.appendChild(h("h2", { text: [d.contact, d.company].filter(Boolean).join(" · ") || "（已匿名）" }));
@@ -295,8 +322,13 @@
       pane.appendChild(h("h3", { text: "该手机号的其他咨询" }));
       pane.appendChild(related);
     }
+    if (d.notifications && d.notifications.length) {
+      pane.appendChild(h("h3", { text: "通知" }));
+      pane.appendChild(notices);
+    }
     pane.appendChild(h("h3", { text: "时间线" }));
     pane.appendChild(timeline);
+    if (d.timeline_next_cursor) pane.appendChild(moreButton(d.id, d.timeline_next_cursor, timeline));
   }
 
   function patch(id, change) {

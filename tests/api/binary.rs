@@ -125,7 +125,7 @@ async fn serve_creates_its_database_sends_mail_masks_phones_and_stops_on_sigterm
 /// Starts `serve` on this database and port with the fill-time check armed, and waits until it
 /// is ready. The caller ends it with [`stop`], which waits for it.
 #[allow(clippy::zombie_processes)] // returned to the caller, who waits in `stop`
-async fn serve_ready(database_url: &str, port: u16) -> std::process::Child {
+pub(crate) async fn serve_ready(database_url: &str, port: u16) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"))
         .arg("serve")
         .env("DATABASE_URL", database_url)
@@ -159,7 +159,7 @@ async fn serve_ready(database_url: &str, port: u16) -> std::process::Child {
     }
 }
 
-fn stop(mut child: std::process::Child) {
+pub(crate) fn stop(mut child: std::process::Child) {
     let _ = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())

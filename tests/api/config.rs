@@ -140,3 +140,28 @@ fn idn_hosts_and_tracking_parameters_are_read_from_the_environment() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_remote_database_without_verified_tls_is_warned_about() {
+    for (url, warns) in [
+        ("postgres://app:secret@db.internal:5432/leads", true),
+        (
+            "postgres://app:secret@db.internal:5432/leads?sslmode=require",
+            true,
+        ),
+        (
+            "postgres://app:secret@db.internal:5432/leads?sslmode=verify-full",
+            false,
+        ),
+        ("postgres://postgres@127.0.0.1:5432/leads", false),
+    ] {
+        let (ok, stdout, _) = check_config(&[("DATABASE_URL", url)], &temp_dir());
+        assert!(ok, "{stdout}");
+        assert_eq!(
+            stdout.contains("warning: database.url") && stdout.contains("not verified"),
+            warns,
+            "{url}: {stdout}"
+        );
+        assert!(!stdout.contains(":secret@"), "{stdout}");
+    }
+}

@@ -11,8 +11,11 @@ use crate::helpers::{
     migrated_database, spawn_app_with, test_settings, valid_inquiry, with, DbProxy,
 };
 
-async fn spawn_behind_proxy() -> (String, DbProxy, reqwest::Client) {
+/// The service on a database reached through a proxy that the test can cut; the test's own
+/// pool goes straight to the database.
+async fn spawn_behind_proxy() -> (String, DbProxy, reqwest::Client, sqlx::PgPool) {
     let url = migrated_database().await;
+    let direct = sqlx::PgPool::connect(&url).await.unwrap();
     let mut parsed = url::Url::parse(&url).unwrap();
     let target = format!(
         "{}:{}",
@@ -34,12 +37,12 @@ async fn spawn_behind_proxy() -> (String, DbProxy, reqwest::Client) {
     let app = Application::build(settings, pool, Some(1)).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    (address, proxy, reqwest::Client::new())
+    (address, proxy, reqwest::Client::new(), direct)
 }
 
 #[tokio::test]
 async fn intake_answers_503_when_the_database_is_down_and_recovers_when_it_returns() {
-    let (address, proxy, client) = spawn_behind_proxy().await;
+    let (address, proxy, client, pool) = spawn_behind_proxy().await;
     let post = || {
         client
             .post(format!("{address}/api/v1/inquiries"))
@@ -70,11 +73,22 @@ async fn intake_answers_503_when_the_database_is_down_and_recovers_when_it_retur
     assert_eq!(ready.status(), 503);
 
     proxy.restore();
-    // The same service, not restarted: a duplicate of the first inquiry proves both the first
+    // The same service, not restarted: a repeat of the first inquiry proves both the first
     // was kept and the new request reached the database.
     let response = post().await.unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.json::<Value>().await.unwrap()["duplicate"], true);
+    assert_eq!(response.status(), 201);
+    let receipt = response.json::<Value>().await.unwrap()["id"].clone();
+    let repeats: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM inquiry_events WHERE kind = 'repeat' AND receipt_id::text = $1",
+    )
+    .bind(receipt.as_str())
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        repeats, 1,
+        "filed as a repeat of the inquiry kept before the outage"
+    );
     assert_eq!(
         client
             .get(format!("{address}/readyz"))

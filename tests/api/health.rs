@@ -77,4 +77,24 @@ async fn another_method_on_a_known_path_is_405_with_allow() {
         response.headers()["content-type"],
         "application/problem+json"
     );
+    // A method the API never uses: 405 too, on known and unknown paths.
+    for path in ["/api/v1/inquiries", "/api/v1/inquiries/x/notes", "/nowhere"] {
+        let response = app
+            .client
+            .request(
+                reqwest::Method::from_bytes(b"PROPFIND").unwrap(),
+                app.url(path),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405, "{path}");
+        let allow = response.headers()["allow"].to_str().unwrap().to_string();
+        let expected = match path {
+            "/api/v1/inquiries" => "POST, GET",
+            "/api/v1/inquiries/x/notes" => "POST",
+            _ => "GET, HEAD, POST, PATCH, DELETE, OPTIONS",
+        };
+        assert_eq!(allow, expected, "{path}");
+    }
 }

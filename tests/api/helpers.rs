@@ -24,6 +24,8 @@ pub struct TestApp {
     /// The app's intake wake-ups: a worker attached to it (`Worker::woken_by`) is woken as in
     /// `serve`; without one, intakes NOTIFY.
     pub wakeup: Arc<Wakeup>,
+    /// The metrics listener's port, when `server.metrics_address` is set.
+    pub metrics_port: Option<u16>,
 }
 
 /// The server that test databases are created on.
@@ -76,6 +78,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let application = Application::build_with(settings.clone(), app_pool, Some(1), wakeup.clone())
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let metrics_port = application.metrics_port();
     tokio::spawn(application.run_until_stopped());
     // The test's own connection goes straight to the database, not through any proxy.
     let pool = PgPool::connect(&url)
@@ -91,6 +94,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         client,
         settings,
         wakeup,
+        metrics_port,
     }
 }
 

@@ -20,7 +20,11 @@ async fn a_filled_honeypot_looks_like_success_and_is_stored_as_spam() {
     assert!(response.headers().contains_key("location"));
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["status"], "received");
-    assert_eq!(answer["duplicate"], false);
+    assert_eq!(
+        answer.as_object().unwrap().len(),
+        2,
+        "nothing tells it was caught"
+    );
     let (status, reason): (String, Option<String>) =
         sqlx::query_as("SELECT status, spam_reason FROM inquiries WHERE id = $1::uuid")
             .bind(answer["id"].as_str().unwrap())
@@ -93,11 +97,20 @@ async fn a_repeat_on_the_same_article_is_a_duplicate_with_its_payload_on_the_tim
         ],
     );
     let response = app.post_json(&repeat).await;
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.status(),
+        201,
+        "a repeat is answered like a new inquiry"
+    );
     let second: Value = response.json().await.unwrap();
-    assert_eq!(second["id"], first["id"]);
-    assert_eq!(second["duplicate"], true);
+    assert_ne!(second["id"], first["id"], "with a receipt of its own");
     assert_eq!(second["status"], "received");
+    let receipt: Option<String> =
+        sqlx::query_scalar("SELECT receipt_id::text FROM inquiry_events WHERE kind = 'repeat'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(receipt.as_deref(), second["id"].as_str());
 
     let id = first["id"].as_str().unwrap();
     let (count, version): (i32, i32) =
@@ -120,9 +133,10 @@ async fn a_repeat_on_the_same_article_is_a_duplicate_with_its_payload_on_the_tim
     assert_eq!(events[1].1["phone"], "+8613912345678");
     assert_eq!(app.inquiry_count().await, 1);
     assert_eq!(
-        app.count("SELECT count(*) FROM outbox").await,
+        app.count("SELECT count(*) FROM outbox WHERE kind = 'inquiry'")
+            .await,
         1,
-        "no second email"
+        "no second new-inquiry email (the changed need is a supplement)"
     );
 }
 
@@ -138,10 +152,11 @@ async fn the_same_phone_elsewhere_or_after_the_window_is_a_new_inquiry() {
     let mut no_article = valid_inquiry();
     no_article.as_object_mut().unwrap().remove("article_url");
     assert_eq!(app.post_json(&no_article).await.status(), 201);
+    assert_eq!(app.post_json(&no_article).await.status(), 201);
     assert_eq!(
-        app.post_json(&no_article).await.status(),
-        200,
-        "both without article"
+        app.inquiry_count().await,
+        3,
+        "both without article: a repeat"
     );
 
     // Older than the window: new again.
@@ -175,7 +190,7 @@ async fn simultaneous_identical_posts_make_one_inquiry() {
     let responses = join_all(posts).await;
     let mut statuses: Vec<u16> = responses.iter().map(|r| r.status().as_u16()).collect();
     statuses.sort();
-    assert_eq!(statuses, [vec![200; 11], vec![201]].concat());
+    assert_eq!(statuses, [201; 12]);
     let mut ids = Vec::new();
     for response in responses {
         ids.push(
@@ -185,8 +200,9 @@ async fn simultaneous_identical_posts_make_one_inquiry() {
                 .to_string(),
         );
     }
+    ids.sort();
     ids.dedup();
-    assert_eq!(ids.len(), 1, "every answer names the same inquiry");
+    assert_eq!(ids.len(), 12, "every submission has its own receipt");
     assert_eq!(app.inquiry_count().await, 1);
     assert_eq!(
         app.count("SELECT submission_count::bigint FROM inquiries")
@@ -264,11 +280,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
     let first: Value = first.json().await.unwrap();
 
     let replay = post_with_key(&app, "key-1", &valid_inquiry()).await;
-    assert_eq!(
-        replay.status(),
-        201,
-        "the first answer, not a duplicate's 200"
-    );
+    assert_eq!(replay.status(), 201, "the first answer");
     assert_eq!(replay.headers()["location"], first_location);
     assert_eq!(replay.json::<Value>().await.unwrap(), first);
     assert_eq!(
@@ -292,10 +304,12 @@ async fn an_idempotency_key_replays_the_first_answer() {
         .execute(&app.pool)
         .await
         .unwrap();
-    assert_eq!(
-        post_with_key(&app, "key-1", &other).await.status(),
-        200,
-        "a duplicate now"
+    let later = post_with_key(&app, "key-1", &other).await;
+    assert_eq!(later.status(), 201);
+    assert_ne!(
+        later.json::<Value>().await.unwrap(),
+        first,
+        "a new submission now"
     );
 }
 
@@ -312,7 +326,7 @@ async fn a_key_whose_first_request_is_still_running_is_409() {
         hasher.update(&raw);
         hasher.finalize().to_vec()
     };
-    let claim = idempotency::claim(&app.pool, "running", &hash)
+    let claim = idempotency::claim(&app.pool, "127.0.0.1", "running", &hash)
         .await
         .unwrap();
     assert_eq!(claim, idempotency::Claim::Claimed);

@@ -7,7 +7,7 @@ use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, valid_inquiry};
+use crate::helpers::{spawn_app, spawn_app_with, valid_inquiry};
 
 /// Which role each staff route needs (SPEC §4); public routes are listed as "public".
 fn required_role(method: &str, path: &str) -> &'static str {
@@ -44,12 +44,15 @@ fn required_role(method: &str, path: &str) -> &'static str {
 
 #[tokio::test]
 async fn every_staff_route_checks_key_and_role() {
-    let app = spawn_app().await;
+    // Behind a proxy, each route's failed attempts from a client of its own: more than 20 from
+    // one client in a minute are throttled (that has a test of its own).
+    let app =
+        spawn_app_with(|s| s.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
     let id = app.submit(&valid_inquiry()).await;
     let sales = app.sales().await;
     let admin = app.admin().await;
     let bad_key = format!("idk_{}", "0".repeat(64));
-    for (method, path) in ROUTES {
+    for (index, (method, path)) in ROUTES.iter().enumerate() {
         let role = required_role(method, path);
         assert_ne!(
             role, "unlisted",
@@ -60,8 +63,12 @@ async fn every_staff_route_checks_key_and_role() {
         }
         let path = path.replace("{id}", &id);
         let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let client = format!("203.0.113.{index}");
         let send = |key: Option<&str>| {
-            let mut request = app.client.request(method.clone(), app.url(&path));
+            let mut request = app
+                .client
+                .request(method.clone(), app.url(&path))
+                .header("x-forwarded-for", client.as_str());
             if let Some(key) = key {
                 request = request.bearer_auth(key);
             }

@@ -60,9 +60,13 @@ async fn the_detail_has_the_shape_of_the_spec() {
     assert_eq!(d["submission_count"], 2);
     assert_eq!(d["assignee"], Value::Null);
     assert!(d["received_at"].is_string() && d["updated_at"].is_string());
+    let notification_id = d["notifications"][0]["id"].clone();
+    assert!(notification_id.is_string());
     assert_eq!(
         d["notifications"],
-        json!([{"recipient": "sales@example.cn", "state": "pending", "attempts": 0, "last_error": null}])
+        json!([{"id": notification_id, "channel": "email", "kind": "inquiry",
+                "recipient": "sales@example.cn", "state": "pending", "attempts": 0,
+                "last_error": null, "held_for_summary": false}])
     );
     let kinds: Vec<&str> = d["timeline"]
         .as_array()

@@ -23,6 +23,21 @@ impl FromRequest for Staff {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| fail(ApiError::Internal(anyhow::anyhow!("no app state"))))?;
+            // Throttled clients are refused before their key is looked at (SPEC §4).
+            let client = crate::routes::client::client_ip(&req, &state.settings.server)
+                .map(crate::routes::client::client_key);
+            if let Some(client) = client {
+                state
+                    .auth_failures
+                    .check(client)
+                    .map_err(|retry_after| fail(ApiError::RateLimited { retry_after }))?;
+            }
+            let failed = || {
+                if let Some(client) = client {
+                    state.auth_failures.failed(client);
+                }
+                fail(ApiError::Unauthorized)
+            };
             let key = req
                 .headers()
                 .get(header::AUTHORIZATION)
@@ -32,14 +47,14 @@ impl FromRequest for Staff {
                         .or_else(|| v.strip_prefix("bearer "))
                 })
                 .map(str::trim)
-                .ok_or_else(|| fail(ApiError::Unauthorized))?;
+                .ok_or_else(failed)?;
             match state
                 .db(auth::authenticate(&state.pool, key))
                 .await
                 .map_err(fail)?
             {
                 Some(staff) => Ok(staff),
-                None => Err(fail(ApiError::Unauthorized)),
+                None => Err(failed()),
             }
         })
     }

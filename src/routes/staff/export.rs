@@ -97,12 +97,23 @@ pub async fn export_inquiries(
     let lang = Lang::from_request(&req);
     async {
         require(&staff, Role::Admin)?;
-        let query = filters::parse(&query_pairs(&req)?).map_err(ApiError::Validation)?;
+        let pairs = query_pairs(&req)?;
+        let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
+        let (details, _) = filters::audit_details(&pairs);
+        let entry = state
+            .db(keys::log_read(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "export",
+                &details,
+            ))
+            .await?;
         let audit = Audit {
             state: state.clone(),
             staff: staff.clone(),
+            entry,
         };
-        audit.record("export").await?;
         let headers = if query.lang_en {
             HEADERS_EN
         } else {
@@ -142,11 +153,24 @@ pub async fn export_inquiries(
 struct Audit {
     state: web::Data<AppState>,
     staff: Staff,
+    /// The export's entry: its row count is filled in at the end.
+    entry: i64,
 }
 
 impl Audit {
+    /// The export ended after `rows` rows: the count goes into its entry.
+    async fn finished(&self, rows: u64) {
+        let state = &self.state;
+        if let Err(e) = state
+            .db(keys::set_access_rows(&state.pool, self.entry, rows))
+            .await
+        {
+            tracing::warn!(error = %e, "the export's row count could not be written to the access log");
+        }
+    }
+
     async fn record(&self, action: &str) -> Result<(), ApiError> {
-        let Self { state, staff } = self;
+        let Self { state, staff, .. } = self;
         state
             .db(keys::log_access(
                 &state.pool,
@@ -208,7 +232,10 @@ fn csv_rows(
                 mut chunks,
                 written,
             } => {
-                let chunk = chunks.next().await?;
+                let Some(chunk) = chunks.next().await else {
+                    audit.finished(written).await;
+                    return None;
+                };
                 let mut writer = csv_writer(Vec::with_capacity(chunk.len() * 320));
                 let mut count = 0;
                 for row in chunk {

@@ -31,6 +31,39 @@ pub struct ListQuery {
 
 /// The list's query from its pairs ([`super::query_pairs`]): every bad value is named, none
 /// reaches the database.
+/// Longest filter value written to the access log, in characters.
+const MAX_AUDIT_VALUE_CHARS: usize = 100;
+
+/// What a list, search or export asked for, as the access log keeps it (SPEC §4): the
+/// parameters (not `cursor` and `limit`), a `phone` masked (`139****5678`), phone numbers and
+/// emails in `q` blanked, each value cut to 100 characters. `search` tells a search (`q`, `phone`)
+/// from a plain list.
+pub fn audit_details(pairs: &[(String, String)]) -> (serde_json::Value, bool) {
+    let mut filters = serde_json::Map::new();
+    let mut search = false;
+    for (name, value) in pairs {
+        if matches!(name.as_str(), "cursor" | "limit") {
+            continue;
+        }
+        let value = match name.as_str() {
+            "phone" => {
+                search = true;
+                crate::domain::phone::PhoneNumber::parse(value)
+                    .map(|p| p.masked())
+                    .unwrap_or_else(|| "***".into())
+            }
+            "q" => {
+                search = true;
+                crate::telemetry::mask_pii(&crate::domain::redact::blank_contacts(value))
+            }
+            _ => value.clone(),
+        };
+        let value: String = value.chars().take(MAX_AUDIT_VALUE_CHARS).collect();
+        filters.insert(name.clone(), serde_json::Value::String(value));
+    }
+    (serde_json::json!({ "filters": filters }), search)
+}
+
 pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
     let mut query = ListQuery {
         limit: DEFAULT_LIMIT,

@@ -52,7 +52,8 @@ async fn list(
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     require(staff, Role::Sales)?;
-    let query = filters::parse(&query_pairs(req)?).map_err(ApiError::Validation)?;
+    let pairs = query_pairs(req)?;
+    let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
     let mut rows = state
         .db(listing::page(
             &state.pool,
@@ -72,6 +73,17 @@ async fn list(
     } else {
         None
     };
+    let (mut details, search) = filters::audit_details(&pairs);
+    details["rows"] = serde_json::json!(rows.len());
+    state
+        .db(keys::log_read(
+            &state.pool,
+            staff.key_id,
+            &staff.name,
+            if search { "search" } else { "list" },
+            &details,
+        ))
+        .await?;
     let items: Vec<InquiryItem> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
@@ -99,15 +111,44 @@ pub async fn anonymise_logged(
     Ok(anonymised)
 }
 
+/// Timeline events in one page of the detail (SPEC §4).
+pub const TIMELINE_PAGE: i64 = 100;
+
+/// Which part of the timeline a detail carries.
+#[derive(Debug, Clone, Copy)]
+pub struct TimelinePage {
+    /// The page starts after this event (0: the first page).
+    pub after: i64,
+    pub limit: i64,
+}
+
+impl TimelinePage {
+    pub const FIRST: Self = Self {
+        after: 0,
+        limit: TIMELINE_PAGE,
+    };
+    /// Every event at once (a data subject's export).
+    pub const ALL: Self = Self {
+        after: 0,
+        limit: i32::MAX as i64,
+    };
+}
+
 /// The detail of one inquiry, or `NotFound`.
-pub async fn load_detail(state: &AppState, id: Uuid) -> Result<InquiryDetail, ApiError> {
+pub async fn load_detail(
+    state: &AppState,
+    id: Uuid,
+    page: TimelinePage,
+) -> Result<InquiryDetail, ApiError> {
     let pool = &state.pool;
     let row = state
         .db(listing::get(pool, id))
         .await?
         .ok_or(ApiError::NotFound)?;
     let notifications = state.db(listing::notifications(pool, id)).await?;
-    let timeline = state.db(listing::timeline(pool, id)).await?;
+    let timeline = state
+        .db(listing::timeline(pool, id, page.after, page.limit))
+        .await?;
     let related = match &row.phone {
         Some(phone) => {
             let here = Position {
@@ -118,7 +159,13 @@ pub async fn load_detail(state: &AppState, id: Uuid) -> Result<InquiryDetail, Ap
         }
         None => Vec::new(),
     };
-    Ok(InquiryDetail::new(row, notifications, timeline, related))
+    Ok(InquiryDetail::new(
+        row,
+        notifications,
+        timeline,
+        page.limit as usize,
+        related,
+    ))
 }
 
 fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) -> HttpResponse {
@@ -130,12 +177,14 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
 
 /// `GET /api/v1/inquiries/{id}`; the read goes to the access log, not the timeline.
 #[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path)),
+    params(("id" = uuid::Uuid, Path, description = "The inquiry's id, or a receipt id from the public answer (a repeat's)"),
+        ("timeline_cursor" = Option<String>, Query, description = "`timeline_next_cursor` of the previous answer: the next 100 timeline events")),
     responses(
         (status = 200, description = "The inquiry, with ETag", body = crate::routes::staff::views::InquiryDetail),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_inquiry(
     req: HttpRequest,
@@ -146,8 +195,14 @@ pub async fn get_inquiry(
     let lang = Lang::from_request(&req);
     async {
         require(&staff, Role::Sales)?;
+        let page = timeline_page(&query_pairs(&req)?)?;
         let id = parse_id(&path)?;
-        let detail = load_detail(&state, id).await?;
+        // A receipt from the public answer opens the inquiry it belongs to.
+        let id = state
+            .db(listing::resolve(&state.pool, id))
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let detail = load_detail(&state, id, page).await?;
         state
             .db(keys::log_access(
                 &state.pool,
@@ -161,6 +216,26 @@ pub async fn get_inquiry(
     }
     .await
     .map_err(|e: ApiError| e.in_lang(lang))
+}
+
+/// `timeline_cursor` (from `timeline_next_cursor`), the only parameter of the detail.
+fn timeline_page(pairs: &[(String, String)]) -> Result<TimelinePage, ApiError> {
+    let mut page = TimelinePage::FIRST;
+    let mut errors = Vec::new();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "timeline_cursor" => match value.parse::<i64>() {
+                Ok(after) if after >= 0 => page.after = after,
+                _ => errors.push(FieldError::new(name.clone(), FieldCode::InvalidValue)),
+            },
+            _ => errors.push(FieldError::new(name.clone(), FieldCode::UnknownField)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(page)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// The version an `If-Match` header asks for: `None` for `*` or no header.
@@ -270,7 +345,7 @@ async fn update(
     state
         .db(apply_change(state, id, &change, expected, &staff.name))
         .await??;
-    let detail = load_detail(state, id).await?;
+    let detail = load_detail(state, id, TimelinePage::FIRST).await?;
     Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
 }
 

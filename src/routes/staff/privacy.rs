@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::require;
-use super::inquiries::{anonymise_logged, load_detail};
+use super::inquiries::{anonymise_logged, load_detail, TimelinePage};
 use super::query_pairs;
 use super::views::InquiryDetail;
 use crate::auth::{Role, Staff};
@@ -73,7 +73,7 @@ pub async fn export_subject(
         let mut inquiries = Vec::with_capacity(ids.len());
         let mut access_log = Vec::new();
         for id in ids {
-            inquiries.push(load_detail(&state, id).await?);
+            inquiries.push(load_detail(&state, id, TimelinePage::ALL).await?);
             access_log.extend(
                 state
                     .db(keys::access_entries(&state.pool, Some(id), 1000))

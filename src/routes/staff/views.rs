@@ -114,7 +114,10 @@ pub struct InquiryDetail {
     #[serde(flatten)]
     pub item: InquiryItem,
     pub notifications: Vec<NotificationRow>,
+    /// Oldest first, at most 100 events a page (SPEC §4).
     pub timeline: Vec<EventRow>,
+    /// The `timeline_cursor` of the next page; `null` on the last.
+    pub timeline_next_cursor: Option<String>,
     pub related: Vec<RelatedItem>,
     pub allowed_transitions: Vec<&'static str>,
     #[serde(skip)]
@@ -122,12 +125,21 @@ pub struct InquiryDetail {
 }
 
 impl InquiryDetail {
+    /// `timeline` as read (up to `timeline_limit` + 1 events: the extra one says there is a
+    /// next page).
     pub fn new(
         row: InquiryRow,
         notifications: Vec<NotificationRow>,
-        timeline: Vec<EventRow>,
+        mut timeline: Vec<EventRow>,
+        timeline_limit: usize,
         related: Vec<RelatedRow>,
     ) -> Self {
+        let timeline_next_cursor = if timeline.len() > timeline_limit {
+            timeline.truncate(timeline_limit);
+            timeline.last().map(|e| e.seq.to_string())
+        } else {
+            None
+        };
         let allowed = Status::parse(&row.status)
             .map(|s| s.allowed_transitions().iter().map(|t| t.as_str()).collect())
             .unwrap_or_default();
@@ -136,6 +148,7 @@ impl InquiryDetail {
             item: row.into(),
             notifications,
             timeline,
+            timeline_next_cursor,
             related: related.into_iter().map(Into::into).collect(),
             allowed_transitions: allowed,
             version,

@@ -1,0 +1,196 @@
+//! Blanking contact details that a visitor typed into free text ("请联系 139 1234 5678",
+//! "邮箱 wang@qq.com"), for anonymisation (SPEC §4): the contact fields are erased outright, but
+//! the need, use and tax are kept for statistics, so the phone numbers and email addresses inside
+//! them are replaced by [`BLANK`].
+//!
+//! A phone number is what [`PhoneNumber::parse`] accepts — the intake's own reading, so that
+//! what would have been taken as a phone in the phone field is blanked in free text too — found
+//! as a run of digits, `+` and the separators people type (spaces, dashes, dots, brackets,
+//! their full-width forms). Figures that are not phone numbers (`2000-3000平`, `年纳税300万`,
+//! `20003000`) stay. An email address is local part, `@` or `＠`, and a dotted domain.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::phone::PhoneNumber;
+
+/// What a blanked phone number or email address reads as.
+pub const BLANK: &str = "[已删除]";
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\-．＿－]+\s*[@＠]\s*[A-Za-z0-9Ａ-Ｚａ-ｚ０-９\-－]+(?:\s*[.．。]\s*[A-Za-z0-9Ａ-Ｚａ-ｚ０-９\-－]+)+",
+    )
+    .expect("the email pattern compiles")
+});
+
+/// A run that may hold phone numbers: digits (ASCII or full-width), `+`, and separators, starting
+/// and ending with a digit or `+`.
+static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[+＋]?[0-9０-９](?:[0-9０-９ \u{00A0}\u{3000}\-–—－‐.．()（）/]*[0-9０-９])?")
+        .expect("the digit-run pattern compiles")
+});
+
+/// Fewer digits than this are never a phone number (the shortest numbers with a country code).
+const MIN_PHONE_DIGITS: usize = 7;
+
+/// `text` with every email address and phone number replaced by [`BLANK`]; borrowed when there
+/// was none.
+pub fn blank_contacts(text: &str) -> Cow<'_, str> {
+    let emails = EMAIL.replace_all(text, BLANK);
+    match blank_phones(&emails) {
+        Cow::Borrowed(_) => emails,
+        Cow::Owned(owned) => Cow::Owned(owned),
+    }
+}
+
+fn blank_phones(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut last = 0;
+    for run in DIGIT_RUN.find_iter(text) {
+        let digits = run.as_str().chars().filter(char::is_ascii_digit).count()
+            + run
+                .as_str()
+                .chars()
+                .filter(|c| ('０'..='９').contains(c))
+                .count();
+        if digits < MIN_PHONE_DIGITS {
+            continue;
+        }
+        let blanked = blank_in_run(run.as_str());
+        if let Cow::Owned(blanked) = blanked {
+            out.push_str(&text[last..run.start()]);
+            out.push_str(&blanked);
+            last = run.end();
+        }
+    }
+    if last == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
+}
+
+/// Within one run, the longest stretches of whole groups (split at spaces and slashes, which
+/// also separate several numbers or a figure and a number) that read as a phone number.
+fn blank_in_run(run: &str) -> Cow<'_, str> {
+    if PhoneNumber::parse(run).is_some() {
+        return Cow::Owned(BLANK.to_string());
+    }
+    // Group boundaries: byte offsets where a group starts and ends.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut start = None;
+    for (i, c) in run.char_indices() {
+        let separator = matches!(c, ' ' | '\u{00A0}' | '\u{3000}' | '/');
+        match (separator, start) {
+            (true, Some(s)) => {
+                groups.push((s, i));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        groups.push((s, run.len()));
+    }
+    let mut out = String::new();
+    let mut last = 0;
+    let mut i = 0;
+    let mut changed = false;
+    while i < groups.len() {
+        // The longest stretch of groups from i that parses.
+        let found = (i..groups.len())
+            .rev()
+            .find(|&j| PhoneNumber::parse(&run[groups[i].0..groups[j].1]).is_some());
+        match found {
+            Some(j) => {
+                out.push_str(&run[last..groups[i].0]);
+                out.push_str(BLANK);
+                last = groups[j].1;
+                changed = true;
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    if !changed {
+        return Cow::Borrowed(run);
+    }
+    out.push_str(&run[last..]);
+    Cow::Owned(out)
+}
+
+/// Every string inside a JSON value blanked as [`blank_contacts`] does; whether one changed.
+pub fn blank_json(value: &mut serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => match blank_contacts(s) {
+            Cow::Borrowed(_) => false,
+            Cow::Owned(blanked) => {
+                *s = blanked;
+                true
+            }
+        },
+        serde_json::Value::Array(items) => items.iter_mut().fold(false, |c, v| blank_json(v) | c),
+        serde_json::Value::Object(map) => map.values_mut().fold(false, |c, v| blank_json(v) | c),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contact_details_in_free_text_are_blanked() {
+        let table = [
+            (
+                "求租厂房2000平，电话13912345678",
+                "求租厂房2000平，电话[已删除]",
+            ),
+            ("请联系 139 1234 5678 王先生", "请联系 [已删除] 王先生"),
+            ("联系：139-1234-5678。", "联系：[已删除]。"),
+            ("手机+86 139 1234 5678", "手机[已删除]"),
+            ("手机（+86）13912345678", "手机（[已删除]"),
+            ("座机0756-3331234转8", "座机[已删除]转8"),
+            ("１３９１２３４５６７８", "[已删除]"),
+            ("面积2000 13912345678", "面积2000 [已删除]"),
+            ("13912345678/13812345678", "[已删除]/[已删除]"),
+            ("邮箱wang@qq.com谢谢", "邮箱[已删除]谢谢"),
+            ("邮箱 wang.li@example.com.cn", "邮箱 [已删除]"),
+            ("邮箱：ｗａｎｇ＠ｑｑ．ｃｏｍ", "邮箱：[已删除]"),
+            ("wang@qq。com", "[已删除]"),
+            // Not contact details: kept as typed.
+            ("求租2000-3000平方米厂房", "求租2000-3000平方米厂房"),
+            ("年纳税约3000000元", "年纳税约3000000元"),
+            ("预算20003000", "预算20003000"),
+            (
+                "2026年1月入驻，面积1.5万平方米",
+                "2026年1月入驻，面积1.5万平方米",
+            ),
+            ("电子元器件组装、仓储", "电子元器件组装、仓储"),
+        ];
+        for (input, expected) in table {
+            assert_eq!(blank_contacts(input), expected, "{input}");
+        }
+    }
+
+    #[test]
+    fn json_strings_are_blanked_everywhere() {
+        let mut value = serde_json::json!({
+            "need": "电话13912345678",
+            "nested": ["wang@qq.com", 5, {"tax": "300万"}],
+        });
+        assert!(blank_json(&mut value));
+        assert_eq!(
+            value,
+            serde_json::json!({
+                "need": "电话[已删除]",
+                "nested": ["[已删除]", 5, {"tax": "300万"}],
+            })
+        );
+        assert!(!blank_json(&mut value));
+    }
+}

@@ -1,0 +1,115 @@
+//! `server.body_timeout` (SPEC §5): a request body must arrive within this time of the request's
+//! start, or the request is answered `408` and its connection closed. Without it, a client that
+//! declares a body and never sends it holds a connection (and a worker's slot) for as long as it
+//! likes: actix-web's own `client_request_timeout` covers only the head.
+//!
+//! The middleware wraps every request's payload in [`Deadline`], a stream that ends in an error
+//! once the time is up (it holds a timer, so a stalled read wakes when the time runs out). A
+//! handler reading the body sees `PayloadError::Io(TimedOut)` (the intake maps it to its own 408
+//! page); whatever a handler or extractor answers after that, the middleware answers 408.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use futures_util::Stream;
+
+/// What `actix_web::dev::Payload` boxes (`actix_http::BoxedPayloadStream`).
+type BoxedPayloadStream = Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadError>>>>;
+use tokio::time::Sleep;
+
+use crate::error::{ApiError, Lang};
+use crate::startup::AppState;
+
+/// A payload that fails with `io::ErrorKind::TimedOut` once its deadline passes.
+struct Deadline {
+    inner: Payload,
+    timer: Pin<Box<Sleep>>,
+    fired: Arc<AtomicBool>,
+    finished: bool,
+}
+
+impl Stream for Deadline {
+    type Item = Result<web::Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.finished {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(None) => {
+                self.finished = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+            Poll::Pending => match self.timer.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    self.finished = true;
+                    self.fired.store(true, Ordering::Relaxed);
+                    Poll::Ready(Some(Err(timed_out())))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+}
+
+fn timed_out() -> PayloadError {
+    PayloadError::Io(io::Error::new(
+        io::ErrorKind::TimedOut,
+        "request body not received within server.body_timeout",
+    ))
+}
+
+/// Whether a payload error is [`Deadline`]'s.
+pub fn is_timeout(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(e) if e.kind() == io::ErrorKind::TimedOut)
+}
+
+/// Puts every request's body under `server.body_timeout`, counted from now (the head has been
+/// read); answers 408 with `Connection: close` when it ran out.
+pub async fn body_deadline(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.settings.server.body_timeout)
+        .unwrap_or(Duration::from_secs(10));
+    let fired = Arc::new(AtomicBool::new(false));
+    let payload = Deadline {
+        inner: req.take_payload(),
+        timer: Box::pin(tokio::time::sleep(timeout)),
+        fired: fired.clone(),
+        finished: false,
+    };
+    req.set_payload(Payload::from(Box::pin(payload) as BoxedPayloadStream));
+    let lang = Lang::from_request(req.request());
+    let mut res = next.call(req).await?;
+    if !fired.load(Ordering::Relaxed) {
+        return Ok(res.map_into_left_body());
+    }
+    // The rest of the body may still be on its way: the connection cannot be reused.
+    if res.status() == StatusCode::REQUEST_TIMEOUT {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+        return Ok(res.map_into_left_body());
+    }
+    let (req, _) = res.into_parts();
+    let mut response = ApiError::RequestTimeout.to_response(lang);
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
+    Ok(ServiceResponse::new(req, response).map_into_right_body())
+}
