@@ -13,24 +13,38 @@ ALTER TABLE idempotency_keys ADD COLUMN scope text NOT NULL DEFAULT '';
 ALTER TABLE idempotency_keys DROP CONSTRAINT idempotency_keys_pkey;
 ALTER TABLE idempotency_keys ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (scope, key);
 
--- Outbox messages of three kinds: the new inquiry (one per recipient, as before), the short
+-- Outbox messages of two kinds: the new inquiry (one per recipient, as before) and the short
 -- `补充信息` of a repeat with new details (at most one per inquiry and hour; `seq` is the repeat
--- event that asked for it), and rows the flood guard held back to the end of the clock hour
--- (`flood_held`), sent then folded into one summary per recipient. `slot_at` is when a row
--- took one of its recipient's `notify.max_per_hour` slots. The unique constraint keeps its name
--- so that an instance of the previous version, still running during a rolling deploy, writes
--- its rows as before (kind 'inquiry', seq 0).
+-- event whose details it carries, moved on while it waits). The flood guard holds rows back to
+-- the end of the clock hour (`flood_held`), to go out folded into one summary per recipient;
+-- `slot_at` is when a row took one of its recipient's `notify.max_per_hour` slots.
+--
+-- Rolling deploys: an instance of the previous version may run beside this one for a while.
+-- Its rows are written as before (kind 'inquiry', seq 0: the unique constraint keeps its name).
+-- Its worker claims only `state = 'pending'`, so rows that only this version knows how to send
+-- — supplements, and rows held for a summary — wait in the new state `waiting`, which the staff
+-- API shows as `pending`.
 ALTER TABLE outbox
     ADD COLUMN kind       text        NOT NULL DEFAULT 'inquiry',
     ADD COLUMN seq        bigint      NOT NULL DEFAULT 0,
     ADD COLUMN flood_held boolean     NOT NULL DEFAULT false,
     ADD COLUMN slot_at    timestamptz,
     ADD CONSTRAINT outbox_kind_check CHECK (kind IN ('inquiry', 'supplement'));
+ALTER TABLE outbox DROP CONSTRAINT outbox_state_check;
+ALTER TABLE outbox ADD CONSTRAINT outbox_state_check
+    CHECK (state IN ('pending', 'waiting', 'sent', 'dead', 'cancelled'));
 ALTER TABLE outbox DROP CONSTRAINT outbox_inquiry_recipient_key;
 ALTER TABLE outbox ADD CONSTRAINT outbox_inquiry_recipient_key
     UNIQUE (inquiry_id, recipient, kind, seq);
--- The flood guard counts a recipient's slots in the current hour.
+-- The workers' queue, both states (a `state = 'pending'` claim of the previous version uses it
+-- too); the flood guard counts a recipient's slots in the current hour.
+CREATE INDEX outbox_queue_idx ON outbox (next_attempt_at) WHERE state IN ('pending', 'waiting');
+DROP INDEX outbox_due_idx;
 CREATE INDEX outbox_recipient_slot_idx ON outbox (recipient, slot_at) WHERE slot_at IS NOT NULL;
+
+-- A repeat's text digest is looked up among the inquiry's earlier repeats on every repeat.
+CREATE INDEX inquiry_events_digest_idx ON inquiry_events (inquiry_id, (data ->> 'text_digest'))
+    WHERE kind = 'repeat';
 
 -- Access-log entries of list, search and export reads say what was asked (filters, masked) and
 -- how many rows were answered.
@@ -39,11 +53,13 @@ ALTER TABLE access_log ADD COLUMN details jsonb;
 -- The intake call of migration 13 with the repeat rules of SPEC §2:
 -- - a repeat's event carries the submission's receipt id; its payload is kept for the first 20
 --   repeats of an inquiry, later ones are counted (their number and text digest only), so that
---   a flood of repeats cannot grow one lead's timeline by its bodies;
+--   a flood of repeats cannot grow one lead's timeline by its bodies — except the latest repeat
+--   with new text, whose payload is always kept (one rolling slot past the first 20), so that
+--   twenty repeats sent first by a stranger cannot hide the real visitor's details;
 -- - a repeat whose text differs from the inquiry's, and from every earlier repeat's
 --   (`p_text_digest`), queues a `补充信息` message to the inquiry's recipients: at once when none
---   was queued in the last hour, else one hour after the last (never two pending at a time: the
---   pending one shows the latest details when it is sent).
+--   went out in the last hour, else an hour after the last one sent (or due); while one waits,
+--   a newer repeat with new text moves it on (`seq`), so it carries the latest details.
 -- Returns the inquiry's id, the receipt, whether it was a repeat and how many messages were
 -- queued.
 CREATE FUNCTION intake_record(
@@ -122,53 +138,76 @@ BEGIN
             SELECT 1 FROM inquiry_events AS e
              WHERE e.inquiry_id = v_repeat_of AND e.kind = 'repeat'
                AND e.data ->> 'text_digest' = p_text_digest);
+        IF v_changed AND v_count - 1 > 20 THEN
+            -- The rolling slot: the previous late repeat with new text gives its payload up.
+            UPDATE inquiry_events AS e
+               SET data = jsonb_build_object('number', e.data -> 'number',
+                                             'text_digest', e.data -> 'text_digest',
+                                             'payload_kept', false)
+             WHERE e.inquiry_id = v_repeat_of AND e.kind = 'repeat'
+               AND (e.data ->> 'number')::int > 20 AND (e.data ->> 'payload_kept')::boolean;
+        END IF;
         INSERT INTO inquiry_events (inquiry_id, kind, data, receipt_id)
         VALUES (v_repeat_of, 'repeat',
-                CASE WHEN v_count - 1 <= 20 THEN coalesce(p_repeat_data, '{}') ELSE '{}' END
+                CASE WHEN v_count - 1 <= 20 OR v_changed
+                     THEN coalesce(p_repeat_data, '{}') ELSE '{}' END
                 || jsonb_build_object('number', v_count - 1, 'text_digest', p_text_digest,
-                                      'payload_kept', v_count - 1 <= 20),
+                                      'payload_kept', v_count - 1 <= 20 OR v_changed),
                 p_id)
         RETURNING inquiry_events.id INTO v_event;
-        IF v_changed AND NOT EXISTS (
-            SELECT 1 FROM outbox AS o
-             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement' AND o.state = 'pending')
-        THEN
-            SELECT max(o.created_at) INTO v_last_supplement FROM outbox AS o
-             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement';
-            WITH queued AS (
-                INSERT INTO outbox (id, inquiry_id, recipient, kind, seq, next_attempt_at)
-                SELECT gen_random_uuid(), v_repeat_of, r.recipient, 'supplement', v_event,
-                       greatest(now(), coalesce(v_last_supplement + interval '1 hour', now()))
-                  FROM (SELECT DISTINCT o.recipient FROM outbox AS o
-                         WHERE o.inquiry_id = v_repeat_of AND o.kind = 'inquiry') AS r
-                RETURNING 1)
-            SELECT count(*) INTO v_queued FROM queued;
+        IF v_changed THEN
+            -- A supplement still waiting takes these details instead (not one a worker is
+            -- sending now: it would go out with the older details).
+            UPDATE outbox AS o SET seq = v_event, updated_at = now()
+             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement'
+               AND o.state IN ('pending', 'waiting')
+               AND (o.locked_until IS NULL OR o.locked_until <= now());
+            IF NOT FOUND THEN
+                SELECT max(coalesce(o.sent_at, o.next_attempt_at)) INTO v_last_supplement
+                  FROM outbox AS o
+                 WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement';
+                WITH queued AS (
+                    INSERT INTO outbox (id, inquiry_id, recipient, kind, seq, state,
+                                        next_attempt_at)
+                    SELECT gen_random_uuid(), v_repeat_of, r.recipient, 'supplement', v_event,
+                           'waiting',
+                           greatest(now(), coalesce(v_last_supplement + interval '1 hour', now()))
+                      FROM (SELECT DISTINCT o.recipient FROM outbox AS o
+                             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'inquiry') AS r
+                    RETURNING 1)
+                SELECT count(*) INTO v_queued FROM queued;
+            END IF;
         END IF;
         RETURN QUERY SELECT v_repeat_of, p_id, true, v_queued;
         RETURN;
     END IF;
 
-    INSERT INTO inquiries (
-        id, status, need, use, tax, company, contact, phone, email, wechat, message,
-        tax_cny_per_year, area_sqm, article_id,
-        utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-        client_ip, user_agent, consent, privacy_notice_version, spam_reason,
-        search_keys, landing_url, click_ids, referrer, flags)
-    VALUES (p_id, p_status, p_need, p_use, p_tax, p_company, p_contact, p_phone,
-            p_email, p_wechat, p_message, p_tax_cny_per_year, p_area_sqm, v_article,
-            p_utm_source, p_utm_medium, p_utm_campaign, p_utm_term, p_utm_content,
-            p_client_ip, p_user_agent, p_consent, p_privacy_notice_version,
-            p_spam_reason, p_search_keys, p_landing_url,
-            coalesce(p_click_ids, '{}'), p_referrer, coalesce(p_flags, '{}'));
-    INSERT INTO inquiry_events (inquiry_id, kind, data)
-    VALUES (p_id, 'received',
-            coalesce(p_received_data, '{}') || jsonb_build_object('text_digest', p_text_digest));
-    WITH queued AS (
-        INSERT INTO outbox (id, inquiry_id, recipient)
-        SELECT r.id, p_id, r.recipient
-          FROM unnest(p_outbox_ids, p_recipients) AS r(id, recipient)
-        ON CONFLICT ON CONSTRAINT outbox_inquiry_recipient_key DO NOTHING
-        RETURNING 1)
+    -- A new inquiry: one statement (inquiry, timeline event, outbox rows), as in migration 12.
+    WITH created AS (
+             INSERT INTO inquiries (
+                 id, status, need, use, tax, company, contact, phone, email, wechat, message,
+                 tax_cny_per_year, area_sqm, article_id,
+                 utm_source, utm_medium, utm_campaign, utm_term, utm_content,
+                 client_ip, user_agent, consent, privacy_notice_version, spam_reason,
+                 search_keys, landing_url, click_ids, referrer, flags)
+             VALUES (p_id, p_status, p_need, p_use, p_tax, p_company, p_contact, p_phone,
+                     p_email, p_wechat, p_message, p_tax_cny_per_year, p_area_sqm, v_article,
+                     p_utm_source, p_utm_medium, p_utm_campaign, p_utm_term, p_utm_content,
+                     p_client_ip, p_user_agent, p_consent, p_privacy_notice_version,
+                     p_spam_reason, p_search_keys, p_landing_url,
+                     coalesce(p_click_ids, '{}'), p_referrer, coalesce(p_flags, '{}'))
+             RETURNING inquiries.id),
+         received AS (
+             INSERT INTO inquiry_events (inquiry_id, kind, data)
+             SELECT c.id, 'received',
+                    coalesce(p_received_data, '{}') || jsonb_build_object('text_digest', p_text_digest)
+               FROM created AS c),
+         queued AS (
+             INSERT INTO outbox (id, inquiry_id, recipient)
+             SELECT r.id, c.id, r.recipient
+               FROM created AS c, unnest(p_outbox_ids, p_recipients) AS r(id, recipient)
+             ON CONFLICT ON CONSTRAINT outbox_inquiry_recipient_key DO NOTHING
+             RETURNING 1)
     SELECT count(*) INTO v_queued FROM queued;
     RETURN QUERY SELECT p_id, p_id, false, v_queued;
 END

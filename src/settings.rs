@@ -430,15 +430,23 @@ pub fn unverified_database_tls(url: &str) -> Option<String> {
     if local {
         return None;
     }
-    let mode = url::Url::parse(url).ok().and_then(|u| {
-        u.query_pairs()
-            .find(|(k, _)| k == "sslmode")
-            .map(|(_, v)| v.to_ascii_lowercase())
-    });
-    match mode.as_deref() {
-        Some("verify-full" | "verify-ca") => None,
-        Some(mode) => Some(format!(
-            "database.url: sslmode={mode} to the remote host {host}: the server's certificate \
+    // As the connection will use it: `sslmode` (or `ssl-mode`) in the URL, else PGSSLMODE, else
+    // `prefer` (`db::connect_options`).
+    let explicit = url.contains("sslmode=") || url.contains("ssl-mode=");
+    let from_env = std::env::var_os("PGSSLMODE").is_some();
+    let mode = (explicit || from_env).then(|| options.get_ssl_mode());
+    use sqlx::postgres::PgSslMode;
+    let name = match mode {
+        Some(PgSslMode::VerifyFull | PgSslMode::VerifyCa) => return None,
+        Some(PgSslMode::Disable) => "disable",
+        Some(PgSslMode::Allow) => "allow",
+        Some(PgSslMode::Prefer) => "prefer",
+        Some(PgSslMode::Require) => "require",
+        None => "",
+    };
+    match mode {
+        Some(_) => Some(format!(
+            "database.url: sslmode={name} to the remote host {host}: the server's certificate \
              is not verified, so the connection can be read or changed on the way; use \
              sslmode=verify-full"
         )),

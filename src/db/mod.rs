@@ -14,13 +14,18 @@ pub mod writers;
 
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
-/// Connection options from `database.url`. Without an explicit `sslmode`, loopback and Unix
-/// sockets use none (TLS on loopback only costs time) and other hosts `prefer`.
+/// Connection options from `database.url`. Without an explicit `sslmode` (or PGSSLMODE),
+/// loopback and Unix sockets use none (TLS on loopback only costs time) and other hosts
+/// `prefer` (`check-config` and the start warn that it is not verified).
 pub fn connect_options(settings: &DatabaseSettings) -> anyhow::Result<PgConnectOptions> {
     let url = settings.url.expose_secret();
     let options = PgConnectOptions::from_str(url)
         .map_err(|_| anyhow::anyhow!("database.url is not a valid PostgreSQL URL"))?;
-    if url.contains("sslmode=") {
+    // An explicit choice — in the URL, or PGSSLMODE as libpq reads it — is kept.
+    if url.contains("sslmode=")
+        || url.contains("ssl-mode=")
+        || std::env::var_os("PGSSLMODE").is_some()
+    {
         return Ok(options);
     }
     let host = options.get_host();

@@ -176,24 +176,12 @@ impl NewInquiry {
         let mut reader = Reader {
             raw,
             errors: Vec::new(),
-            lenient: false,
         };
         let inquiry = reader.read(origin, settings);
         match (inquiry, reader.errors.is_empty()) {
             (Some(inquiry), true) => Ok(inquiry),
             _ => Err(reader.errors),
         }
-    }
-
-    /// Reads what can be read of a bot's submission, never failing: invalid values are cut to
-    /// size, or left out.
-    pub fn parse_lenient(raw: &RawFields, origin: &Origin<'_>, settings: &IntakeSettings) -> Self {
-        let mut reader = Reader {
-            raw,
-            errors: Vec::new(),
-            lenient: true,
-        };
-        reader.read(origin, settings).unwrap_or_else(Self::empty)
     }
 
     /// The submitted values as stored on the timeline for a repeat submission.
@@ -243,32 +231,11 @@ impl NewInquiry {
         }
         hex::encode(&hasher.finalize()[..8])
     }
-
-    fn empty() -> Self {
-        Self {
-            need: String::new(),
-            use_: None,
-            tax: None,
-            company: None,
-            contact: None,
-            phone: None,
-            email: None,
-            wechat: None,
-            message: None,
-            article: None,
-            attribution: Attribution::default(),
-            flags: Vec::new(),
-            consent: None,
-            tax_cny_per_year: None,
-            area_sqm: None,
-        }
-    }
 }
 
 struct Reader<'a> {
     raw: &'a RawFields,
     errors: Vec<FieldError>,
-    lenient: bool,
 }
 
 impl Reader<'_> {
@@ -290,12 +257,8 @@ impl Reader<'_> {
 
         let tax_cny_per_year = tax.as_deref().and_then(derive::tax_cny_per_year);
         let area_sqm = need.as_deref().and_then(derive::area_sqm);
-        let need = match (need, self.lenient) {
-            (Some(need), _) => need,
-            (None, true) => String::new(),
-            (None, false) => return None,
-        };
-        if !self.lenient && (contact.is_none() || phone.is_none()) {
+        let need = need?;
+        if contact.is_none() || phone.is_none() {
             return None;
         }
         Some(NewInquiry {
@@ -318,9 +281,7 @@ impl Reader<'_> {
     }
 
     fn fail(&mut self, error: FieldError) {
-        if !self.lenient {
-            self.errors.push(error);
-        }
+        self.errors.push(error);
     }
 
     /// A normalised text field; `None` when absent or empty (then `Required` if required).
@@ -348,7 +309,6 @@ impl Reader<'_> {
         };
         match text::check(name, &value, max, lines) {
             Ok(()) => Some(value),
-            Err(_) if self.lenient => Some(text::sanitise(&value, max, lines)),
             Err(e) => {
                 self.fail(e);
                 None
@@ -622,18 +582,5 @@ mod tests {
                 ("email".to_string(), "invalid_email"),
             ]
         );
-    }
-
-    #[test]
-    fn lenient_parse_keeps_what_it_can() {
-        let raw = form(&[
-            ("need", &"x".repeat(900)),
-            ("phone", "bad"),
-            ("company", "a\u{0}b"),
-        ]);
-        let inquiry = NewInquiry::parse_lenient(&raw, &Origin::default(), &settings());
-        assert_eq!(inquiry.need.chars().count(), 500);
-        assert_eq!(inquiry.phone, None);
-        assert_eq!(inquiry.company.as_deref(), Some("ab"));
     }
 }

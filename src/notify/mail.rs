@@ -186,10 +186,12 @@ fn shanghai_time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-/// The latest repeat of an inquiry, for its `补充信息` message (read by
-/// `storage::outbox::latest_repeats`).
+/// The repeat whose details a `补充信息` message carries (read by
+/// `storage::outbox::repeat_events`).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RepeatMail {
+    /// The timeline event's id (a supplement's `seq`).
+    pub id: i64,
     pub inquiry_id: Uuid,
     /// The timeline event's data: the payload (when kept), `number`.
     pub data: serde_json::Value,
@@ -227,6 +229,8 @@ struct SupplementContext<'a> {
 
 #[derive(Serialize)]
 struct SummaryItem {
+    /// A `补充信息` of an inquiry announced before, not a new inquiry.
+    supplement: bool,
     received_at: String,
     who: String,
     need: String,
@@ -294,10 +298,12 @@ impl MailRenderer {
         let context = SupplementContext {
             id: inquiry.id.to_string(),
             who,
+            // The repeat's number counts the repeats; the submission's, the first one too.
             number: payload
                 .and_then(|p| p.get("number"))
                 .and_then(|v| v.as_i64())
-                .unwrap_or(1),
+                .unwrap_or(1)
+                + 1,
             submitted_at: shanghai_time(repeat.map_or(inquiry.received_at, |r| r.at)),
             need: &inquiry.need,
             changes,
@@ -325,18 +331,20 @@ impl MailRenderer {
         Ok(builder.multipart(alternative(text, html))?)
     }
 
-    /// One message for the inquiries the flood guard held back (SPEC §3): a line each, with
-    /// its inbox link. `message_key` (the first row's id) makes the Message-ID.
+    /// One message for what the flood guard held back (SPEC §3): a line per new inquiry, or
+    /// per inquiry with new details (`true`: a supplement), each with its inbox link.
+    /// `message_key` (the first row's id) makes the Message-ID.
     pub fn render_summary(
         &self,
-        inquiries: &[&InquiryMail],
+        inquiries: &[(&InquiryMail, bool)],
         recipient: &str,
         max_per_hour: u32,
         message_key: Uuid,
     ) -> Result<Message, MailError> {
         let items: Vec<SummaryItem> = inquiries
             .iter()
-            .map(|i| SummaryItem {
+            .map(|&(i, supplement)| SummaryItem {
+                supplement,
                 received_at: shanghai_time(i.received_at),
                 who: who(i).to_string(),
                 need: need_head(&i.need),
@@ -350,7 +358,12 @@ impl MailRenderer {
         };
         let text = self.env.get_template("summary.txt")?.render(&context)?;
         let html = self.env.get_template("summary.html")?.render(&context)?;
-        let subject = format!("新询盘汇总｜本小时另有 {} 条新询盘", inquiries.len());
+        let supplements = inquiries.iter().filter(|(_, s)| *s).count();
+        let subject = match (inquiries.len() - supplements, supplements) {
+            (new, 0) => format!("新询盘汇总｜本小时另有 {new} 条新询盘"),
+            (0, more) => format!("新询盘汇总｜本小时另有 {more} 条补充信息"),
+            (new, more) => format!("新询盘汇总｜本小时另有 {new} 条新询盘、{more} 条补充信息"),
+        };
         let digest = Sha256::digest(recipient.trim().to_lowercase().as_bytes());
         let message_id = format!(
             "<{message_key}.summary.{}@{}>",

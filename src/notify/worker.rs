@@ -98,28 +98,18 @@ impl Worker {
 
     /// Claims one batch and works it; returns how many rows it claimed.
     pub async fn dispatch_batch(&self) -> Result<usize, sqlx::Error> {
+        // Rows the flood guard held whose hour has ended: one summary per recipient.
+        let summaries = outbox::claim_summaries(&self.pool, self.options.lease).await?;
         let claimed =
             outbox::claim_due(&self.pool, self.options.batch_size, self.options.lease).await?;
-        if claimed.is_empty() {
+        let count = claimed.len() + summaries.iter().map(Vec::len).sum::<usize>();
+        if count == 0 {
             return Ok(0);
         }
-        let count = claimed.len();
-        let (rows, held) = self.flood_guard(claimed).await?;
-        // Rows the flood guard held that are due (their hour has ended): one summary per
-        // recipient, with every other due row held for it.
-        let mut summaries: HashMap<String, Vec<Claimed>> = HashMap::new();
-        for row in held {
-            summaries
-                .entry(row.recipient.clone())
-                .or_default()
-                .push(row);
-        }
-        for (recipient, group) in summaries.iter_mut() {
-            group.extend(outbox::claim_held(&self.pool, recipient, self.options.lease).await?);
-        }
+        let rows = self.flood_guard(claimed).await?;
         let mut ids: Vec<_> = rows
             .iter()
-            .chain(summaries.values().flatten())
+            .chain(summaries.iter().flatten())
             .map(|r| r.inquiry_id)
             .collect();
         ids.sort();
@@ -129,25 +119,25 @@ impl Worker {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let supplements: Vec<_> = rows
+        let events: Vec<i64> = rows
             .iter()
             .filter(|r| r.kind == "supplement")
-            .map(|r| r.inquiry_id)
+            .map(|r| r.seq)
             .collect();
-        let repeats: HashMap<_, _> = if supplements.is_empty() {
+        let repeats: HashMap<_, _> = if events.is_empty() {
             HashMap::new()
         } else {
-            outbox::latest_repeats(&self.pool, &supplements)
+            outbox::repeat_events(&self.pool, &events)
                 .await?
                 .into_iter()
-                .map(|r| (r.inquiry_id, r))
+                .map(|r| (r.id, r))
                 .collect()
         };
         let any_sent = AtomicBool::new(false);
         futures_util::stream::iter(&rows)
             .for_each_concurrent(self.options.concurrency, |row| {
                 let mail = mails.get(&row.inquiry_id);
-                let repeat = repeats.get(&row.inquiry_id);
+                let repeat = repeats.get(&row.seq);
                 let any_sent = &any_sent;
                 async move {
                     let delivery = self.deliver(row, mail, repeat).await;
@@ -162,17 +152,21 @@ impl Worker {
                 }
             })
             .await;
-        for (recipient, group) in &summaries {
-            let delivery = self.deliver_summary(recipient, group, &mails).await;
-            if delivery == Delivery::Sent {
+        for group in &summaries {
+            let result = self.send_summary(group, &mails).await;
+            if result.is_ok() {
                 any_sent.store(true, Ordering::Relaxed);
             }
-            tracing::info!(
-                recipient = %crate::telemetry::mask_pii(recipient),
-                inquiries = group.len(),
-                "flood guard: the hour's held inquiries in one summary"
-            );
+            if let Some(first) = group.first() {
+                tracing::info!(
+                    recipient = %crate::telemetry::mask_pii(&first.recipient),
+                    messages = group.len(),
+                    "flood guard: the hour's held messages in one summary"
+                );
+            }
             for row in group {
+                // Each row's own attempts decide between a retry and dead.
+                let delivery = self.outcome(result.clone(), row.attempts);
                 log_delivery(row, &delivery);
                 if let Err(e) = outbox::record_as(&self.pool, row, &delivery, true).await {
                     tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
@@ -191,17 +185,15 @@ impl Worker {
         Ok(count)
     }
 
-    /// Splits claimed rows into those to send now and those held by the flood guard whose
-    /// hour has ended (to be summarised). New-inquiry rows without a slot ask for one
-    /// ([`outbox::take_slots`]); those refused are held until the hour ends and dropped here.
-    async fn flood_guard(
-        &self,
-        claimed: Vec<Claimed>,
-    ) -> Result<(Vec<Claimed>, Vec<Claimed>), sqlx::Error> {
-        let (held, rows): (Vec<Claimed>, Vec<Claimed>) =
-            claimed.into_iter().partition(|r| r.flood_held);
+    /// The claimed rows to send now. Rows without one of their recipient's hourly slots ask
+    /// for one ([`outbox::take_slots`]); those refused are held until the hour ends (for its
+    /// summary) and dropped here. `notify.max_per_hour = 0` turns the guard off.
+    async fn flood_guard(&self, rows: Vec<Claimed>) -> Result<Vec<Claimed>, sqlx::Error> {
+        if self.max_per_hour == 0 {
+            return Ok(rows);
+        }
         let mut asking: HashMap<&str, Vec<Uuid>> = HashMap::new();
-        for row in rows.iter().filter(|r| r.kind == "inquiry" && !r.has_slot) {
+        for row in rows.iter().filter(|r| !r.has_slot) {
             asking.entry(&row.recipient).or_default().push(row.id);
         }
         let mut refused: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
@@ -218,39 +210,32 @@ impl Worker {
             }
             refused.extend(ids.into_iter().filter(|id| !granted.contains(id)));
         }
-        let rows = rows
+        Ok(rows
             .into_iter()
             .filter(|r| !refused.contains(&r.id))
-            .collect();
-        Ok((rows, held))
+            .collect())
     }
 
-    /// Sends one summary of `group` (rows held for `recipient`).
-    async fn deliver_summary(
+    /// Sends one summary of `group` (rows held for one recipient): a line per inquiry and kind.
+    async fn send_summary(
         &self,
-        recipient: &str,
         group: &[Claimed],
         mails: &HashMap<Uuid, InquiryMail>,
-    ) -> Delivery {
-        let mut inquiries: Vec<&InquiryMail> = group
-            .iter()
-            .filter_map(|r| mails.get(&r.inquiry_id))
-            .collect();
-        inquiries.sort_by_key(|m| (m.received_at, m.id));
+    ) -> Result<(), SendError> {
         let Some(first) = group.first() else {
-            return Delivery::Sent;
+            return Ok(());
         };
-        let attempts = group.iter().map(|r| r.attempts).max().unwrap_or(1);
-        match self
+        let mut inquiries: Vec<(&InquiryMail, bool)> = group
+            .iter()
+            .filter_map(|r| Some((mails.get(&r.inquiry_id)?, r.kind == "supplement")))
+            .collect();
+        inquiries.sort_by_key(|(m, supplement)| (m.received_at, m.id, *supplement));
+        inquiries.dedup_by_key(|(m, supplement)| (m.id, *supplement));
+        let message = self
             .renderer
-            .render_summary(&inquiries, recipient, self.max_per_hour, first.id)
-        {
-            Ok(message) => self.send(message, attempts).await,
-            Err(e) => Delivery::Dead {
-                error: e.to_string(),
-                permanent: true,
-            },
-        }
+            .render_summary(&inquiries, &first.recipient, self.max_per_hour, first.id)
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        self.transport.send(message).await
     }
 
     async fn deliver(
@@ -272,7 +257,10 @@ impl Worker {
             _ => self.renderer.render(mail, &row.recipient),
         };
         match message {
-            Ok(message) => self.send(message, row.attempts).await,
+            Ok(message) => {
+                let result = self.transport.send(message).await;
+                self.outcome(result, row.attempts)
+            }
             Err(e) => Delivery::Dead {
                 error: e.to_string(),
                 permanent: true,
@@ -280,9 +268,9 @@ impl Worker {
         }
     }
 
-    /// Sends one message; `attempts` (this one included) decides between retry and dead.
-    async fn send(&self, message: lettre::Message, attempts: i32) -> Delivery {
-        match self.transport.send(message).await {
+    /// What a send's result means for a row on its `attempts`-th attempt.
+    fn outcome(&self, result: Result<(), SendError>, attempts: i32) -> Delivery {
+        match result {
             Ok(()) => Delivery::Sent,
             Err(SendError::Permanent(error)) => Delivery::Dead {
                 error,

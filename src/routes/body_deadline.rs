@@ -8,18 +8,18 @@
 //! handler reading the body sees `PayloadError::Io(TimedOut)` (the intake maps it to its own 408
 //! page); whatever a handler or extractor answers after that, the middleware answers 408.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::StatusCode;
+use actix_web::http::{header, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use futures_util::Stream;
@@ -35,7 +35,7 @@ use crate::startup::AppState;
 struct Deadline {
     inner: Payload,
     timer: Pin<Box<Sleep>>,
-    fired: Arc<AtomicBool>,
+    fired: Rc<Cell<bool>>,
     finished: bool,
 }
 
@@ -55,7 +55,7 @@ impl Stream for Deadline {
             Poll::Pending => match self.timer.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     self.finished = true;
-                    self.fired.store(true, Ordering::Relaxed);
+                    self.fired.set(true);
                     Poll::Ready(Some(Err(timed_out())))
                 }
                 Poll::Pending => Poll::Pending,
@@ -76,17 +76,32 @@ pub fn is_timeout(error: &PayloadError) -> bool {
     matches!(error, PayloadError::Io(e) if e.kind() == io::ErrorKind::TimedOut)
 }
 
-/// Puts every request's body under `server.body_timeout`, counted from now (the head has been
-/// read); answers 408 with `Connection: close` when it ran out.
+/// Whether a request says a body follows (a `Content-Length` above 0, or chunked encoding).
+fn declares_body(req: &ServiceRequest) -> bool {
+    let headers = req.headers();
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0")
+}
+
+/// Puts the body of every request that declares one under `server.body_timeout`, counted from
+/// now (the head has been read); answers 408 with `Connection: close` when it ran out.
 pub async fn body_deadline(
     mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !declares_body(&req) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.settings.server.body_timeout)
         .unwrap_or(Duration::from_secs(10));
-    let fired = Arc::new(AtomicBool::new(false));
+    let fired = Rc::new(Cell::new(false));
     let payload = Deadline {
         inner: req.take_payload(),
         timer: Box::pin(tokio::time::sleep(timeout)),
@@ -96,7 +111,7 @@ pub async fn body_deadline(
     req.set_payload(Payload::from(Box::pin(payload) as BoxedPayloadStream));
     let lang = Lang::from_request(req.request());
     let mut res = next.call(req).await?;
-    if !fired.load(Ordering::Relaxed) {
+    if !fired.get() {
         return Ok(res.map_into_left_body());
     }
     // The rest of the body may still be on its way: the connection cannot be reused.

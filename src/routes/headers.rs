@@ -45,16 +45,17 @@ pub async fn by_path(
             return Ok(req.into_response(response).map_into_right_body());
         }
     }
-    let path = req.path().to_owned();
+    let docs = req.path().starts_with("/api/v1/docs/");
+    let api = req.path().starts_with("/api/v1/");
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
-    if path.starts_with("/api/v1/docs/") {
+    if docs {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(DOCS_CSP),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    } else if path.starts_with("/api/v1/") {
+    } else if api {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     Ok(res.map_into_left_body())

@@ -83,11 +83,13 @@ impl Answerer<'_> {
     responses(
         (status = 201, description = "Received: a new inquiry, a repeat or spam alike (the answer never says which); `id` is the submission's receipt, also in `Location`", body = crate::openapi::IntakeAnswer),
         (status = 303, description = "Browser form post: redirect to _next, thank_you_url or /thanks"),
+        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Rate limit of this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create_inquiry(
     req: HttpRequest,
@@ -146,10 +148,10 @@ async fn handle(
             .await
             .then_some("form_token"),
     };
-    let inquiry = match spam_reason {
-        Some(_) => NewInquiry::parse_lenient(&raw, &origin, &settings.intake),
-        None => NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?,
-    };
+    // Checked as strictly whether or not an anti-bot check fired: a bot must not learn from a
+    // 201 where a person gets a 422 that its submission was caught (SPEC §2 Answers).
+    let inquiry =
+        NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?;
 
     let client_ip = client::client_ip(req, &settings.server);
     let scope = client_ip

@@ -284,7 +284,8 @@ pub struct NotificationRow {
 
 pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, 'email' AS channel, kind, recipient, state, attempts, last_error,
+        "SELECT id, 'email' AS channel, kind, recipient,
+                CASE state WHEN 'waiting' THEN 'pending' ELSE state END AS state, attempts, last_error,
                 flood_held AS held_for_summary
            FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",
     )

@@ -55,6 +55,8 @@ pub struct Claimed {
     pub attempts: i32,
     /// `inquiry` or `supplement` (migration 15).
     pub kind: String,
+    /// A supplement's repeat event (whose details it carries).
+    pub seq: i64,
     /// Held back by the flood guard: goes out in its recipient's summary.
     pub flood_held: bool,
     /// Whether the row already took one of its recipient's hourly slots (a retry).
@@ -62,11 +64,13 @@ pub struct Claimed {
 }
 
 const CLAIMED_COLUMNS: &str =
-    "o.id, o.inquiry_id, o.recipient, o.attempts, o.kind, o.flood_held, o.slot_at IS NOT NULL AS has_slot";
+    "o.id, o.inquiry_id, o.recipient, o.attempts, o.kind, o.seq, o.flood_held, o.slot_at IS NOT NULL AS has_slot";
 
-/// Claims up to `limit` due rows. `SKIP LOCKED` lets any number of workers claim side by side;
-/// the lease (not a held transaction) marks a row as taken, so a worker that dies mid-send
-/// leaves a row that becomes due again when its lease runs out.
+/// Claims up to `limit` due rows (not those held for a summary: [`claim_summaries`]). `SKIP
+/// LOCKED` lets any number of workers claim side by side; the lease (not a held transaction)
+/// marks a row as taken, so a worker that dies mid-send leaves a row that becomes due again when
+/// its lease runs out. Both states are worked: `pending`, and `waiting` (supplements and held
+/// rows, which only this version sends: migration 15).
 pub async fn claim_due(
     pool: &PgPool,
     limit: i64,
@@ -78,7 +82,7 @@ pub async fn claim_due(
                 attempts = o.attempts + 1,
                 updated_at = now()
            FROM (SELECT id FROM outbox
-                  WHERE state = 'pending'
+                  WHERE state IN ('pending', 'waiting') AND NOT flood_held
                     AND next_attempt_at <= now()
                     AND (locked_until IS NULL OR locked_until <= now())
                   ORDER BY next_attempt_at
@@ -93,36 +97,60 @@ pub async fn claim_due(
     .await
 }
 
-/// Claims every other due row the flood guard held for `recipient`, so that one summary
-/// carries them all.
-pub async fn claim_held(
+/// Rows held by the flood guard whose hour has ended, one group per recipient, each group
+/// claimed whole: under a per-recipient advisory lock, so that two workers never split one
+/// recipient's hour into two summaries (the second finds the rows leased). At most 16
+/// recipients per call.
+pub async fn claim_summaries(
     pool: &PgPool,
-    recipient: &str,
     lease: Duration,
-) -> Result<Vec<Claimed>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE outbox AS o
-            SET locked_until = now() + make_interval(secs => $2),
-                attempts = o.attempts + 1,
-                updated_at = now()
-           FROM (SELECT id FROM outbox
-                  WHERE state = 'pending' AND flood_held AND recipient = $1
-                    AND next_attempt_at <= now()
-                    AND (locked_until IS NULL OR locked_until <= now())
-                  FOR UPDATE SKIP LOCKED) AS due
-          WHERE o.id = due.id
-      RETURNING {CLAIMED_COLUMNS}",
-    ))
-    .bind(recipient)
-    .bind(lease.as_secs_f64())
+) -> Result<Vec<Vec<Claimed>>, sqlx::Error> {
+    let recipients: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT recipient FROM outbox
+          WHERE state = 'waiting' AND flood_held AND next_attempt_at <= now()
+            AND (locked_until IS NULL OR locked_until <= now())
+          LIMIT 16",
+    )
     .fetch_all(pool)
-    .await
+    .await?;
+    let mut groups = Vec::new();
+    for recipient in recipients {
+        let mut tx = pool.begin().await?;
+        let locked: bool = sqlx::query_scalar(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended('outbox-summary|' || $1, 0))",
+        )
+        .bind(&recipient)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !locked {
+            continue;
+        }
+        let group: Vec<Claimed> = sqlx::query_as(&format!(
+            "UPDATE outbox AS o
+                SET locked_until = now() + make_interval(secs => $2),
+                    attempts = o.attempts + 1,
+                    updated_at = now()
+              WHERE o.state = 'waiting' AND o.flood_held AND o.recipient = $1
+                AND o.next_attempt_at <= now()
+                AND (o.locked_until IS NULL OR o.locked_until <= now())
+          RETURNING {CLAIMED_COLUMNS}",
+        ))
+        .bind(&recipient)
+        .bind(lease.as_secs_f64())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        if !group.is_empty() {
+            groups.push(group);
+        }
+    }
+    Ok(groups)
 }
 
-/// The flood guard (SPEC §3): of `rows` (claimed new-inquiry messages to `recipient`, oldest
-/// first), as many as the recipient has slots left in this clock hour (`max_per_hour` in all)
-/// take one; the rest are held until the hour ends — their claim released, the attempt not
-/// counted — to go out in one summary. Serialised per recipient (an advisory lock), so
+/// The flood guard (SPEC §3): of `rows` (claimed messages to `recipient`, oldest first: new
+/// inquiries, and supplements, so that repeats cannot go around it), as many as the recipient has
+/// slots left in this clock hour (`max_per_hour` in all) take one; the rest are held until the
+/// hour ends — their claim released, the attempt not counted — to go out in one summary. Serialised per recipient (an advisory lock), so
 /// instances working side by side never hand out more slots than there are. Returns the ids
 /// that took a slot.
 pub async fn take_slots(
@@ -151,7 +179,7 @@ pub async fn take_slots(
         .await?;
     sqlx::query(
         "UPDATE outbox
-            SET flood_held = true, locked_until = NULL, attempts = attempts - 1,
+            SET flood_held = true, state = 'waiting', locked_until = NULL, attempts = attempts - 1,
                 next_attempt_at = date_trunc('hour', now()) + interval '1 hour',
                 updated_at = now()
           WHERE id = ANY($1)",
@@ -213,12 +241,13 @@ pub async fn record_as(
     sqlx::query(
         "WITH o AS (
              UPDATE outbox
-                SET state = $2, last_error = $3, locked_until = NULL, updated_at = now(),
+                SET state = CASE WHEN $2 = 'pending' THEN outbox.state ELSE $2 END,
+                    last_error = $3, locked_until = NULL, updated_at = now(),
                     sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
                     next_attempt_at = CASE WHEN $2 = 'pending'
                                            THEN now() + make_interval(secs => $4)
                                            ELSE next_attempt_at END
-              WHERE id = $1 AND state = 'pending'
+              WHERE id = $1 AND state IN ('pending', 'waiting')
           RETURNING id, inquiry_id, recipient, attempts, kind),
          a AS (
              INSERT INTO outbox_attempts (outbox_id, attempt, outcome, error)
@@ -248,8 +277,8 @@ pub async fn record_as(
 pub async fn make_waiting_rows_due(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE outbox SET next_attempt_at = now(), updated_at = now()
-          WHERE state = 'pending' AND next_attempt_at > now() AND last_error IS NOT NULL
-            AND NOT flood_held",
+          WHERE state IN ('pending', 'waiting') AND next_attempt_at > now()
+            AND last_error IS NOT NULL",
     )
     .execute(pool)
     .await?;
@@ -273,17 +302,16 @@ pub async fn mail_data(
     .await
 }
 
-/// The latest repeat of each of these inquiries (for their `补充信息` messages).
-pub async fn latest_repeats(
+/// These repeat events (the `seq` of supplements: the details each carries).
+pub async fn repeat_events(
     pool: &PgPool,
-    inquiry_ids: &[Uuid],
+    event_ids: &[i64],
 ) -> Result<Vec<crate::notify::mail::RepeatMail>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT DISTINCT ON (inquiry_id) inquiry_id, data, at FROM inquiry_events
-          WHERE inquiry_id = ANY($1) AND kind = 'repeat'
-          ORDER BY inquiry_id, id DESC",
+        "SELECT id, inquiry_id, data, at FROM inquiry_events
+          WHERE id = ANY($1) AND kind = 'repeat'",
     )
-    .bind(inquiry_ids)
+    .bind(event_ids)
     .fetch_all(pool)
     .await
 }
@@ -298,9 +326,11 @@ pub struct Gauges {
 /// Queue depth, age of the oldest pending row, dead rows.
 pub async fn gauges(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
     sqlx::query_as(
-        "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending') AS pending,
+        "SELECT (SELECT count(*) FROM outbox WHERE state IN ('pending', 'waiting')) AS pending,
                 coalesce((SELECT extract(epoch FROM now() - min(created_at))::float8
-                            FROM outbox WHERE state = 'pending'), 0) AS oldest_pending_age_seconds,
+                            FROM outbox
+                           WHERE state IN ('pending', 'waiting') AND kind = 'inquiry'
+                             AND NOT flood_held), 0) AS oldest_pending_age_seconds,
                 (SELECT count(*) FROM outbox WHERE state = 'dead') AS dead",
     )
     .fetch_one(pool)

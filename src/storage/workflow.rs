@@ -184,7 +184,7 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
         .await?;
     let cancelled = sqlx::query(
         "UPDATE outbox SET state = 'cancelled', locked_until = NULL, updated_at = now()
-          WHERE inquiry_id = $1 AND state = 'pending'",
+          WHERE inquiry_id = $1 AND state IN ('pending', 'waiting')",
     )
     .bind(id)
     .execute(&mut *tx)

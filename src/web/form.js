@@ -118,6 +118,13 @@
     done.focus();
   }
 
+  // 128 random bits as hex; crypto.getRandomValues is in every browser the form supports.
+  function idempotencyKey() {
+    var bytes = new Uint8Array(16);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "form-" + Array.prototype.map.call(bytes, function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("");
+  }
+
   function enhance(form) {
     if (form.dataset.idkReady) return;
     form.dataset.idkReady = "1";
@@ -167,13 +174,21 @@
       }
       var body = {};
       new FormData(form).forEach(function (value, key) { body[key] = value; });
+      var payload = JSON.stringify(body);
+      // One key per content: a retry after a network error (or a second click) with the same
+      // text replays the first answer instead of filing the lead twice; changed text is a new
+      // submission (the server scopes keys to the visitor, so no one else can use them).
+      if (form.idkPayload !== payload) {
+        form.idkPayload = payload;
+        form.idkKey = idempotencyKey();
+      }
       if (status) status.textContent = RULES.messages.sending;
       if (button) button.disabled = true;
       fetch(form.action, {
         method: "POST",
         credentials: "omit",
-        headers: { "Content-Type": "application/json", "Accept": "application/json" },
-        body: JSON.stringify(body)
+        headers: { "Content-Type": "application/json", "Accept": "application/json", "Idempotency-Key": form.idkKey },
+        body: payload
       }).then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (answer) {
           if (response.ok) return thank(form);

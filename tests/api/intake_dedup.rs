@@ -41,13 +41,22 @@ async fn a_filled_honeypot_looks_like_success_and_is_stored_as_spam() {
         "no email for spam"
     );
 
-    // A bot's garbage is answered as a success too, and kept as far as it can be read.
+    // A bot's garbage is refused exactly as a person's would be (a 201 would tell it that the
+    // honeypot caught it), and nothing is stored.
     let garbage = json!({"need": "x".repeat(900), "phone": "buy now", "website": "x"});
-    assert_eq!(app.post_json(&garbage).await.status(), 201);
+    let mut unfilled = garbage.clone();
+    unfilled.as_object_mut().unwrap().remove("website");
+    let caught = app.post_json(&garbage).await;
+    let plain = app.post_json(&unfilled).await;
+    assert_eq!(caught.status(), 422);
+    assert_eq!(
+        caught.json::<Value>().await.unwrap(),
+        plain.json::<Value>().await.unwrap()
+    );
     assert_eq!(
         app.count("SELECT count(*) FROM inquiries WHERE status = 'spam'")
             .await,
-        2
+        1
     );
 
     // Spam does not count for duplicate detection: the real lead afterwards is new.

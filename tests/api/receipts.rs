@@ -198,22 +198,28 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     app.worker().dispatch_pending().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 2);
-    let waiting: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT state, extract(epoch FROM next_attempt_at - now())::float8 FROM outbox
-          WHERE kind = 'supplement' ORDER BY created_at",
-    )
-    .fetch_all(&app.pool)
-    .await
-    .unwrap();
+    let supplements = || async {
+        sqlx::query_as::<_, (String, f64)>(
+            "SELECT state, extract(epoch FROM next_attempt_at - now())::float8 FROM outbox
+              WHERE kind = 'supplement' ORDER BY created_at",
+        )
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+    };
+    let waiting = supplements().await;
     assert_eq!(waiting.len(), 2, "{waiting:?}");
     assert_eq!(waiting[0].0, "sent");
-    assert_eq!(waiting[1].0, "pending");
+    assert_eq!(
+        waiting[1].0, "waiting",
+        "only this version's workers send supplements"
+    );
     assert!(
         waiting[1].1 > 3500.0,
         "due an hour after the first: {waiting:?}"
     );
     // When it goes out, it carries the latest details.
-    sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE state = 'pending'")
+    sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE state = 'waiting'")
         .execute(&app.pool)
         .await
         .unwrap();
@@ -224,6 +230,87 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
         "{}",
         messages[2].text
     );
+    assert!(
+        messages[2].text.contains("第 5 次提交"),
+        "{}",
+        messages[2].text
+    );
+    // The next one waits an hour from when that one went out, not from when it was queued.
+    let mut again = real.clone();
+    again["need"] = "求租厂房2700平方米".into();
+    app.submit(&again).await;
+    let waiting = supplements().await;
+    assert_eq!(waiting.len(), 3);
+    assert!(
+        waiting[2].1 > 3500.0,
+        "an hour after the last one sent: {waiting:?}"
+    );
+}
+
+#[tokio::test]
+async fn twenty_repeats_sent_first_by_a_stranger_cannot_hide_the_visitors_details() {
+    let (app, sink) = spawn_with_sink(|_| {}).await;
+    let mut stranger = valid_inquiry();
+    stranger["need"] = "随便看看".into();
+    stranger["contact"] = "某某".into();
+    for _ in 0..25 {
+        app.submit(&stranger).await;
+    }
+    app.worker().dispatch_pending().await.unwrap();
+    assert_eq!(sink.wait_for(1, Duration::from_secs(5)).await.len(), 1);
+    // The real visitor, 26th on this phone and article: details kept, and mailed.
+    let receipt = app.submit(&valid_inquiry()).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let messages = sink.wait_for(2, Duration::from_secs(5)).await;
+    assert_eq!(messages.len(), 2);
+    assert!(
+        messages[1].subject.starts_with("补充信息｜"),
+        "{}",
+        messages[1].subject
+    );
+    assert!(
+        messages[1].text.contains("求租高新区标准厂房2000平方米"),
+        "{}",
+        messages[1].text
+    );
+    let kept: Value =
+        sqlx::query_scalar("SELECT data FROM inquiry_events WHERE receipt_id::text = $1")
+            .bind(&receipt)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept["payload_kept"], true, "{kept}");
+    assert_eq!(kept["need"], valid_inquiry()["need"]);
+    // Another late repeat with new text takes the rolling slot: one late payload at a time.
+    let mut later = valid_inquiry();
+    later["need"] = "求租厂房，面积可以小一些".into();
+    app.submit(&later).await;
+    let late_payloads: i64 = app
+        .count("SELECT count(*) FROM inquiry_events WHERE kind = 'repeat' AND (data ->> 'number')::int > 20 AND data ? 'need'")
+        .await;
+    assert_eq!(late_payloads, 1);
+}
+
+#[tokio::test]
+async fn a_caught_submission_is_refused_exactly_as_an_uncaught_one() {
+    let app = spawn_app_with(|_| {}).await;
+    let mut invalid = valid_inquiry();
+    invalid["phone"] = "12345".into();
+    let plain = app.post_json(&invalid).await;
+    let mut caught = invalid.clone();
+    caught["website"] = "http://spam.example".into();
+    let honeypot = app.post_json(&caught).await;
+    assert_eq!(plain.status(), 422);
+    assert_eq!(
+        honeypot.status(),
+        422,
+        "a bot learns nothing from invalid posts"
+    );
+    assert_eq!(
+        plain.json::<Value>().await.unwrap(),
+        honeypot.json::<Value>().await.unwrap()
+    );
+    assert_eq!(app.inquiry_count().await, 0);
 }
 
 #[tokio::test]
@@ -248,9 +335,10 @@ async fn the_timeline_keeps_twenty_repeat_payloads_and_pages_past_a_hundred_even
         "the first 20 keep their payload"
     );
     assert!(
-        kept[20..].iter().all(|k| !*k),
+        kept[20..119].iter().all(|k| !*k),
         "later ones are counted only"
     );
+    assert!(kept[119], "but the latest with new text keeps its payload");
 
     let response = app.get_as(&key, &format!("/api/v1/inquiries/{id}")).await;
     let size = response.content_length().unwrap_or(0);
@@ -340,15 +428,28 @@ async fn past_max_per_hour_the_rest_of_the_hour_goes_out_in_one_summary() {
     app.worker().dispatch_pending().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 3, "three messages in the hour");
-    let held: Vec<(bool, f64)> = sqlx::query_as(
-        "SELECT flood_held, extract(epoch FROM next_attempt_at - date_trunc('hour', now()))::float8
-           FROM outbox WHERE state = 'pending'",
+    // Held until the clock hour ends (due on the hour, within the next hour).
+    let held: Vec<(bool, String, bool)> = sqlx::query_as(
+        "SELECT flood_held, state,
+                next_attempt_at = date_trunc('hour', next_attempt_at)
+                AND next_attempt_at > now() AND next_attempt_at <= now() + interval '1 hour'
+           FROM outbox WHERE state <> 'sent'",
     )
     .fetch_all(&app.pool)
     .await
     .unwrap();
     assert_eq!(held.len(), 4);
-    assert!(held.iter().all(|(h, due)| *h && *due == 3600.0), "{held:?}");
+    assert!(
+        held.iter()
+            .all(|(h, state, on_the_hour)| *h && state == "waiting" && *on_the_hour),
+        "{held:?}"
+    );
+    // A repeat with new details in the same hour does not go around the guard.
+    let mut changed = valid_inquiry();
+    changed["phone"] = "13900000000".into();
+    changed["company"] = "公司0".into();
+    changed["need"] = "改为求租仓库3000平方米".into();
+    app.submit(&changed).await;
     // Another worker run in the same hour sends nothing more.
     app.worker().dispatch_pending().await.unwrap();
     assert_eq!(sink.messages().len(), 3);
@@ -362,9 +463,22 @@ async fn past_max_per_hour_the_rest_of_the_hour_goes_out_in_one_summary() {
     .unwrap();
     app.worker().dispatch_pending().await.unwrap();
     let messages = sink.wait_for(4, Duration::from_secs(5)).await;
-    assert_eq!(messages.len(), 4, "one summary for the four held");
+    assert_eq!(
+        messages.len(),
+        4,
+        "one summary for the four held and the supplement"
+    );
     let summary = &messages[3];
-    assert!(summary.subject.contains("另有 4 条"), "{}", summary.subject);
+    assert!(
+        summary.subject.contains("另有 4 条新询盘、1 条补充信息"),
+        "{}",
+        summary.subject
+    );
+    assert!(
+        summary.text.contains("【补充信息】公司0"),
+        "{}",
+        summary.text
+    );
     let held_ids: Vec<String> = sqlx::query_scalar(
         "SELECT inquiry_id::text FROM outbox WHERE flood_held ORDER BY inquiry_id",
     )
@@ -385,7 +499,7 @@ async fn past_max_per_hour_the_rest_of_the_hour_goes_out_in_one_summary() {
     let events: i64 = app
         .count("SELECT count(*) FROM inquiry_events WHERE kind = 'notification_sent' AND (data ->> 'summary')::boolean")
         .await;
-    assert_eq!(events, 4);
+    assert_eq!(events, 5);
     // In the new hour, the next inquiry is announced on its own again.
     let mut body = valid_inquiry();
     body["phone"] = "13900009999".into();

@@ -114,6 +114,11 @@ test("the embedded form checks as the visitor types, shows the server's errors a
   const context = await browser.newContext({ viewport: { width: 1200, height: 1500 }, locale: "zh-CN" });
   const page = await context.newPage();
   const problems = watch(page);
+  // The form's posts carry an Idempotency-Key per content: a changed body gets a new one.
+  const keys = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/api/v1/inquiries")) keys.push(r.headers()["idempotency-key"]);
+  });
   const demo = await page.goto(`${base}/embed/demo?utm_source=wechat&utm_campaign=e2e`);
   assert.match(demo.headers()["content-security-policy"], /script-src 'self'/);
   const form = page.locator("form[data-inquiry-desk]");
@@ -148,6 +153,9 @@ test("the embedded form checks as the visitor types, shows the server's errors a
   await form.locator("button[type=submit]").click();
   await page.locator(".idk-thanks").waitFor();
   assert.match(await page.locator(".idk-thanks").textContent(), /感谢您的咨询/);
+  assert.equal(keys.length, 2);
+  for (const k of keys) assert.match(k, /^form-[0-9a-f]{32}$/);
+  assert.notEqual(keys[0], keys[1], "the corrected phone is another submission");
   assert.deepEqual(problems, []);
   await context.close();
 
@@ -302,5 +310,61 @@ test("a network failure is reported in Chinese", async () => {
   await context.setOffline(true);
   await page.fill("#q", "断网");
   await page.waitForFunction(() => document.getElementById("banner")?.textContent.includes("网络连接失败"));
+  await context.close();
+});
+
+test("a lead opened by a repeat's receipt pages its long timeline and lists its notifications", async () => {
+  const phone = "13566667777";
+  const first = await post({ phone, need: "求租厂房5000平方米" });
+  let receipt;
+  // 110 repeats: more than one timeline page (100 events).
+  for (let i = 0; i < 110; i++) receipt = await post({ phone, need: "求租厂房5000平方米" });
+  assert.notEqual(receipt, first, "a repeat has a receipt of its own");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${base}/inbox`);
+  await page.evaluate((k) => sessionStorage.setItem("inquiry-desk.key", k), key);
+  await page.goto(`${base}/inbox#/inquiries/${receipt}`);
+  await page.reload();
+  await page.locator("#timeline li").nth(99).waitFor();
+  assert.equal(await page.locator("#timeline li").count(), 100);
+  assert.match(await page.textContent("#detail"), /提交次数\s*111/);
+  assert.match(await page.textContent("#notifications"), /新询盘通知 → sales@example\.cn/);
+  await page.click("#timeline-more");
+  await page.waitForFunction(() => document.querySelectorAll("#timeline li").length > 100);
+  const events = await page.locator("#timeline li").count();
+  const detail = await (await fetch(`${base}/api/v1/inquiries/${first}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  assert.equal(detail.id, first);
+  assert.ok(events >= 111, `${events} events on screen`);
+  assert.equal(await page.isVisible("#timeline-more"), false, "the last page has no button");
+  assert.match(await page.textContent("#timeline"), /同一访客再次提交（第 110 次），内容未保留/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the API docs page renders under its Content-Security-Policy", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = watch(page);
+  const violations = [];
+  page.on("console", (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+  const response = await page.goto(`${base}/api/v1/docs/`);
+  assert.match(response.headers()["content-security-policy"], /frame-ancestors 'none'/);
+  await page.locator(".swagger-ui .info .title").waitFor({ timeout: 15000 });
+  assert.match(await page.textContent(".swagger-ui .info .title"), /inquiry-desk/i);
+  await page.locator(".opblock-summary-path").first().waitFor();
+  assert.ok(await page.locator(".opblock").count() > 20, "every operation is listed");
+  assert.deepEqual(violations, []);
+  assert.deepEqual(problems, []);
+  // Framed by another origin, it does not render.
+  const framer = await context.newPage();
+  const blocked = [];
+  framer.on("console", (m) => blocked.push(m.text()));
+  await framer.setContent(`<iframe src="${base}/api/v1/docs/"></iframe>`);
+  await framer.waitForTimeout(1000);
+  const framed = framer.frames().find((f) => f.url().includes("/api/v1/docs/"));
+  const rendered = framed ? await framed.locator(".swagger-ui").count().catch(() => 0) : 0;
+  assert.equal(rendered, 0, "the docs page refuses to be framed");
   await context.close();
 });

@@ -21,6 +21,7 @@ use crate::storage::articles::{self, ArticleSummary};
         (status = 200, description = "Articles with inquiry counts", body = crate::routes::staff::views::Page<crate::storage::articles::ArticleSummary>),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -104,8 +105,10 @@ pub struct ArticlePatch {
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "The article after the change", body = crate::storage::articles::ArticleSummary),
+        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such article", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -86,6 +86,7 @@ const HEADERS_EN: [&str; 27] = [
         (status = 200, description = "UTF-8 CSV with BOM, streamed (admin)", content_type = "text/csv"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]

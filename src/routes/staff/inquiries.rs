@@ -36,6 +36,7 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
         (status = 200, description = "Newest first", body = crate::routes::staff::views::Page<crate::routes::staff::views::InquiryItem>),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -182,6 +183,7 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
     responses(
         (status = 200, description = "The inquiry, with ETag", body = crate::routes::staff::views::InquiryDetail),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -309,8 +311,10 @@ fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<C
     request_body = crate::openapi::InquiryPatch,
     responses(
         (status = 200, description = "The inquiry after the change, with its new ETag", body = crate::routes::staff::views::InquiryDetail),
+        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -412,8 +416,10 @@ async fn apply_change(
     request_body = crate::openapi::NoteRequest,
     responses(
         (status = 201, description = "The note", body = crate::storage::workflow::Note),
+        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -473,6 +479,7 @@ pub async fn add_note(
     responses(
         (status = 204, description = "Personal data erased (admin)"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]

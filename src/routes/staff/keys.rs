@@ -18,8 +18,10 @@ type Answer = Result<HttpResponse, Localised>;
     request_body = crate::openapi::KeyRequest,
     responses(
         (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
+        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -90,6 +92,7 @@ pub async fn create_key(
     responses(
         (status = 200, description = "Every key (admin)", body = crate::openapi::KeyList),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
@@ -108,6 +111,7 @@ pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState
     responses(
         (status = 204, description = "Revoked (admin)"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -147,6 +151,7 @@ pub async fn revoke_key(
         (status = 200, description = "Who read or exported what, newest first (admin)", body = crate::openapi::AccessLog),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]

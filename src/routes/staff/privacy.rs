@@ -55,6 +55,7 @@ fn subject_phone(req: &HttpRequest) -> Result<String, ApiError> {
     responses(
         (status = 200, description = "Everything held about the phone number (admin)", body = SubjectData),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid phone", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -104,6 +105,7 @@ pub async fn export_subject(
     responses(
         (status = 200, description = "Every inquiry from the phone anonymised (admin)", body = SubjectErased),
         (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid phone", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
