@@ -140,7 +140,6 @@ impl Application {
             app.wrap(crate::routes::cors::cors(settings.clone()))
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(crate::routes::headers::by_path))
-                .wrap(from_fn(crate::routes::body_deadline::body_deadline))
                 .wrap(from_fn(telemetry::log_requests))
                 .configure(routes)
         })

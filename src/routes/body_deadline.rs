@@ -3,10 +3,11 @@
 //! declares a body and never sends it holds a connection (and a worker's slot) for as long as it
 //! likes: actix-web's own `client_request_timeout` covers only the head.
 //!
-//! The middleware wraps every request's payload in [`Deadline`], a stream that ends in an error
-//! once the time is up (it holds a timer, so a stalled read wakes when the time runs out). A
-//! handler reading the body sees `PayloadError::Io(TimedOut)` (the intake maps it to its own 408
-//! page); whatever a handler or extractor answers after that, the middleware answers 408.
+//! [`arm`] wraps the payload of every request that declares a body in [`Deadline`], a stream that
+//! ends in an error once the time is up (it holds a timer, so a stalled read wakes when the time
+//! runs out). A handler reading the body sees `PayloadError::Io(TimedOut)` (the intake maps it to
+//! its own 408 page); whatever a handler or extractor answers after that, [`settle`] makes it a
+//! 408. Both run in the one middleware of `routes::headers`.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -16,11 +17,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::EitherBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::{header, StatusCode};
-use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use futures_util::Stream;
 
@@ -85,17 +85,12 @@ fn declares_body(req: &ServiceRequest) -> bool {
             .is_some_and(|v| v.as_bytes() != b"0")
 }
 
-/// Puts the body of every request that declares one under `server.body_timeout`, counted from
-/// now (the head has been read); answers 408 with `Connection: close` when it ran out.
-pub async fn body_deadline(
-    mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !declares_body(&req) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
+/// Puts the body of a request that declares one under `server.body_timeout`, counted from now
+/// (the head has been read); returns the flag that says whether the time ran out, for
+/// [`settle`]. Called by the one middleware of `routes::headers`.
+pub fn arm(req: &mut ServiceRequest) -> Option<Rc<Cell<bool>>> {
+    if !declares_body(req) {
+        return None;
     }
     let timeout = req
         .app_data::<web::Data<AppState>>()
@@ -109,22 +104,30 @@ pub async fn body_deadline(
         finished: false,
     };
     req.set_payload(Payload::from(Box::pin(payload) as BoxedPayloadStream));
-    let lang = Lang::from_request(req.request());
-    let mut res = next.call(req).await?;
-    if !fired.get() {
-        return Ok(res.map_into_left_body());
+    Some(fired)
+}
+
+/// The answer once the handler is done: when the body's time ran out, a 408 (the handler's
+/// own, or ours in its place) with `Connection: close` — the rest of the body may still be on
+/// its way, so the connection cannot be reused.
+pub fn settle<B>(
+    mut res: ServiceResponse<B>,
+    fired: Option<&Rc<Cell<bool>>>,
+) -> ServiceResponse<EitherBody<B>> {
+    if !fired.is_some_and(|f| f.get()) {
+        return res.map_into_left_body();
     }
-    // The rest of the body may still be on its way: the connection cannot be reused.
     if res.status() == StatusCode::REQUEST_TIMEOUT {
         res.response_mut()
             .head_mut()
             .set_connection_type(actix_web::http::ConnectionType::Close);
-        return Ok(res.map_into_left_body());
+        return res.map_into_left_body();
     }
+    let lang = Lang::from_request(res.request());
     let (req, _) = res.into_parts();
     let mut response = ApiError::RequestTimeout.to_response(lang);
     response
         .head_mut()
         .set_connection_type(actix_web::http::ConnectionType::Close);
-    Ok(ServiceResponse::new(req, response).map_into_right_body())
+    ServiceResponse::new(req, response).map_into_right_body()
 }

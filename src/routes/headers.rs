@@ -33,11 +33,13 @@ pub struct MetricsListener(pub SocketAddr);
 
 const METRICS_PATH: &str = "/metrics";
 
-/// Adds the headers above, and keeps `/metrics` and the other routes on their own listeners.
+/// Adds the headers above, keeps `/metrics` and the other routes on their own listeners, and
+/// puts request bodies under `server.body_timeout` (`routes::body_deadline`): one middleware
+/// layer for the three, as each layer costs every request.
 pub async fn by_path(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<EitherBody<impl MessageBody>>>, actix_web::Error> {
     if let Some(metrics) = req.app_data::<web::Data<MetricsListener>>() {
         let on_metrics_listener = req.app_config().local_addr() == metrics.0;
         if on_metrics_listener != (req.path() == METRICS_PATH) {
@@ -47,7 +49,8 @@ pub async fn by_path(
     }
     let docs = req.path().starts_with("/api/v1/docs/");
     let api = req.path().starts_with("/api/v1/");
-    let mut res = next.call(req).await?;
+    let deadline = super::body_deadline::arm(&mut req);
+    let mut res = super::body_deadline::settle(next.call(req).await?, deadline.as_ref());
     let headers = res.headers_mut();
     if docs {
         headers.insert(

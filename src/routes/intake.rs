@@ -125,7 +125,8 @@ async fn handle(
     state: &AppState,
 ) -> Result<(StoredAnswer, String), ApiError> {
     let settings = &state.settings;
-    check_rate(req, state)?;
+    let client_ip = client::client_ip(req, &settings.server);
+    check_rate(client_ip, state)?;
     let idempotency_key = idempotency_key(req)?;
     let body = read_body(req, payload, settings.intake.max_body_bytes).await?;
     let declared = req
@@ -153,7 +154,6 @@ async fn handle(
     let inquiry =
         NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?;
 
-    let client_ip = client::client_ip(req, &settings.server);
     let scope = client_ip
         .map(|ip| client::client_key(ip).to_string())
         .unwrap_or_default();
@@ -222,11 +222,8 @@ fn replayed(answer: StoredAnswer) -> StoredAnswer {
 }
 
 /// The client's token bucket; 429 with `Retry-After` when it is empty.
-fn check_rate(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let (Some(limiter), Some(ip)) = (
-        &state.rate_limiter,
-        client::client_ip(req, &state.settings.server),
-    ) else {
+fn check_rate(client_ip: Option<std::net::IpAddr>, state: &AppState) -> Result<(), ApiError> {
+    let (Some(limiter), Some(ip)) = (&state.rate_limiter, client_ip) else {
         return Ok(());
     };
     if rand::random_range(0..1024) == 0 {
