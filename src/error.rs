@@ -97,6 +97,9 @@ pub enum ApiError {
     PreconditionFailed,
     #[error("too many requests")]
     RateLimited { retry_after: u64 },
+    /// More than 20 failed staff authentications from this client within a minute (SPEC §4).
+    #[error("too many failed authentications")]
+    AuthThrottled { retry_after: u64 },
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -123,7 +126,7 @@ impl ApiError {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::InvalidTransition { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::RateLimited { .. } | Self::AuthThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -147,6 +150,7 @@ impl ApiError {
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::PreconditionFailed => "precondition_failed",
             Self::RateLimited { .. } => "rate_limited",
+            Self::AuthThrottled { .. } => "too_many_failed_authentications",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
         }
@@ -178,6 +182,9 @@ impl ApiError {
             }
             Self::PreconditionFailed => lang.pick("数据已被修改", "Precondition failed"),
             Self::RateLimited { .. } => lang.pick("提交过于频繁", "Too many requests"),
+            Self::AuthThrottled { .. } => {
+                lang.pick("密钥验证失败次数过多", "Too many failed authentications")
+            }
             Self::Unavailable(_) => lang.pick("服务暂时不可用", "Service temporarily unavailable"),
             Self::Internal(_) => lang.pick("服务器内部错误", "Internal server error"),
         }
@@ -256,6 +263,10 @@ impl ApiError {
                 Lang::Zh => format!("提交过于频繁，请 {retry_after} 秒后再试。"),
                 Lang::En => format!("Too many submissions; please retry in {retry_after} s."),
             },
+            Self::AuthThrottled { retry_after } => match lang {
+                Lang::Zh => format!("此网络一分钟内密钥验证失败超过 20 次，请 {retry_after} 秒后再试。"),
+                Lang::En => format!("More than 20 failed authentications from this network in a minute; retry in {retry_after} s."),
+            },
             Self::PreconditionFailed => lang
                 .pick(
                     "该询盘已被他人修改（If-Match 不符），请刷新后重试。",
@@ -302,7 +313,7 @@ impl ApiError {
         if matches!(self, Self::Unavailable(_)) {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_UNAVAILABLE.to_string()));
         }
-        if let Self::RateLimited { retry_after } = self {
+        if let Self::RateLimited { retry_after } | Self::AuthThrottled { retry_after } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if matches!(self, Self::Unauthorized) {
@@ -412,6 +423,7 @@ fn label(field: &str, lang: Lang) -> String {
         "status" => ("状态", "status"),
         "assignee" => ("负责人", "assignee"),
         "body" => ("备注内容", "note"),
+        "title" => ("标题", "title"),
         "name" => ("名称", "name"),
         "role" => ("角色", "role"),
         // Staff query parameters.

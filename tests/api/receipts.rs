@@ -393,6 +393,8 @@ async fn failed_authentications_are_throttled_per_client() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&wait));
+    let problem: Value = throttled.json().await.unwrap();
+    assert_eq!(problem["code"], "too_many_failed_authentications");
     // Refused before the key is looked at: a right guess now gets nothing either.
     assert_eq!(
         attempt("203.0.113.7", good.clone()).await.unwrap().status(),

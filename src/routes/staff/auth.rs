@@ -30,7 +30,7 @@ impl FromRequest for Staff {
                 state
                     .auth_failures
                     .check(client)
-                    .map_err(|retry_after| fail(ApiError::RateLimited { retry_after }))?;
+                    .map_err(|retry_after| fail(ApiError::AuthThrottled { retry_after }))?;
             }
             let failed = || {
                 if let Some(client) = client {
