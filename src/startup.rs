@@ -191,7 +191,8 @@ macro_rules! routes {
             cfg.default_service(web::to(not_found));
         }
     };
-    (@method GET) => { web::get() };
+    // HEAD is answered wherever GET is (actix-web sends the head without the body).
+    (@method GET) => { web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head())) };
     (@method POST) => { web::post() };
     (@method PATCH) => { web::patch() };
     (@method DELETE) => { web::delete() };
@@ -245,11 +246,14 @@ pub fn allowed_methods(path: &str) -> Option<String> {
     // The first route matching the path owns it (routes are tried in order), so a path such
     // as `…/export.csv` lists only its own methods.
     let (first, _) = DEFS.iter().find(|(def, _)| def.is_match(path))?;
-    let allowed: Vec<&str> = DEFS
+    let mut allowed: Vec<&str> = DEFS
         .iter()
         .filter(|(def, _)| def.pattern() == first.pattern())
         .map(|(_, method)| *method)
         .collect();
+    if allowed.contains(&"GET") {
+        allowed.push("HEAD");
+    }
     Some(allowed.join(", "))
 }
 

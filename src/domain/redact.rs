@@ -59,7 +59,8 @@ fn blank_phones(text: &str) -> Cow<'_, str> {
         if digits < MIN_PHONE_DIGITS {
             continue;
         }
-        let blanked = blank_in_run(run.as_str());
+        let unit_after = followed_by_unit(&text[run.end()..]);
+        let blanked = blank_in_run(run.as_str(), unit_after);
         if let Cow::Owned(blanked) = blanked {
             out.push_str(&text[last..run.start()]);
             out.push_str(&blanked);
@@ -73,10 +74,44 @@ fn blank_phones(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Units after a figure (`20000-30000㎡`, `300万`, `50 亩`): a number before one is an amount,
+/// not a phone number.
+fn followed_by_unit(rest: &str) -> bool {
+    rest.trim_start()
+        .chars()
+        .next()
+        .is_some_and(|c| "㎡平万亩方米元千亿wWkKmM%％".contains(c))
+}
+
+/// `20000-30000`, `10000～20000`: two figures of the same length joined by a dash or tilde
+/// read as a range, which no phone number is written as (landlines are `0756-3331234`).
+fn is_range(run: &str) -> bool {
+    let parts: Vec<&str> = run
+        .split(['-', '–', '—', '－', '~', '～', '‐'])
+        .map(str::trim)
+        .collect();
+    parts.len() == 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+        })
+        && parts[0].chars().count() == parts[1].chars().count()
+        && !parts[0].starts_with(['0', '０'])
+}
+
 /// Within one run, the longest stretches of whole groups (split at spaces and slashes, which
 /// also separate several numbers or a figure and a number) that read as a phone number.
-fn blank_in_run(run: &str) -> Cow<'_, str> {
-    if PhoneNumber::parse(run).is_some() {
+fn blank_in_run(run: &str, unit_after: bool) -> Cow<'_, str> {
+    // A stretch is a phone number when the phone parser takes it, unless it reads as an amount:
+    // a range (`20000-30000`), or the figure before a unit (`… 2000平`).
+    let phone = |start: usize, end: usize| {
+        let stretch = &run[start..end];
+        !(end == run.len() && unit_after)
+            && !is_range(stretch)
+            && PhoneNumber::parse(stretch).is_some()
+    };
+    if phone(0, run.len()) {
         return Cow::Owned(BLANK.to_string());
     }
     // Group boundaries: byte offsets where a group starts and ends.
@@ -104,7 +139,7 @@ fn blank_in_run(run: &str) -> Cow<'_, str> {
         // The longest stretch of groups from i that parses.
         let found = (i..groups.len())
             .rev()
-            .find(|&j| PhoneNumber::parse(&run[groups[i].0..groups[j].1]).is_some());
+            .find(|&j| phone(groups[i].0, groups[j].1));
         match found {
             Some(j) => {
                 out.push_str(&run[last..groups[i].0]);
@@ -164,6 +199,18 @@ mod tests {
             ("wang@qq。com", "[已删除]"),
             // Not contact details: kept as typed.
             ("求租2000-3000平方米厂房", "求租2000-3000平方米厂房"),
+            (
+                "20000-30000㎡ ; 10000-20000平",
+                "20000-30000㎡ ; 10000-20000平",
+            ),
+            (
+                "面积 10000—20000 平，预算20000-30000万",
+                "面积 10000—20000 平，预算20000-30000万",
+            ),
+            ("需要10000-20000", "需要10000-20000"),
+            ("20000～25000平米", "20000～25000平米"),
+            ("电话13912345678 2000平", "电话[已删除] 2000平"),
+            ("13912345678平", "13912345678平"),
             ("年纳税约3000000元", "年纳税约3000000元"),
             ("预算20003000", "预算20003000"),
             (

@@ -216,14 +216,21 @@ struct Change<'a> {
     value: &'a str,
 }
 
+/// One submission with new text, as a supplement lists it.
+#[derive(Serialize)]
+struct Submission<'a> {
+    /// Which submission of the inquiry it was (the first is the inquiry itself).
+    number: i64,
+    at: String,
+    changes: Vec<Change<'a>>,
+}
+
 #[derive(Serialize)]
 struct SupplementContext<'a> {
     id: String,
     who: &'a str,
-    number: i64,
-    submitted_at: String,
+    submissions: Vec<Submission<'a>>,
     need: &'a str,
-    changes: Vec<Change<'a>>,
     staff_link: String,
 }
 
@@ -263,18 +270,18 @@ impl MailRenderer {
             .date_now())
     }
 
-    /// The `补充信息` message of a repeat with new details (SPEC §2): what the visitor wrote
-    /// this time where it differs from the inquiry, threaded under the inquiry's message
-    /// (`In-Reply-To`), with a Message-ID of its own (`message_key`: the outbox row's id).
+    /// The `补充信息` message of repeats with new details (SPEC §2): `repeats` are the
+    /// submissions since the last supplement (their timeline events), and each that wrote
+    /// something new is listed with what differs from the inquiry. Threaded under the inquiry's
+    /// message (`In-Reply-To`), with a Message-ID of its own (`message_key`: the outbox row's
+    /// id); Reply-To is the latest email given.
     pub fn render_supplement(
         &self,
         inquiry: &InquiryMail,
-        repeat: Option<&RepeatMail>,
+        repeats: &[RepeatMail],
         recipient: &str,
         message_key: Uuid,
     ) -> Result<Message, MailError> {
-        let payload = repeat.map(|r| &r.data);
-        let value = |key: &str| payload.and_then(|p| p.get(key)).and_then(|v| v.as_str());
         let current = |key: &str| match key {
             "need" => Some(inquiry.need.as_str()),
             "use" => inquiry.r#use.as_deref(),
@@ -285,28 +292,38 @@ impl MailRenderer {
             "wechat" => inquiry.wechat.as_deref(),
             _ => inquiry.message.as_deref(),
         };
-        let changes: Vec<Change> = SUPPLEMENT_FIELDS
+        // Every submission since the last supplement whose text was new, oldest first: what
+        // each said differently from the inquiry (a stranger's and the visitor's alike).
+        let mut seen = std::collections::HashSet::new();
+        let submissions: Vec<Submission> = repeats
             .iter()
-            .filter_map(|(key, label)| {
-                let new = value(key)?;
-                (Some(new) != current(key)).then_some(Change { label, value: new })
+            .filter(|r| seen.insert(r.data.get("text_digest").map(|d| d.to_string())))
+            .filter_map(|r| {
+                let value = |key: &str| r.data.get(key).and_then(|v| v.as_str());
+                let changes: Vec<Change> = SUPPLEMENT_FIELDS
+                    .iter()
+                    .filter_map(|(key, label)| {
+                        let new = value(key)?;
+                        (Some(new) != current(key)).then_some(Change { label, value: new })
+                    })
+                    .collect();
+                (!changes.is_empty()).then(|| Submission {
+                    number: r.data.get("number").and_then(|v| v.as_i64()).unwrap_or(1) + 1,
+                    at: shanghai_time(r.at),
+                    changes,
+                })
             })
             .collect();
+        let latest = repeats.last().map(|r| &r.data);
+        let value = |key: &str| latest.and_then(|p| p.get(key)).and_then(|v| v.as_str());
         let who = value("company")
             .or(value("contact"))
             .unwrap_or_else(|| who(inquiry));
         let context = SupplementContext {
             id: inquiry.id.to_string(),
             who,
-            // The repeat's number counts the repeats; the submission's, the first one too.
-            number: payload
-                .and_then(|p| p.get("number"))
-                .and_then(|v| v.as_i64())
-                .unwrap_or(1)
-                + 1,
-            submitted_at: shanghai_time(repeat.map_or(inquiry.received_at, |r| r.at)),
+            submissions,
             need: &inquiry.need,
-            changes,
             staff_link: self.staff_link(inquiry.id),
         };
         let text = self.env.get_template("supplement.txt")?.render(&context)?;
@@ -332,23 +349,35 @@ impl MailRenderer {
     }
 
     /// One message for what the flood guard held back (SPEC §3): a line per new inquiry, or
-    /// per inquiry with new details (`true`: a supplement), each with its inbox link.
+    /// per inquiry with new details (with the latest repeat: a supplement, its line naming who
+    /// wrote what), each with its inbox link.
     /// `message_key` (the first row's id) makes the Message-ID.
     pub fn render_summary(
         &self,
-        inquiries: &[(&InquiryMail, bool)],
+        inquiries: &[(&InquiryMail, Option<&RepeatMail>)],
         recipient: &str,
         max_per_hour: u32,
         message_key: Uuid,
     ) -> Result<Message, MailError> {
         let items: Vec<SummaryItem> = inquiries
             .iter()
-            .map(|&(i, supplement)| SummaryItem {
-                supplement,
-                received_at: shanghai_time(i.received_at),
-                who: who(i).to_string(),
-                need: need_head(&i.need),
-                link: self.staff_link(i.id),
+            .map(|&(i, supplement)| {
+                // A supplement's line names who wrote it and what, from its latest details.
+                let text = |key: &str| {
+                    supplement
+                        .and_then(|r| r.data.get(key))
+                        .and_then(|v| v.as_str())
+                };
+                SummaryItem {
+                    supplement: supplement.is_some(),
+                    received_at: shanghai_time(supplement.map_or(i.received_at, |r| r.at)),
+                    who: text("company")
+                        .or(text("contact"))
+                        .unwrap_or_else(|| who(i))
+                        .to_string(),
+                    need: need_head(text("need").unwrap_or(&i.need)),
+                    link: self.staff_link(i.id),
+                }
             })
             .collect();
         let context = SummaryContext {
@@ -358,7 +387,7 @@ impl MailRenderer {
         };
         let text = self.env.get_template("summary.txt")?.render(&context)?;
         let html = self.env.get_template("summary.html")?.render(&context)?;
-        let supplements = inquiries.iter().filter(|(_, s)| *s).count();
+        let supplements = inquiries.iter().filter(|(_, s)| s.is_some()).count();
         let subject = match (inquiries.len() - supplements, supplements) {
             (new, 0) => format!("新询盘汇总｜本小时另有 {new} 条新询盘"),
             (0, more) => format!("新询盘汇总｜本小时另有 {more} 条补充信息"),

@@ -119,12 +119,14 @@ impl Worker {
             .into_iter()
             .map(|m| (m.id, m))
             .collect();
-        let events: Vec<i64> = rows
+        // The latest details of the supplements going out in a summary (its line names them).
+        let events: Vec<i64> = summaries
             .iter()
+            .flatten()
             .filter(|r| r.kind == "supplement")
             .map(|r| r.seq)
             .collect();
-        let repeats: HashMap<_, _> = if events.is_empty() {
+        let latest: HashMap<_, _> = if events.is_empty() {
             HashMap::new()
         } else {
             outbox::repeat_events(&self.pool, &events)
@@ -137,10 +139,9 @@ impl Worker {
         futures_util::stream::iter(&rows)
             .for_each_concurrent(self.options.concurrency, |row| {
                 let mail = mails.get(&row.inquiry_id);
-                let repeat = repeats.get(&row.seq);
                 let any_sent = &any_sent;
                 async move {
-                    let delivery = self.deliver(row, mail, repeat).await;
+                    let delivery = self.deliver(row, mail).await;
                     if delivery == Delivery::Sent {
                         any_sent.store(true, Ordering::Relaxed);
                     }
@@ -153,7 +154,7 @@ impl Worker {
             })
             .await;
         for group in &summaries {
-            let result = self.send_summary(group, &mails).await;
+            let result = self.send_summary(group, &mails, &latest).await;
             if result.is_ok() {
                 any_sent.store(true, Ordering::Relaxed);
             }
@@ -185,30 +186,47 @@ impl Worker {
         Ok(count)
     }
 
-    /// The claimed rows to send now. Rows without one of their recipient's hourly slots ask
-    /// for one ([`outbox::take_slots`]); those refused are held until the hour ends (for its
-    /// summary) and dropped here. `notify.max_per_hour = 0` turns the guard off.
+    /// The claimed rows to send now. New-inquiry rows without one of their recipient's hourly
+    /// slots ask for one, supplements go only while slots are left ([`outbox::take_slots`]);
+    /// those refused are held until the hour ends (for its summary) and dropped here. `notify.max_per_hour = 0` turns the guard off.
     async fn flood_guard(&self, rows: Vec<Claimed>) -> Result<Vec<Claimed>, sqlx::Error> {
         if self.max_per_hour == 0 {
             return Ok(rows);
         }
-        let mut asking: HashMap<&str, Vec<Uuid>> = HashMap::new();
+        // Per recipient: new-inquiry rows asking for a slot, and supplements.
+        let mut asking: HashMap<&str, (Vec<Uuid>, Vec<Uuid>)> = HashMap::new();
         for row in rows.iter().filter(|r| !r.has_slot) {
-            asking.entry(&row.recipient).or_default().push(row.id);
+            let entry = asking.entry(&row.recipient).or_default();
+            match row.kind.as_str() {
+                "supplement" => entry.1.push(row.id),
+                _ => entry.0.push(row.id),
+            }
         }
         let mut refused: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
-        for (recipient, ids) in asking {
-            let granted =
-                outbox::take_slots(&self.pool, recipient, &ids, self.max_per_hour).await?;
-            if granted.len() < ids.len() {
+        for (recipient, (inquiries, supplements)) in asking {
+            let send = outbox::take_slots(
+                &self.pool,
+                recipient,
+                &inquiries,
+                &supplements,
+                self.max_per_hour,
+            )
+            .await?;
+            let asked = inquiries.len() + supplements.len();
+            if send.len() < asked {
                 tracing::warn!(
                     recipient = %crate::telemetry::mask_pii(recipient),
-                    held = ids.len() - granted.len(),
+                    held = asked - send.len(),
                     max_per_hour = self.max_per_hour,
                     "flood guard: messages held for the hour's summary"
                 );
             }
-            refused.extend(ids.into_iter().filter(|id| !granted.contains(id)));
+            refused.extend(
+                inquiries
+                    .into_iter()
+                    .chain(supplements)
+                    .filter(|id| !send.contains(id)),
+            );
         }
         Ok(rows
             .into_iter()
@@ -221,16 +239,23 @@ impl Worker {
         &self,
         group: &[Claimed],
         mails: &HashMap<Uuid, InquiryMail>,
+        latest: &HashMap<i64, RepeatMail>,
     ) -> Result<(), SendError> {
         let Some(first) = group.first() else {
             return Ok(());
         };
-        let mut inquiries: Vec<(&InquiryMail, bool)> = group
+        let mut inquiries: Vec<(&InquiryMail, Option<&RepeatMail>)> = group
             .iter()
-            .filter_map(|r| Some((mails.get(&r.inquiry_id)?, r.kind == "supplement")))
+            .filter_map(|r| {
+                let mail = mails.get(&r.inquiry_id)?;
+                let supplement = (r.kind == "supplement")
+                    .then(|| latest.get(&r.seq))
+                    .flatten();
+                Some((mail, supplement))
+            })
             .collect();
-        inquiries.sort_by_key(|(m, supplement)| (m.received_at, m.id, *supplement));
-        inquiries.dedup_by_key(|(m, supplement)| (m.id, *supplement));
+        inquiries.sort_by_key(|(m, s)| (m.received_at, m.id, s.map(|r| r.id)));
+        inquiries.dedup_by_key(|(m, s)| (m.id, s.map(|r| r.id)));
         let message = self
             .renderer
             .render_summary(&inquiries, &first.recipient, self.max_per_hour, first.id)
@@ -238,12 +263,7 @@ impl Worker {
         self.transport.send(message).await
     }
 
-    async fn deliver(
-        &self,
-        row: &Claimed,
-        mail: Option<&InquiryMail>,
-        repeat: Option<&RepeatMail>,
-    ) -> Delivery {
+    async fn deliver(&self, row: &Claimed, mail: Option<&InquiryMail>) -> Delivery {
         let Some(mail) = mail else {
             return Delivery::Dead {
                 error: "inquiry not found".into(),
@@ -251,9 +271,18 @@ impl Worker {
             };
         };
         let message = match row.kind.as_str() {
-            "supplement" => self
-                .renderer
-                .render_supplement(mail, repeat, &row.recipient, row.id),
+            "supplement" => match outbox::supplement_repeats(&self.pool, row).await {
+                Ok(repeats) => {
+                    self.renderer
+                        .render_supplement(mail, &repeats, &row.recipient, row.id)
+                }
+                Err(e) => {
+                    return Delivery::Retry {
+                        after: self.retry_delay(row.attempts),
+                        error: format!("reading the repeats: {e}"),
+                    }
+                }
+            },
             _ => self.renderer.render(mail, &row.recipient),
         };
         match message {

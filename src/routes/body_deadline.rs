@@ -31,6 +31,10 @@ use tokio::time::Sleep;
 use crate::error::{ApiError, Lang};
 use crate::startup::AppState;
 
+/// How long a timed-out request's unread payload is kept after the deadline (see
+/// [`Deadline::poll_next`]).
+const HOLD_UNREAD: Duration = Duration::from_secs(5);
+
 /// A payload that fails with `io::ErrorKind::TimedOut` once its deadline passes.
 struct Deadline {
     inner: Payload,
@@ -56,6 +60,15 @@ impl Stream for Deadline {
                 Poll::Ready(()) => {
                     self.finished = true;
                     self.fired.set(true);
+                    // actix-web drains the rest of a chunked body whose reader is gone, for as
+                    // long as the client sends it, to keep the connection: the slow client would
+                    // keep it. Held a little longer than the 408 takes to go out, the unread
+                    // payload makes actix-web close the connection after the answer instead.
+                    let unread = std::mem::replace(&mut self.inner, Payload::None);
+                    actix_web::rt::spawn(async move {
+                        tokio::time::sleep(HOLD_UNREAD).await;
+                        drop(unread);
+                    });
                     Poll::Ready(Some(Err(timed_out())))
                 }
                 Poll::Pending => Poll::Pending,

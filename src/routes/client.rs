@@ -14,7 +14,8 @@ const MAX_USER_AGENT_CHARS: usize = 512;
 /// The socket peer, unless it is a trusted proxy: then the right-most address of
 /// `X-Forwarded-For` that is not a trusted proxy itself. Entries are read as proxies write them
 /// ([`forwarded_entry`]); one that is no address (`unknown`, an obfuscated name, garbage) is
-/// skipped, so it never makes every visitor count as the proxy.
+/// skipped. `None` when a trusted proxy names no such address: never the proxy's own, which
+/// would put every visitor behind it in one rate-limit bucket (SPEC §2).
 pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
     let peer = canonical_ip(req.peer_addr()?.ip());
     if !server.is_trusted_proxy(peer) {
@@ -26,14 +27,12 @@ pub fn client_ip(req: &HttpRequest, server: &ServerSettings) -> Option<IpAddr> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .collect();
-    let mut client = peer;
-    for ip in forwarded.iter().rev().filter_map(|e| forwarded_entry(e)) {
-        client = canonical_ip(ip);
-        if !server.is_trusted_proxy(client) {
-            break;
-        }
-    }
-    Some(client)
+    forwarded
+        .iter()
+        .rev()
+        .filter_map(|e| forwarded_entry(e))
+        .map(canonical_ip)
+        .find(|ip| !server.is_trusted_proxy(*ip))
 }
 
 /// One `X-Forwarded-For` entry as proxies write it: `203.0.113.7`, `203.0.113.7:51234`,

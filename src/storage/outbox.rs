@@ -147,16 +147,18 @@ pub async fn claim_summaries(
     Ok(groups)
 }
 
-/// The flood guard (SPEC §3): of `rows` (claimed messages to `recipient`, oldest first: new
-/// inquiries, and supplements, so that repeats cannot go around it), as many as the recipient has
-/// slots left in this clock hour (`max_per_hour` in all) take one; the rest are held until the
-/// hour ends — their claim released, the attempt not counted — to go out in one summary. Serialised per recipient (an advisory lock), so
-/// instances working side by side never hand out more slots than there are. Returns the ids
-/// that took a slot.
+/// The flood guard (SPEC §3): of `inquiries` (claimed new-inquiry messages to `recipient`,
+/// oldest first), as many as the recipient has slots left in this clock hour (`max_per_hour` in
+/// all) take one; `supplements` (`补充信息`) take none but go out only while slots are left,
+/// so that repeats cannot go around the guard. The rest are held until the hour ends — their
+/// claim released, the attempt not counted — to go out in one summary. Serialised per recipient
+/// (an advisory lock), so instances working side by side never hand out more slots than there
+/// are. Returns the ids to send now.
 pub async fn take_slots(
     pool: &PgPool,
     recipient: &str,
-    rows: &[Uuid],
+    inquiries: &[Uuid],
+    supplements: &[Uuid],
     max_per_hour: u32,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     let mut tx = pool.begin().await?;
@@ -171,10 +173,17 @@ pub async fn take_slots(
     .bind(recipient)
     .fetch_one(&mut *tx)
     .await?;
-    let free = (i64::from(max_per_hour) - taken).clamp(0, rows.len() as i64) as usize;
-    let (granted, held) = rows.split_at(free);
+    let left = (i64::from(max_per_hour) - taken).max(0) as usize;
+    let free = left.min(inquiries.len());
+    let (granted, mut held) = (inquiries[..free].to_vec(), inquiries[free..].to_vec());
+    let mut send = granted.clone();
+    if left > free {
+        send.extend_from_slice(supplements);
+    } else {
+        held.extend_from_slice(supplements);
+    }
     sqlx::query("UPDATE outbox SET slot_at = now() WHERE id = ANY($1)")
-        .bind(granted)
+        .bind(&granted)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
@@ -184,11 +193,11 @@ pub async fn take_slots(
                 updated_at = now()
           WHERE id = ANY($1)",
     )
-    .bind(held)
+    .bind(&held)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(granted.to_vec())
+    Ok(send)
 }
 
 /// What became of one attempt.
@@ -302,7 +311,29 @@ pub async fn mail_data(
     .await
 }
 
-/// These repeat events (the `seq` of supplements: the details each carries).
+/// The repeats a supplement row carries: those of its inquiry after the last supplement sent to
+/// its recipient, up to the row's `seq`, whose payload was kept; oldest first.
+pub async fn supplement_repeats(
+    pool: &PgPool,
+    row: &Claimed,
+) -> Result<Vec<crate::notify::mail::RepeatMail>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT e.id, e.inquiry_id, e.data, e.at FROM inquiry_events AS e
+          WHERE e.inquiry_id = $1 AND e.kind = 'repeat' AND e.id <= $2
+            AND e.data ? 'need'
+            AND e.id > coalesce((SELECT max(o.seq) FROM outbox AS o
+                                  WHERE o.inquiry_id = $1 AND o.kind = 'supplement'
+                                    AND o.recipient = $3 AND o.state = 'sent'), 0)
+          ORDER BY e.id",
+    )
+    .bind(row.inquiry_id)
+    .bind(row.seq)
+    .bind(&row.recipient)
+    .fetch_all(pool)
+    .await
+}
+
+/// These repeat events (the `seq` of supplements: the latest details each carries).
 pub async fn repeat_events(
     pool: &PgPool,
     event_ids: &[i64],

@@ -72,11 +72,23 @@ async fn another_method_on_a_known_path_is_405_with_allow() {
         .await
         .unwrap();
     assert_eq!(response.status(), 405);
-    assert_eq!(response.headers()["allow"], "POST, GET");
+    assert_eq!(response.headers()["allow"], "POST, GET, HEAD");
     assert_eq!(
         response.headers()["content-type"],
         "application/problem+json"
     );
+    // HEAD wherever GET is: the head of the GET answer, no body.
+    for path in [
+        "/healthz",
+        "/metrics",
+        "/api/v1/docs/",
+        "/thanks",
+        "/api/v1/form-token",
+    ] {
+        let head = app.client.head(app.url(path)).send().await.unwrap();
+        assert_eq!(head.status(), 200, "HEAD {path}");
+        assert!(head.bytes().await.unwrap().is_empty(), "HEAD {path}");
+    }
     // A method the API never uses: 405 too, on known and unknown paths.
     for path in ["/api/v1/inquiries", "/api/v1/inquiries/x/notes", "/nowhere"] {
         let response = app
@@ -91,7 +103,7 @@ async fn another_method_on_a_known_path_is_405_with_allow() {
         assert_eq!(response.status(), 405, "{path}");
         let allow = response.headers()["allow"].to_str().unwrap().to_string();
         let expected = match path {
-            "/api/v1/inquiries" => "POST, GET",
+            "/api/v1/inquiries" => "POST, GET, HEAD",
             "/api/v1/inquiries/x/notes" => "POST",
             _ => "GET, HEAD, POST, PATCH, DELETE, OPTIONS",
         };

@@ -85,6 +85,27 @@ async fn new_repeat_and_spam_submissions_get_the_same_answer_and_staff_open_each
         .find(|e| e["kind"] == "repeat")
         .unwrap();
     assert_eq!(repeat["receipt"], id_repeat);
+    // Every route of one inquiry takes the receipt.
+    let note = app
+        .staff(
+            reqwest::Method::POST,
+            &key,
+            &format!("/api/v1/inquiries/{id_repeat}/notes"),
+        )
+        .json(&serde_json::json!({"body": "回电确认"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(note.status(), 201);
+    let moved = app
+        .patch_as(
+            &key,
+            &id_repeat,
+            &serde_json::json!({"status": "contacted"}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(moved.json::<Value>().await.unwrap()["id"], id_new);
     let spam = app
         .get_json(&key, &format!("/api/v1/inquiries/{id_spam}"))
         .await;
@@ -232,6 +253,17 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     );
     assert!(
         messages[2].text.contains("第 5 次提交"),
+        "{}",
+        messages[2].text
+    );
+    // And every earlier new detail since the last supplement, not only the latest.
+    assert!(
+        messages[2].text.contains("第 4 次提交"),
+        "{}",
+        messages[2].text
+    );
+    assert!(
+        messages[2].text.contains("求租厂房2500平方米"),
         "{}",
         messages[2].text
     );
@@ -477,7 +509,9 @@ async fn past_max_per_hour_the_rest_of_the_hour_goes_out_in_one_summary() {
         summary.subject
     );
     assert!(
-        summary.text.contains("【补充信息】公司0"),
+        summary
+            .text
+            .contains("【补充信息】公司0｜改为求租仓库3000平方米"),
         "{}",
         summary.text
     );

@@ -167,6 +167,38 @@ async fn a_body_that_does_not_arrive_in_time_is_408_on_every_route_that_reads_on
         // The connection is closed after the 408 (read_to_end returned before the wait).
         assert!(took < Duration::from_secs(10));
     }
+    // Chunked: no chunk at all, or a chunk now and then (actix-web would drain such a body
+    // for as long as it comes): 408 and the connection closed all the same.
+    let chunked =
+        "POST /api/v1/inquiries HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\
+                   Transfer-Encoding: chunked\r\n\r\n";
+    let (answer, took) = exchange(port, chunked.as_bytes(), Duration::from_secs(10));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(took < Duration::from_secs(8), "closed after {took:?}");
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(12)))
+        .unwrap();
+    stream.write_all(chunked.as_bytes()).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..50 {
+            if writer.write_all(b"1\r\n \r\n").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408"));
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "closed after {:?}",
+        started.elapsed()
+    );
+    let _ = trickle.join();
     // A body trickled a byte at a time is cut off too.
     let started = Instant::now();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -273,6 +305,33 @@ async fn x_forwarded_for_is_read_as_proxies_write_it() {
         ("198.51.100.11, garbage!!", "198.51.100.11"),
         ("198.51.100.12 , 127.0.0.1", "198.51.100.12"),
     ];
+    // A proxy that names no address: the client is unknown, never the proxy itself (which would
+    // put every visitor in one bucket: eight such posts in a burst of five all pass).
+    for i in 0..8 {
+        let mut body = valid_inquiry();
+        body["phone"] = format!("1371234{:04}", i).into();
+        let header = ["unknown", "garbage!!", "1.2.3.4:99999", "01.02.03.04"][i % 4];
+        let response = app
+            .client
+            .post(app.url("/api/v1/inquiries"))
+            .header("X-Forwarded-For", header)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "{header}");
+        let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let stored: Option<String> =
+            sqlx::query_scalar("SELECT host(client_ip) FROM inquiries WHERE id = $1::uuid")
+                .bind(&id)
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        assert_eq!(stored, None, "{header}");
+    }
     // Seven visitors behind the proxy: none shares the proxy's bucket (the sixth would be 429).
     for (i, (header, client)) in forms.iter().enumerate() {
         let mut body = valid_inquiry();

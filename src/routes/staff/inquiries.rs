@@ -25,6 +25,16 @@ const MAX_NOTE_CHARS: usize = 2000;
 
 type Answer = Result<HttpResponse, Localised>;
 
+/// The inquiry a path's `{id}` names: its own id, or the receipt of one of its repeats (the id
+/// the public answer gave). `NotFound` for anything else.
+async fn inquiry_id(state: &AppState, text: &str) -> Result<Uuid, ApiError> {
+    let id = parse_id(text)?;
+    state
+        .db(listing::resolve(&state.pool, id))
+        .await?
+        .ok_or(ApiError::NotFound)
+}
+
 fn parse_id(text: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(text).map_err(|_| ApiError::NotFound)
 }
@@ -198,12 +208,7 @@ pub async fn get_inquiry(
     async {
         require(&staff, Role::Sales)?;
         let page = timeline_page(&query_pairs(&req)?)?;
-        let id = parse_id(&path)?;
-        // A receipt from the public answer opens the inquiry it belongs to.
-        let id = state
-            .db(listing::resolve(&state.pool, id))
-            .await?
-            .ok_or(ApiError::NotFound)?;
+        let id = inquiry_id(&state, &path).await?;
         let detail = load_detail(&state, id, page).await?;
         state
             .db(keys::log_access(
@@ -343,7 +348,7 @@ async fn update(
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     require(staff, Role::Sales)?;
-    let id = parse_id(id)?;
+    let id = inquiry_id(state, id).await?;
     let change = parse_change(&json_object(req, body, &["status", "assignee"])?)?;
     let expected = if_match_version(req)?;
     state
@@ -435,7 +440,7 @@ pub async fn add_note(
     let lang = Lang::from_request(&req);
     async {
         require(&staff, Role::Sales)?;
-        let id = parse_id(&path)?;
+        let id = inquiry_id(&state, &path).await?;
         let object = json_object(&req, &body, &["body"])?;
         let note = match object.get("body") {
             Some(serde_json::Value::String(s)) => {
@@ -492,7 +497,7 @@ pub async fn anonymise_inquiry(
     let lang = Lang::from_request(&req);
     async {
         require(&staff, Role::Admin)?;
-        let id = parse_id(&path)?;
+        let id = inquiry_id(&state, &path).await?;
         anonymise_logged(&state, &staff, id)
             .await?
             .ok_or(ApiError::NotFound)?;
