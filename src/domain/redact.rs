@@ -107,9 +107,8 @@ fn blank_in_run(run: &str, unit_after: bool) -> Cow<'_, str> {
     // a range (`20000-30000`), or the figure before a unit (`… 2000平`).
     let phone = |start: usize, end: usize| {
         let stretch = &run[start..end];
-        !(end == run.len() && unit_after)
-            && !is_range(stretch)
-            && PhoneNumber::parse(stretch).is_some()
+        let amount = (end == run.len() && unit_after) || is_range(stretch);
+        !amount && PhoneNumber::parse(stretch).is_some()
     };
     if phone(0, run.len()) {
         return Cow::Owned(BLANK.to_string());
