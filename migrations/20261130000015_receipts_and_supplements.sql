@@ -85,6 +85,7 @@ DECLARE
     v_changed boolean;
     v_event bigint;
     v_last_supplement timestamptz;
+    v_recipient text;
     v_queued bigint := 0;
 BEGIN
     IF p_lock_key IS NOT NULL THEN
@@ -156,27 +157,33 @@ BEGIN
                 p_id)
         RETURNING inquiry_events.id INTO v_event;
         IF v_changed THEN
-            -- A supplement still waiting takes these details instead (not one a worker is
-            -- sending now: it would go out with the older details).
-            UPDATE outbox AS o SET seq = v_event, updated_at = now()
-             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement'
-               AND o.state IN ('pending', 'waiting')
-               AND (o.locked_until IS NULL OR o.locked_until <= now());
-            IF NOT FOUND THEN
-                SELECT max(coalesce(o.sent_at, o.next_attempt_at)) INTO v_last_supplement
-                  FROM outbox AS o
-                 WHERE o.inquiry_id = v_repeat_of AND o.kind = 'supplement';
-                WITH queued AS (
+            -- Per recipient of the inquiry: the newest supplement still waiting takes these
+            -- details instead (not one a worker is sending now: it would go out with the older
+            -- ones); without one, a supplement is queued, an hour after the last one sent.
+            FOR v_recipient IN
+                SELECT DISTINCT o.recipient FROM outbox AS o
+                 WHERE o.inquiry_id = v_repeat_of AND o.kind = 'inquiry'
+            LOOP
+                UPDATE outbox AS o SET seq = v_event, updated_at = now()
+                 WHERE o.id = (SELECT w.id FROM outbox AS w
+                                WHERE w.inquiry_id = v_repeat_of AND w.recipient = v_recipient
+                                  AND w.kind = 'supplement' AND w.state IN ('pending', 'waiting')
+                                  AND (w.locked_until IS NULL OR w.locked_until <= now())
+                                ORDER BY w.created_at DESC
+                                LIMIT 1);
+                IF NOT FOUND THEN
+                    SELECT max(coalesce(o.sent_at, o.next_attempt_at)) INTO v_last_supplement
+                      FROM outbox AS o
+                     WHERE o.inquiry_id = v_repeat_of AND o.recipient = v_recipient
+                       AND o.kind = 'supplement';
                     INSERT INTO outbox (id, inquiry_id, recipient, kind, seq, state,
                                         next_attempt_at)
-                    SELECT gen_random_uuid(), v_repeat_of, r.recipient, 'supplement', v_event,
-                           'waiting',
-                           greatest(now(), coalesce(v_last_supplement + interval '1 hour', now()))
-                      FROM (SELECT DISTINCT o.recipient FROM outbox AS o
-                             WHERE o.inquiry_id = v_repeat_of AND o.kind = 'inquiry') AS r
-                    RETURNING 1)
-                SELECT count(*) INTO v_queued FROM queued;
-            END IF;
+                    VALUES (gen_random_uuid(), v_repeat_of, v_recipient, 'supplement', v_event,
+                            'waiting',
+                            greatest(now(), coalesce(v_last_supplement + interval '1 hour', now())));
+                    v_queued := v_queued + 1;
+                END IF;
+            END LOOP;
         END IF;
         RETURN QUERY SELECT v_repeat_of, p_id, true, v_queued;
         RETURN;

@@ -74,17 +74,36 @@ fn blank_phones(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Units after a figure (`20000-30000㎡`, `300万`, `50 亩`): a number before one is an amount,
-/// not a phone number.
+/// Units after a figure (`20000-30000㎡`, `300万`, `50 亩`, `500w`): a number before one is an
+/// amount, not a phone number. A Latin unit counts only when no letter follows it (`13912345678
+/// Wang` is a phone and a name).
 fn followed_by_unit(rest: &str) -> bool {
-    rest.trim_start()
+    let mut chars = rest.trim_start().chars();
+    match chars.next() {
+        Some(c) if "㎡平亩元千亿%％".contains(c) => true,
+        Some('万' | '方' | '米') => true,
+        Some('w' | 'W' | 'k' | 'K' | 'm' | 'M') => !chars.next().is_some_and(char::is_alphabetic),
+        _ => false,
+    }
+}
+
+/// Whether a stretch reads as a mobile number or one with its country code: then it is a phone
+/// whatever follows it (`13912345678 方先生`).
+fn mobile_or_international(stretch: &str) -> bool {
+    let digits: String = stretch
         .chars()
-        .next()
-        .is_some_and(|c| "㎡平万亩方米元千亿wWkKmM%％".contains(c))
+        .filter_map(|c| match c {
+            '0'..='9' => Some(c),
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+            _ => None,
+        })
+        .collect();
+    stretch.trim_start().starts_with(['+', '＋']) || (digits.len() == 11 && digits.starts_with('1'))
 }
 
 /// `20000-30000`, `10000～20000`: two figures of the same length joined by a dash or tilde
-/// read as a range, which no phone number is written as (landlines are `0756-3331234`).
+/// read as a range, which no phone number is written as (landlines are `0756-3331234`) —
+/// unless a side is itself a mobile number (`13912345678-13812345678`: two phones).
 fn is_range(run: &str) -> bool {
     let parts: Vec<&str> = run
         .split(['-', '–', '—', '－', '~', '～', '‐'])
@@ -95,19 +114,22 @@ fn is_range(run: &str) -> bool {
             !p.is_empty()
                 && p.chars()
                     .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
+                && !mobile_or_international(p)
         })
         && parts[0].chars().count() == parts[1].chars().count()
         && !parts[0].starts_with(['0', '０'])
 }
 
-/// Within one run, the longest stretches of whole groups (split at spaces and slashes, which
-/// also separate several numbers or a figure and a number) that read as a phone number.
+/// Within one run, the longest stretches of whole groups (split at spaces, slashes and dashes,
+/// which also separate several numbers or a figure and a number; a number written with dashes
+/// is a stretch of several groups) that read as a phone number.
 fn blank_in_run(run: &str, unit_after: bool) -> Cow<'_, str> {
     // A stretch is a phone number when the phone parser takes it, unless it reads as an amount:
     // a range (`20000-30000`), or the figure before a unit (`… 2000平`).
     let phone = |start: usize, end: usize| {
         let stretch = &run[start..end];
-        let amount = (end == run.len() && unit_after) || is_range(stretch);
+        let amount = !mobile_or_international(stretch)
+            && ((end == run.len() && unit_after) || is_range(stretch));
         !amount && PhoneNumber::parse(stretch).is_some()
     };
     if phone(0, run.len()) {
@@ -117,7 +139,10 @@ fn blank_in_run(run: &str, unit_after: bool) -> Cow<'_, str> {
     let mut groups: Vec<(usize, usize)> = Vec::new();
     let mut start = None;
     for (i, c) in run.char_indices() {
-        let separator = matches!(c, ' ' | '\u{00A0}' | '\u{3000}' | '/');
+        let separator = matches!(
+            c,
+            ' ' | '\u{00A0}' | '\u{3000}' | '/' | '-' | '–' | '—' | '－' | '‐'
+        );
         match (separator, start) {
             (true, Some(s)) => {
                 groups.push((s, i));
@@ -209,7 +234,11 @@ mod tests {
             ("需要10000-20000", "需要10000-20000"),
             ("20000～25000平米", "20000～25000平米"),
             ("电话13912345678 2000平", "电话[已删除] 2000平"),
-            ("13912345678平", "13912345678平"),
+            ("13912345678 wx同号", "[已删除] wx同号"),
+            ("13912345678 Wang", "[已删除] Wang"),
+            ("13912345678 方先生", "[已删除] 方先生"),
+            ("13912345678-13812345678", "[已删除]-[已删除]"),
+            ("年纳税500w", "年纳税500w"),
             ("年纳税约3000000元", "年纳税约3000000元"),
             ("预算20003000", "预算20003000"),
             (

@@ -186,8 +186,8 @@ impl Worker {
         Ok(count)
     }
 
-    /// The claimed rows to send now. New-inquiry rows without one of their recipient's hourly
-    /// slots ask for one, supplements go only while slots are left ([`outbox::take_slots`]);
+    /// The claimed rows to send now. Rows without one of their recipient's hourly slots ask for
+    /// one, new inquiries before supplements ([`outbox::take_slots`]);
     /// those refused are held until the hour ends (for its summary) and dropped here. `notify.max_per_hour = 0` turns the guard off.
     async fn flood_guard(&self, rows: Vec<Claimed>) -> Result<Vec<Claimed>, sqlx::Error> {
         if self.max_per_hour == 0 {
@@ -277,10 +277,8 @@ impl Worker {
                         .render_supplement(mail, &repeats, &row.recipient, row.id)
                 }
                 Err(e) => {
-                    return Delivery::Retry {
-                        after: self.retry_delay(row.attempts),
-                        error: format!("reading the repeats: {e}"),
-                    }
+                    let error = SendError::Transient(format!("reading the repeats: {e}"));
+                    return self.outcome(Err(error), row.attempts);
                 }
             },
             _ => self.renderer.render(mail, &row.recipient),

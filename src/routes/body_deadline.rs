@@ -64,17 +64,36 @@ impl Stream for Deadline {
                     // long as the client sends it, to keep the connection: the slow client would
                     // keep it. Held a little longer than the 408 takes to go out, the unread
                     // payload makes actix-web close the connection after the answer instead.
-                    let unread = std::mem::replace(&mut self.inner, Payload::None);
-                    actix_web::rt::spawn(async move {
-                        tokio::time::sleep(HOLD_UNREAD).await;
-                        drop(unread);
-                    });
+                    hold(std::mem::replace(&mut self.inner, Payload::None));
                     Poll::Ready(Some(Err(timed_out())))
                 }
                 Poll::Pending => Poll::Pending,
             },
         }
     }
+}
+
+impl Drop for Deadline {
+    /// A body the handler never read to its end (it answered 401, 413 or 429 first) is held
+    /// too, for the same reason as a timed-out one.
+    fn drop(&mut self) {
+        if !self.finished {
+            hold(std::mem::replace(&mut self.inner, Payload::None));
+        }
+    }
+}
+
+/// Keeps an unread payload for [`HOLD_UNREAD`]: while it is held, actix-web closes the
+/// connection after the answer rather than drain a chunked body for as long as a client sends
+/// it.
+fn hold(unread: Payload) {
+    if matches!(unread, Payload::None) {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        tokio::time::sleep(HOLD_UNREAD).await;
+        drop(unread);
+    });
 }
 
 fn timed_out() -> PayloadError {

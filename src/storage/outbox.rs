@@ -147,10 +147,10 @@ pub async fn claim_summaries(
     Ok(groups)
 }
 
-/// The flood guard (SPEC §3): of `inquiries` (claimed new-inquiry messages to `recipient`,
-/// oldest first), as many as the recipient has slots left in this clock hour (`max_per_hour` in
-/// all) take one; `supplements` (`补充信息`) take none but go out only while slots are left,
-/// so that repeats cannot go around the guard. The rest are held until the hour ends — their
+/// The flood guard (SPEC §3): of `inquiries` then `supplements` (claimed new-inquiry and
+/// `补充信息` messages to `recipient`, oldest first), as many as the recipient has slots left in
+/// this clock hour (`max_per_hour` in all) take one — supplements count too, so that repeats
+/// cannot go around the guard, but only after every new inquiry of the batch. The rest are held until the hour ends — their
 /// claim released, the attempt not counted — to go out in one summary. Serialised per recipient
 /// (an advisory lock), so instances working side by side never hand out more slots than there
 /// are. Returns the ids to send now.
@@ -173,17 +173,12 @@ pub async fn take_slots(
     .bind(recipient)
     .fetch_one(&mut *tx)
     .await?;
-    let left = (i64::from(max_per_hour) - taken).max(0) as usize;
-    let free = left.min(inquiries.len());
-    let (granted, mut held) = (inquiries[..free].to_vec(), inquiries[free..].to_vec());
-    let mut send = granted.clone();
-    if left > free {
-        send.extend_from_slice(supplements);
-    } else {
-        held.extend_from_slice(supplements);
-    }
+    // New inquiries first: a supplement never takes the slot an announcement needs.
+    let asking: Vec<Uuid> = inquiries.iter().chain(supplements).copied().collect();
+    let free = (i64::from(max_per_hour) - taken).clamp(0, asking.len() as i64) as usize;
+    let (send, held) = (asking[..free].to_vec(), asking[free..].to_vec());
     sqlx::query("UPDATE outbox SET slot_at = now() WHERE id = ANY($1)")
-        .bind(&granted)
+        .bind(&send)
         .execute(&mut *tx)
         .await?;
     sqlx::query(
@@ -312,7 +307,9 @@ pub async fn mail_data(
 }
 
 /// The repeats a supplement row carries: those of its inquiry after the last supplement sent to
-/// its recipient, up to the row's `seq`, whose payload was kept; oldest first.
+/// its recipient on its own (one that went out in a flood-guard summary named only its latest
+/// details, so those before are listed again), up to the row's `seq`, whose payload was kept;
+/// oldest first.
 pub async fn supplement_repeats(
     pool: &PgPool,
     row: &Claimed,
@@ -323,7 +320,8 @@ pub async fn supplement_repeats(
             AND e.data ? 'need'
             AND e.id > coalesce((SELECT max(o.seq) FROM outbox AS o
                                   WHERE o.inquiry_id = $1 AND o.kind = 'supplement'
-                                    AND o.recipient = $3 AND o.state = 'sent'), 0)
+                                    AND o.recipient = $3 AND o.state = 'sent'
+                                    AND NOT o.flood_held), 0)
           ORDER BY e.id",
     )
     .bind(row.inquiry_id)

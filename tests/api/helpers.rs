@@ -437,6 +437,20 @@ impl TestApp {
     }
 }
 
+/// An app that mails through a real SMTP server on loopback (aiosmtpd), and that server.
+pub async fn spawn_with_sink(
+    configure: impl FnOnce(&mut inquiry_desk::settings::Settings),
+) -> (TestApp, SmtpSink) {
+    let sink = SmtpSink::start().await;
+    let port = sink.port;
+    let app = spawn_app_with(|s| {
+        use_smtp(s, port);
+        configure(s);
+    })
+    .await;
+    (app, sink)
+}
+
 /// Settings that send through an SMTP server on this port, without TLS.
 pub fn use_smtp(settings: &mut Settings, port: u16) {
     settings.notify.smtp.host = "127.0.0.1".into();

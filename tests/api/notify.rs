@@ -8,7 +8,9 @@ use inquiry_desk::notify::worker::{Worker, WorkerOptions};
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
-use crate::helpers::{spawn_app_with, use_smtp, valid_inquiry, with, SmtpSink, TestApp};
+use crate::helpers::{
+    spawn_app_with, spawn_with_sink, use_smtp, valid_inquiry, with, SmtpSink, TestApp,
+};
 
 async fn post(app: &TestApp, body: &Value) -> String {
     let response = app.post_json(body).await;
@@ -24,19 +26,6 @@ async fn outbox_rows(app: &TestApp) -> Vec<(String, String, i32)> {
         .fetch_all(&app.pool)
         .await
         .unwrap()
-}
-
-async fn spawn_with_sink(
-    configure: impl FnOnce(&mut inquiry_desk::settings::Settings),
-) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let port = sink.port;
-    let app = spawn_app_with(|s| {
-        use_smtp(s, port);
-        configure(s);
-    })
-    .await;
-    (app, sink)
 }
 
 #[tokio::test]

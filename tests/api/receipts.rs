@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{spawn_app_with, use_smtp, valid_inquiry, SmtpSink, TestApp};
+use crate::helpers::{spawn_app_with, spawn_with_sink, valid_inquiry};
 
 /// Status, header names (without the per-request ones), body keys and the Location's shape.
 async fn shape(response: reqwest::Response) -> (u16, BTreeSet<String>, BTreeSet<String>, String) {
@@ -151,19 +151,6 @@ async fn an_idempotency_key_belongs_to_the_client_that_sent_it() {
     assert_eq!(app.inquiry_count().await, 2);
 }
 
-async fn spawn_with_sink(
-    configure: impl FnOnce(&mut inquiry_desk::settings::Settings),
-) -> (TestApp, SmtpSink) {
-    let sink = SmtpSink::start().await;
-    let port = sink.port;
-    let app = spawn_app_with(|s| {
-        use_smtp(s, port);
-        configure(s);
-    })
-    .await;
-    (app, sink)
-}
-
 #[tokio::test]
 async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour() {
     let (app, sink) = spawn_with_sink(|_| {}).await;
@@ -276,6 +263,67 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     assert!(
         waiting[2].1 > 3500.0,
         "an hour after the last one sent: {waiting:?}"
+    );
+}
+
+#[tokio::test]
+async fn new_details_while_a_supplement_is_being_sent_queue_one_more_and_never_fail() {
+    let (app, _sink) = spawn_with_sink(|s| {
+        s.notify.default_recipients = vec![
+            "sales@example.cn".parse().unwrap(),
+            "boss@example.cn".parse().unwrap(),
+        ]
+    })
+    .await;
+    app.submit(&valid_inquiry()).await;
+    let changed = |need: &str| {
+        let mut body = valid_inquiry();
+        body["need"] = need.into();
+        body
+    };
+    app.submit(&changed("求租厂房2100平方米")).await;
+    // A worker is sending sales@'s supplement right now (leased).
+    sqlx::query(
+        "UPDATE outbox SET locked_until = now() + interval '5 minutes'
+          WHERE kind = 'supplement' AND recipient = 'sales@example.cn'",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    for need in [
+        "求租厂房2200平方米",
+        "求租厂房2300平方米",
+        "求租厂房2400平方米",
+    ] {
+        let response = app.post_json(&changed(need)).await;
+        assert_eq!(response.status(), 201, "{need}");
+    }
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT recipient, count(*) FROM outbox WHERE kind = 'supplement'
+          GROUP BY recipient ORDER BY recipient",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        rows,
+        [
+            ("boss@example.cn".to_string(), 1),
+            ("sales@example.cn".to_string(), 2)
+        ],
+        "one more for the recipient being sent to, the other's moved on"
+    );
+    let latest: i64 = app
+        .count("SELECT max(id) FROM inquiry_events WHERE kind = 'repeat'")
+        .await;
+    let moved: i64 = app
+        .count(&format!(
+            "SELECT count(*) FROM outbox WHERE kind = 'supplement' AND seq = {latest}"
+        ))
+        .await;
+    assert_eq!(
+        moved, 2,
+        "each recipient's waiting supplement carries the latest"
     );
 }
 

@@ -175,6 +175,12 @@ async fn a_body_that_does_not_arrive_in_time_is_408_on_every_route_that_reads_on
     let (answer, took) = exchange(port, chunked.as_bytes(), Duration::from_secs(10));
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(took < Duration::from_secs(8), "closed after {took:?}");
+    // Refused before the body is read (no key): the connection is closed too, not drained.
+    let unread = "POST /api/v1/keys HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n";
+    let (answer, took) = exchange(port, unread.as_bytes(), Duration::from_secs(15));
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    assert!(took < Duration::from_secs(10), "closed after {took:?}");
     let started = Instant::now();
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
@@ -305,57 +311,45 @@ async fn x_forwarded_for_is_read_as_proxies_write_it() {
         ("198.51.100.11, garbage!!", "198.51.100.11"),
         ("198.51.100.12 , 127.0.0.1", "198.51.100.12"),
     ];
+    // Posts an inquiry (a phone of its own) through the proxy; the client IP stored.
+    let post_through = |header: &'static str, phone: String| {
+        let app = &app;
+        async move {
+            let mut body = valid_inquiry();
+            body["phone"] = phone.into();
+            let response = app
+                .client
+                .post(app.url("/api/v1/inquiries"))
+                .header("X-Forwarded-For", header)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 201, "{header}");
+            let id = response.json::<serde_json::Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT host(client_ip) FROM inquiries WHERE id = $1::uuid")
+                    .bind(&id)
+                    .fetch_one(&app.pool)
+                    .await
+                    .unwrap();
+            stored
+        }
+    };
     // A proxy that names no address: the client is unknown, never the proxy itself (which would
     // put every visitor in one bucket: eight such posts in a burst of five all pass).
     for i in 0..8 {
-        let mut body = valid_inquiry();
-        body["phone"] = format!("1371234{:04}", i).into();
         let header = ["unknown", "garbage!!", "1.2.3.4:99999", "01.02.03.04"][i % 4];
-        let response = app
-            .client
-            .post(app.url("/api/v1/inquiries"))
-            .header("X-Forwarded-For", header)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "{header}");
-        let id = response.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let stored: Option<String> =
-            sqlx::query_scalar("SELECT host(client_ip) FROM inquiries WHERE id = $1::uuid")
-                .bind(&id)
-                .fetch_one(&app.pool)
-                .await
-                .unwrap();
+        let stored = post_through(header, format!("1371234{:04}", i)).await;
         assert_eq!(stored, None, "{header}");
     }
     // Seven visitors behind the proxy: none shares the proxy's bucket (the sixth would be 429).
     for (i, (header, client)) in forms.iter().enumerate() {
-        let mut body = valid_inquiry();
-        body["phone"] = format!("1391234{:04}", 5000 + i).into();
-        let response = app
-            .client
-            .post(app.url("/api/v1/inquiries"))
-            .header("X-Forwarded-For", *header)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "{header}");
-        let id = response.json::<serde_json::Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let stored: String =
-            sqlx::query_scalar("SELECT host(client_ip) FROM inquiries WHERE id = $1::uuid")
-                .bind(&id)
-                .fetch_one(&app.pool)
-                .await
-                .unwrap();
-        assert_eq!(stored, *client, "{header}");
+        let stored = post_through(header, format!("1391234{:04}", 5000 + i)).await;
+        assert_eq!(stored.as_deref(), Some(*client), "{header}");
     }
     // One IPv6 client is one /64: its sixth post in a burst of five is refused.
     let mut statuses = Vec::new();
