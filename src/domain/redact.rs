@@ -50,12 +50,7 @@ fn blank_phones(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut last = 0;
     for run in DIGIT_RUN.find_iter(text) {
-        let digits = run.as_str().chars().filter(char::is_ascii_digit).count()
-            + run
-                .as_str()
-                .chars()
-                .filter(|c| ('０'..='９').contains(c))
-                .count();
+        let digits = run.as_str().chars().filter_map(digit).count();
         if digits < MIN_PHONE_DIGITS {
             continue;
         }
@@ -74,6 +69,15 @@ fn blank_phones(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A digit, ASCII or full-width (as a Chinese input method types it), as its ASCII form.
+fn digit(c: char) -> Option<char> {
+    match c {
+        '0'..='9' => Some(c),
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+        _ => None,
+    }
+}
+
 /// Units after a figure (`20000-30000㎡`, `300万`, `50 亩`, `500w`): a number before one is an
 /// amount, not a phone number. A Latin unit counts only when no letter follows it (`13912345678
 /// Wang` is a phone and a name).
@@ -90,14 +94,7 @@ fn followed_by_unit(rest: &str) -> bool {
 /// Whether a stretch reads as a mobile number or one with its country code: then it is a phone
 /// whatever follows it (`13912345678 方先生`).
 fn mobile_or_international(stretch: &str) -> bool {
-    let digits: String = stretch
-        .chars()
-        .filter_map(|c| match c {
-            '0'..='9' => Some(c),
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            _ => None,
-        })
-        .collect();
+    let digits: String = stretch.chars().filter_map(digit).collect();
     stretch.trim_start().starts_with(['+', '＋']) || (digits.len() == 11 && digits.starts_with('1'))
 }
 
@@ -111,10 +108,7 @@ fn is_range(run: &str) -> bool {
         .collect();
     parts.len() == 2
         && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_digit() || ('０'..='９').contains(&c))
-                && !mobile_or_international(p)
+            !p.is_empty() && p.chars().all(|c| digit(c).is_some()) && !mobile_or_international(p)
         })
         && parts[0].chars().count() == parts[1].chars().count()
         && !parts[0].starts_with(['0', '０'])

@@ -145,11 +145,7 @@ impl Worker {
                     if delivery == Delivery::Sent {
                         any_sent.store(true, Ordering::Relaxed);
                     }
-                    log_delivery(row, &delivery);
-                    if let Err(e) = outbox::record(&self.pool, row, &delivery).await {
-                        // The lease runs out and the row is tried again: at-least-once.
-                        tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
-                    }
+                    self.finish(row, &delivery, false).await;
                 }
             })
             .await;
@@ -168,10 +164,7 @@ impl Worker {
             for row in group {
                 // Each row's own attempts decide between a retry and dead.
                 let delivery = self.outcome(result.clone(), row.attempts);
-                log_delivery(row, &delivery);
-                if let Err(e) = outbox::record_as(&self.pool, row, &delivery, true).await {
-                    tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
-                }
+                self.finish(row, &delivery, true).await;
             }
         }
         if any_sent.load(Ordering::Relaxed) {
@@ -184,6 +177,15 @@ impl Worker {
             }
         }
         Ok(count)
+    }
+
+    /// Logs and counts one row's outcome and records it (`summary`: it went out in one).
+    async fn finish(&self, row: &Claimed, delivery: &Delivery, summary: bool) {
+        log_delivery(row, delivery);
+        if let Err(e) = outbox::record(&self.pool, row, delivery, summary).await {
+            // The lease runs out and the row is tried again: at-least-once.
+            tracing::warn!(outbox.id = %row.id, error = %e, "could not record a delivery");
+        }
     }
 
     /// The claimed rows to send now. Rows without one of their recipient's hourly slots ask for

@@ -154,13 +154,17 @@ async fn handle(
     let inquiry =
         NewInquiry::parse(&raw, &origin, &settings.intake).map_err(ApiError::Validation)?;
 
-    let scope = client_ip
-        .map(|ip| client::client_key(ip).to_string())
-        .unwrap_or_default();
-    if let Some(key) = idempotency_key {
+    // An Idempotency-Key belongs to the client that sent it (its address or IPv6 /64).
+    let idempotency = idempotency_key.map(|key| {
+        let scope = client_ip
+            .map(|ip| client::client_key(ip).to_string())
+            .unwrap_or_default();
+        (scope, key)
+    });
+    if let Some((scope, key)) = &idempotency {
         let hash = request_hash(kind, &body);
         match state
-            .db(idempotency::claim(&state.pool, &scope, key, &hash))
+            .db(idempotency::claim(&state.pool, scope, key, &hash))
             .await?
         {
             Claim::Claimed => {}
@@ -180,7 +184,9 @@ async fn handle(
         inquiry: &inquiry,
         meta: &meta,
         spam_reason,
-        idempotency_key: idempotency_key.map(|key| (scope.as_str(), key)),
+        idempotency_key: idempotency
+            .as_ref()
+            .map(|(scope, key)| (scope.as_str(), *key)),
     };
     let recorded = state
         .db(intake::record(
@@ -196,10 +202,10 @@ async fn handle(
             Ok((outcome.answer(), next))
         }
         Err(error) => {
-            if let Some(key) = idempotency_key {
+            if let Some((scope, key)) = &idempotency {
                 // Errors are not stored; if the database is gone, the claim expires by itself.
                 let _ = state
-                    .db(idempotency::release(&state.pool, &scope, key))
+                    .db(idempotency::release(&state.pool, scope, key))
                     .await;
             }
             Err(error)

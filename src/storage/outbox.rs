@@ -213,13 +213,8 @@ pub enum Delivery {
 
 /// Records an attempt's outcome: the row's state, an `outbox_attempts` row, and for sent and
 /// dead rows an event on the inquiry's timeline. One statement, one round trip.
-pub async fn record(pool: &PgPool, row: &Claimed, delivery: &Delivery) -> Result<(), sqlx::Error> {
-    record_as(pool, row, delivery, false).await
-}
-
-/// As [`record`]; `summary` says the message went out in a flood-guard summary (the timeline
-/// event says so).
-pub async fn record_as(
+/// `summary` says the message went out in a flood-guard summary (the timeline event says so).
+pub async fn record(
     pool: &PgPool,
     row: &Claimed,
     delivery: &Delivery,
