@@ -56,8 +56,8 @@ ALTER TABLE access_log ADD COLUMN details jsonb;
 --   a flood of repeats cannot grow one lead's timeline by its bodies — except the latest repeat
 --   with new text, whose payload is always kept (one rolling slot past the first 20), so that
 --   twenty repeats sent first by a stranger cannot hide the real visitor's details;
--- - a repeat whose text differs from the inquiry's, and from every earlier repeat's
---   (`p_text_digest`), queues a `补充信息` message to the inquiry's recipients: at once when none
+-- - a repeat whose text adds to or changes the inquiry's (a field only left out is no news), and
+--   differs from every earlier repeat's (`p_text_digest`), queues a `补充信息` message to the inquiry's recipients: at once when none
 --   went out in the last hour, else an hour after the last one sent (or due); while one waits,
 --   a newer repeat with new text moves it on (`seq`), so it carries the latest details.
 -- Returns the inquiry's id, the receipt, whether it was a repeat and how many messages were
@@ -127,10 +127,17 @@ BEGIN
                         LIMIT 1)
            AND i.status <> 'spam'
            AND i.anonymised_at IS NULL
+        -- New details: a field written that the inquiry lacks or has otherwise. A field left
+        -- out this time is no news (the visitor skipped it), so it sends nothing.
         RETURNING i.id, i.submission_count,
-                  (i.need, i.use, i.tax, i.company, i.contact, i.email, i.wechat, i.message)
-                  IS DISTINCT FROM
-                  (p_need, p_use, p_tax, p_company, p_contact, p_email, p_wechat, p_message)
+                  p_need IS DISTINCT FROM i.need
+                  OR (p_use IS NOT NULL AND p_use IS DISTINCT FROM i.use)
+                  OR (p_tax IS NOT NULL AND p_tax IS DISTINCT FROM i.tax)
+                  OR (p_company IS NOT NULL AND p_company IS DISTINCT FROM i.company)
+                  OR (p_contact IS NOT NULL AND p_contact IS DISTINCT FROM i.contact)
+                  OR (p_email IS NOT NULL AND p_email IS DISTINCT FROM i.email)
+                  OR (p_wechat IS NOT NULL AND p_wechat IS DISTINCT FROM i.wechat)
+                  OR (p_message IS NOT NULL AND p_message IS DISTINCT FROM i.message)
           INTO v_repeat_of, v_count, v_changed;
     END IF;
 

@@ -170,6 +170,13 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
         1,
         "an identical repeat sends nothing"
     );
+    // The same text with a field left out is no news either.
+    let mut fewer = stranger.clone();
+    fewer.as_object_mut().unwrap().remove("tax");
+    app.submit(&fewer).await;
+    app.worker().dispatch_pending().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 1, "a repeat that only leaves a field out sends nothing");
     // The real visitor's details reach the recipients.
     let mut real = valid_inquiry();
     real["email"] = "wang.real@example.cn".into();
@@ -239,13 +246,13 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
         messages[2].text
     );
     assert!(
-        messages[2].text.contains("第 5 次提交"),
+        messages[2].text.contains("第 6 次提交"),
         "{}",
         messages[2].text
     );
     // And every earlier new detail since the last supplement, not only the latest.
     assert!(
-        messages[2].text.contains("第 4 次提交"),
+        messages[2].text.contains("第 5 次提交"),
         "{}",
         messages[2].text
     );
