@@ -176,7 +176,11 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     app.submit(&fewer).await;
     app.worker().dispatch_pending().await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(sink.messages().len(), 1, "a repeat that only leaves a field out sends nothing");
+    assert_eq!(
+        sink.messages().len(),
+        1,
+        "a repeat that only leaves a field out sends nothing"
+    );
     // The real visitor's details reach the recipients.
     let mut real = valid_inquiry();
     real["email"] = "wang.real@example.cn".into();
