@@ -16,7 +16,8 @@ use crate::notify::worker::{Worker, WorkerOptions};
 use crate::settings::{HostPattern, Settings};
 use crate::startup::Application;
 use crate::storage;
-use crate::{db, telemetry};
+use crate::storage::connection;
+use crate::telemetry;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -87,7 +88,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Purge { older_than } => {
             telemetry::init(&settings.log);
             migrate(&settings).await?;
-            let pool = db::pool(&settings.database)?;
+            let pool = connection::pool(&settings.database)?;
             let n = crate::privacy::purge_older_than(&pool, older_than, "purge").await?;
             println!(
                 "anonymised {n} inquiries received more than {} ago",
@@ -106,7 +107,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     if settings.database.migrate_on_start {
         migrate_with_retries(&settings).await?;
     }
-    let pool = db::pool(&settings.database)?;
+    let pool = connection::pool(&settings.database)?;
     let (stop_worker, shutdown) = watch::channel(false);
     let wakeup = Wakeup::new();
     let worker = if settings.notify.worker_enabled {
@@ -179,9 +180,9 @@ async fn migrate_with_retries(settings: &Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings) -> anyhow::Result<()> {
-    db::ensure_database(&settings.database).await?;
-    let pool = db::pool(&settings.database)?;
-    db::migrate(&pool).await?;
+    connection::ensure_database(&settings.database).await?;
+    let pool = connection::pool(&settings.database)?;
+    connection::migrate(&pool).await?;
     tracing::info!("migrations applied");
     pool.close().await;
     Ok(())
@@ -189,9 +190,9 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 /// Key commands print their result on standard output; everything else goes to standard error.
 async fn keys(settings: &Settings, command: KeysCommand) -> anyhow::Result<()> {
-    db::ensure_database(&settings.database).await?;
-    let pool = db::pool(&settings.database)?;
-    db::migrate(&pool).await?;
+    connection::ensure_database(&settings.database).await?;
+    let pool = connection::pool(&settings.database)?;
+    connection::migrate(&pool).await?;
     match command {
         KeysCommand::Create { name, role } => {
             let name = name.trim();

@@ -5,7 +5,6 @@ use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;
 
-use crate::db::writers::Writers;
 use crate::domain::inquiry::NewInquiry;
 use crate::notify::routing;
 use crate::notify::wakeup::Wakeup;
@@ -13,6 +12,7 @@ use crate::settings::Settings;
 use crate::storage::idempotency::{self, StoredAnswer};
 use crate::storage::intake;
 use crate::storage::intake::RequestMeta;
+use crate::storage::writers::Writers;
 
 /// One submission to record.
 pub struct Submission<'a> {

@@ -2,7 +2,6 @@
 
 pub mod auth;
 pub mod cli;
-pub mod db;
 pub mod domain;
 pub mod error;
 pub mod intake;

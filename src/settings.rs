@@ -52,7 +52,7 @@ pub struct DatabaseSettings {
     #[serde(deserialize_with = "de::secret")]
     pub url: SecretString,
     pub max_connections: u32,
-    /// Connections of the intake's own pool (`db::writers`), besides `max_connections`.
+    /// Connections of the intake's own pool (`storage::writers`), besides `max_connections`.
     pub intake_connections: u32,
     #[serde(deserialize_with = "de::duration")]
     pub acquire_timeout: Duration,
@@ -431,7 +431,7 @@ pub fn unverified_database_tls(url: &str) -> Option<String> {
         return None;
     }
     // As the connection will use it: `sslmode` (or `ssl-mode`) in the URL, else PGSSLMODE, else
-    // `prefer` (`db::connect_options`).
+    // `prefer` (`storage::connection::connect_options`).
     let explicit = url.contains("sslmode=") || url.contains("ssl-mode=");
     let from_env = std::env::var_os("PGSSLMODE").is_some();
     let mode = (explicit || from_env).then(|| options.get_ssl_mode());

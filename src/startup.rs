@@ -10,11 +10,11 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
 
-use crate::db::writers::Writers;
 use crate::error::{ApiError, Lang};
 use crate::notify::wakeup::Wakeup;
 use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
+use crate::storage::writers::Writers;
 use crate::telemetry;
 use crate::{metrics, openapi};
 
@@ -24,7 +24,7 @@ pub type IpRateLimiter = governor::DefaultKeyedRateLimiter<std::net::IpAddr>;
 /// What every handler shares.
 pub struct AppState {
     pub pool: PgPool,
-    /// The intake's own connections (see `db::writers`).
+    /// The intake's own connections (see `storage::writers`).
     pub writers: Writers,
     pub settings: Arc<Settings>,
     /// The longest a request waits on the database before answering 503.

@@ -4,7 +4,7 @@
 //! keys contained in a row's keys make the row a candidate, which the exact `LIKE` then checks.
 //! Two characters (王总, 电子) are the shortest query the keys serve, and the common one.
 //!
-//! The SQL function `search_keys` (migration 11) computes the same keys in the database for
+//! The SQL function `search_keys` (the baseline migration) computes the same keys in the database for
 //! anonymisation and backfills; a test checks that the two agree.
 
 /// The searched text of an inquiry, as `inquiry_search_text(company, contact, need, use)`.

@@ -13,8 +13,8 @@ use crate::error::{message, Lang};
 use crate::routes::pages::escape_html;
 use crate::startup::AppState;
 
-const FORM_JS: &str = include_str!("../web/form.js");
-const FORM_CSS: &str = include_str!("../web/form.css");
+const FORM_JS: &str = include_str!("../assets/form.js");
+const FORM_CSS: &str = include_str!("../assets/form.css");
 
 /// The form's fields: name, label, required, limit, single line.
 const FIELDS: [(&str, bool, usize, bool); 8] = [

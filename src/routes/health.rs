@@ -20,7 +20,7 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let check = tokio::time::timeout(
         state.db_deadline,
-        crate::db::migrations_applied(&state.pool),
+        crate::storage::connection::migrations_applied(&state.pool),
     );
     match check.await {
         Ok(Ok(true)) => HttpResponse::Ok().json(json!({"status": "ready"})),

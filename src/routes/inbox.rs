@@ -5,9 +5,9 @@ use actix_web::HttpResponse;
 
 use crate::routes::embed::{html_page, static_file};
 
-const PAGE: &str = include_str!("../web/inbox.html");
-const SCRIPT: &str = include_str!("../web/inbox.js");
-const STYLE: &str = include_str!("../web/inbox.css");
+const PAGE: &str = include_str!("../assets/inbox.html");
+const SCRIPT: &str = include_str!("../assets/inbox.js");
+const STYLE: &str = include_str!("../assets/inbox.css");
 
 /// `GET /inbox`: the page; `#/inquiries/{id}` opens one lead (the link in notification emails).
 #[utoipa::path(get, path = "/inbox", tag = "inbox",

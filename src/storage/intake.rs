@@ -1,4 +1,4 @@
-//! The intake write path in one round trip: the `intake_record` function (migration 12) takes
+//! The intake write path in one round trip: the `intake_record` function (the baseline migration) takes
 //! the duplicate lock, finds or creates the article, counts a repeat or stores the inquiry with
 //! its timeline event and outbox rows. Called on its own, the call is its own transaction.
 //! [`RECORD_SQL`] is public so that the benchmark runs the very same call through pgbench
@@ -13,7 +13,7 @@ use crate::domain::search;
 
 /// One row: the inquiry's id, the submission's receipt (the inquiry's id, or a repeat's own),
 /// whether it was a repeat, and how many messages were queued (the caller wakes the workers
-/// after the commit: `notify::wakeup` says why not in the database). Migration 15.
+/// after the commit: `notify::wakeup` says why not in the database).
 pub const RECORD_SQL: &str = "\
 SELECT id, receipt, repeat, queued FROM intake_record(
     $1::text, $2::uuid, $3::text, $4::text, $5::text,

@@ -1,7 +1,9 @@
-//! Every SQL statement of the service. Functions take a connection or executor and return
+//! Every SQL statement of the service, its connection pools (`connection`, `writers`) and the
+//! migrations. Functions take a connection or executor and return
 //! `sqlx::Error`; they know nothing of HTTP.
 
 pub mod articles;
+pub mod connection;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
@@ -12,3 +14,4 @@ pub mod search;
 pub mod secrets;
 pub mod stats;
 pub mod workflow;
+pub mod writers;

@@ -53,7 +53,7 @@ pub struct Claimed {
     pub inquiry_id: Uuid,
     pub recipient: String,
     pub attempts: i32,
-    /// `inquiry` or `supplement` (migration 15).
+    /// `inquiry` or `supplement`.
     pub kind: String,
     /// A supplement's repeat event (whose details it carries).
     pub seq: i64,
@@ -69,8 +69,8 @@ const CLAIMED_COLUMNS: &str =
 /// Claims up to `limit` due rows (not those held for a summary: [`claim_summaries`]). `SKIP
 /// LOCKED` lets any number of workers claim side by side; the lease (not a held transaction)
 /// marks a row as taken, so a worker that dies mid-send leaves a row that becomes due again when
-/// its lease runs out. Both states are worked: `pending`, and `waiting` (supplements and held
-/// rows, which only this version sends: migration 15).
+/// its lease runs out. Both states are worked: `pending`, and `waiting` (supplements and rows
+/// held for the hourly summary).
 pub async fn claim_due(
     pool: &PgPool,
     limit: i64,

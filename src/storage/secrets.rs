@@ -1,4 +1,4 @@
-//! Secrets the service generates once and keeps in the database (migration 14), so that all
+//! Secrets the service generates once and keeps in the database (`app_secrets`), so that all
 //! instances and restarts agree on them.
 
 use sqlx::PgPool;

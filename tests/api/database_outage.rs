@@ -2,8 +2,8 @@
 
 use std::time::{Duration, Instant};
 
-use inquiry_desk::db;
 use inquiry_desk::startup::Application;
+use inquiry_desk::storage::connection;
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ async fn spawn_behind_proxy() -> (String, DbProxy, reqwest::Client, sqlx::PgPool
     let mut settings = test_settings();
     settings.database.url = SecretString::from(parsed.to_string());
     settings.database.acquire_timeout = Duration::from_secs(2);
-    let pool = db::pool(&settings.database).unwrap();
+    let pool = connection::pool(&settings.database).unwrap();
     let app = Application::build(settings, pool, Some(1)).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
@@ -108,7 +108,7 @@ async fn intake_answers_503_when_nothing_listens_on_the_database_port() {
     let mut settings = test_settings();
     settings.database.url =
         SecretString::from(format!("postgres://postgres@127.0.0.1:{port}/inquiry_desk"));
-    let pool = db::pool(&settings.database).unwrap();
+    let pool = connection::pool(&settings.database).unwrap();
     let app = Application::build(settings, pool, Some(1)).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

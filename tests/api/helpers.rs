@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use inquiry_desk::db;
 use inquiry_desk::notify::wakeup::Wakeup;
 use inquiry_desk::settings::Settings;
 use inquiry_desk::startup::Application;
+use inquiry_desk::storage::connection;
 use reqwest::header::CONTENT_TYPE;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -46,11 +46,13 @@ pub async fn migrated_database() -> String {
     let url = fresh_database_url();
     let mut settings = Settings::defaults().unwrap();
     settings.database.url = SecretString::from(url.clone());
-    db::ensure_database(&settings.database)
+    connection::ensure_database(&settings.database)
         .await
         .expect("create test database");
-    let pool = db::pool(&settings.database).unwrap();
-    db::migrate(&pool).await.expect("migrate test database");
+    let pool = connection::pool(&settings.database).unwrap();
+    connection::migrate(&pool)
+        .await
+        .expect("migrate test database");
     pool.close().await;
     url
 }
@@ -73,7 +75,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = test_settings();
     settings.database.url = SecretString::from(url.clone());
     configure(&mut settings);
-    let app_pool = db::pool(&settings.database).unwrap();
+    let app_pool = connection::pool(&settings.database).unwrap();
     let wakeup = Wakeup::new();
     let application = Application::build_with(settings.clone(), app_pool, Some(1), wakeup.clone())
         .expect("build app");

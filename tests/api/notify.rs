@@ -510,7 +510,7 @@ async fn the_worker_waits_out_a_database_outage_without_a_restart() {
     through_proxy.url = secrecy::SecretString::from(url.to_string());
     through_proxy.acquire_timeout = Duration::from_secs(1);
     let worker = Worker::new(
-        inquiry_desk::db::pool(&through_proxy).unwrap(),
+        inquiry_desk::storage::connection::pool(&through_proxy).unwrap(),
         Transport::from_settings(&app.settings.notify, 2).unwrap(),
         MailRenderer::new(&app.settings).unwrap(),
         &app.settings.notify,

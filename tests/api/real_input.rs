@@ -806,29 +806,6 @@ async fn emails_typed_with_chinese_punctuation_are_read_and_unmailable_ones_refu
 }
 
 #[tokio::test]
-async fn an_instance_of_the_previous_version_can_still_record_during_a_rolling_deploy() {
-    // Migration 12's 34-argument call, as the previous release sends it.
-    let app = spawn_app().await;
-    let (id, repeat, queued): (uuid::Uuid, bool, i64) = sqlx::query_as(
-        "SELECT id, repeat, queued FROM intake_record(
-            NULL::text, gen_random_uuid(), 'https://www.example.cn/a/old.html', 'www.example.cn',
-            '旧版本标题', gen_random_uuid(), 'new', '求租厂房', NULL, NULL, NULL, '王总',
-            '+8613912345678', NULL, NULL, NULL, NULL::int8, NULL::float8, NULL, NULL, NULL, NULL,
-            NULL, NULL::inet, NULL, NULL::boolean, NULL, NULL, NULL::float8, '{}'::jsonb,
-            '{}'::jsonb, ARRAY[gen_random_uuid()], ARRAY['sales@example.cn'], '{}'::int4[])",
-    )
-    .fetch_one(&app.pool)
-    .await
-    .expect("the old call still works");
-    assert!(!repeat);
-    assert_eq!(queued, 1);
-    let row = row(&app, &id.to_string()).await;
-    assert_eq!(row["flags"], json!([]));
-    assert_eq!(row["click_ids"], json!({}));
-    assert!(row["article_id"].is_string());
-}
-
-#[tokio::test]
 async fn text_pasted_from_office_programs_is_read_not_refused() {
     let app = spawn_app().await;
     let cases = [

@@ -10,8 +10,6 @@ use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::settings::DatabaseSettings;
 
-pub mod writers;
-
 pub static MIGRATOR: Migrator = sqlx::migrate!();
 
 /// Connection options from `database.url`. Without an explicit `sslmode` (or PGSSLMODE),

@@ -15,7 +15,7 @@ use deadpool::managed::{self, Metrics, PoolError, RecycleError, RecycleResult};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
-use super::CHECK_IDLE_AFTER;
+use super::connection::CHECK_IDLE_AFTER;
 use crate::settings::DatabaseSettings;
 
 /// Connections are replaced after this long, as sqlx's pool does, so a backend's caches and
@@ -67,7 +67,7 @@ impl Writers {
     /// `database.acquire_timeout` for a connection.
     pub fn new(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let manager = Manager {
-            options: super::connect_options(settings)?,
+            options: super::connection::connect_options(settings)?,
         };
         let pool = managed::Pool::builder(manager)
             .max_size(settings.intake_connections as usize)
