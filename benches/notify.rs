@@ -42,10 +42,10 @@ async fn main() -> anyhow::Result<()> {
     settings.notify.smtp.tls = SmtpTls::None;
     // Thousands of messages to one recipient: the flood guard would hold all but 120.
     settings.notify.max_per_hour = 0;
-    inquiry_desk::db::ensure_database(&settings.database).await?;
-    let pool = inquiry_desk::db::pool(&settings.database)?;
-    let writers = inquiry_desk::db::writers::Writers::new(&settings.database)?;
-    inquiry_desk::db::migrate(&pool).await?;
+    inquiry_desk::storage::connection::ensure_database(&settings.database).await?;
+    let pool = inquiry_desk::storage::connection::pool(&settings.database)?;
+    let writers = inquiry_desk::storage::writers::Writers::new(&settings.database)?;
+    inquiry_desk::storage::connection::migrate(&pool).await?;
     let mut options = WorkerOptions::default();
     if let Some(n) = std::env::var("BENCH_CONCURRENCY")
         .ok()

@@ -163,9 +163,9 @@ async fn main() -> anyhow::Result<()> {
 
     let mut settings = inquiry_desk::settings::Settings::defaults()?;
     settings.database.url = secrecy::SecretString::from(database_url.clone());
-    inquiry_desk::db::ensure_database(&settings.database).await?;
-    let pool = inquiry_desk::db::pool(&settings.database)?;
-    inquiry_desk::db::migrate(&pool).await?;
+    inquiry_desk::storage::connection::ensure_database(&settings.database).await?;
+    let pool = inquiry_desk::storage::connection::pool(&settings.database)?;
+    inquiry_desk::storage::connection::migrate(&pool).await?;
     let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM inquiries")
         .fetch_one(&pool)
         .await?;

@@ -544,7 +544,7 @@ async fn fresh_database() -> anyhow::Result<String> {
         .execute(&mut conn)
         .await?;
     let pool = sqlx::PgPool::connect(&url).await?;
-    inquiry_desk::db::migrate(&pool).await?;
+    inquiry_desk::storage::connection::migrate(&pool).await?;
     pool.close().await;
     Ok(url)
 }
