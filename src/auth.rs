@@ -15,34 +15,7 @@ const SECRET_HEX_CHARS: usize = 64;
 /// The public part after `idk_` that finds the key's row.
 const LOOKUP_HEX_CHARS: usize = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Sales,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sales => "sales",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text.trim() {
-            "sales" => Some(Self::Sales),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-
-    /// Admin may do everything sales may do.
-    pub fn allows(self, required: Role) -> bool {
-        self == Role::Admin || self == required
-    }
-}
+pub use crate::domain::role::Role;
 
 /// The authenticated caller of the staff API.
 #[derive(Debug, Clone)]
@@ -77,16 +50,7 @@ pub async fn create_key(
         rand::rng().fill_bytes(&mut secret);
         let key = format!("{KEY_PREFIX}{}", hex::encode(secret));
         let prefix = prefix_of(&key).unwrap_or_default().to_string();
-        match keys::insert(
-            pool,
-            Uuid::now_v7(),
-            name,
-            role.as_str(),
-            &prefix,
-            &hash(&key),
-        )
-        .await
-        {
+        match keys::insert(pool, Uuid::now_v7(), name, role, &prefix, &hash(&key)).await {
             Ok(row) => return Ok((row, key)),
             // Two keys sharing the 8-character prefix: draw again.
             Err(sqlx::Error::Database(e)) if e.constraint() == Some("api_keys_prefix_key") => {
@@ -108,9 +72,6 @@ pub async fn authenticate(pool: &PgPool, key: &str) -> Result<Option<Staff>, sql
     if !bool::from(hash(key).ct_eq(&stored)) {
         return Ok(None);
     }
-    let Some(role) = Role::parse(&role) else {
-        return Ok(None);
-    };
     keys::touch(pool, id).await?;
     Ok(Some(Staff {
         key_id: id,
@@ -131,13 +92,5 @@ mod tests {
         assert_eq!(prefix_of(&key.to_uppercase()), None);
         assert_eq!(prefix_of(&format!("xyz_{}", "ab12".repeat(16))), None);
         assert_eq!(prefix_of(&format!("{key}0")), None);
-    }
-
-    #[test]
-    fn admin_may_do_what_sales_may() {
-        assert!(Role::Admin.allows(Role::Sales));
-        assert!(Role::Admin.allows(Role::Admin));
-        assert!(Role::Sales.allows(Role::Sales));
-        assert!(!Role::Sales.allows(Role::Admin));
     }
 }

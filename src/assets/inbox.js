@@ -3,9 +3,20 @@
 (function () {
   "use strict";
   var KEY = "inquiry-desk.key";
-  var STATUS = { new: "新线索", contacted: "已联系", qualified: "已确认意向", won: "已成交", lost: "已流失", spam: "垃圾信息" };
-  var TABS = [["", "全部"], ["new", "新线索"], ["contacted", "已联系"], ["qualified", "已确认意向"], ["won", "已成交"], ["lost", "已流失"], ["spam", "垃圾信息"]];
-  var MOVE = { new: "标为新线索", contacted: "标为已联系", qualified: "标为已确认意向", won: "标为已成交", lost: "标为已流失", spam: "标为垃圾信息" };
+  // Every code's label comes from the page (the server's code tables), keyed by the API's codes.
+  var LABELS = JSON.parse(document.getElementById("labels").textContent);
+  function table(pairs) {
+    var map = {};
+    pairs.forEach(function (pair) { map[pair[0]] = pair[1]; });
+    return map;
+  }
+  var STATUS = table(LABELS.status);
+  var EVENT = table(LABELS.event_kind);
+  var NOTICE = table(LABELS.message_kind);
+  var NOTICE_STATE = table(LABELS.outbox_state);
+  var TABS = [["", "全部"]].concat(LABELS.status);
+  var MOVE = {};
+  LABELS.status.forEach(function (pair) { MOVE[pair[0]] = "标为" + pair[1]; });
   var state = { status: "", q: "", article: "", cursor: null, admin: false, current: null, etag: null };
 
   function $(id) { return document.getElementById(id); }
@@ -213,12 +224,9 @@
       case "notification_sent": return (NOTICE[d.kind] || "通知邮件") + (d.summary ? "（并入整点汇总）" : "") + "已发送至 " + d.recipient;
       case "notification_dead": return (NOTICE[d.kind] || "通知邮件") + "发送失败：" + d.recipient;
       case "anonymised": return "已匿名化";
-      default: return event.kind;
+      default: return EVENT[event.kind] || event.kind;
     }
   }
-
-  var NOTICE = { inquiry: "新询盘通知", supplement: "补充信息通知" };
-  var NOTICE_STATE = { pending: "待发送", sent: "已发送", dead: "发送失败", cancelled: "已取消" };
 
   function timelineItem(event) {
     return h("li", {}, h("div", { text: describe(event) }),

@@ -1,43 +1,18 @@
 //! The status of an inquiry and the moves sales staff may make (SPEC §4).
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    New,
-    Contacted,
-    Qualified,
-    Won,
-    Lost,
-    Spam,
+super::code::codes! {
+    /// Where a lead stands in the sales workflow (SPEC §4).
+    pub enum Status {
+        New = "new", "新线索";
+        Contacted = "contacted", "已联系";
+        Qualified = "qualified", "已确认意向";
+        Won = "won", "已成交";
+        Lost = "lost", "已流失";
+        Spam = "spam", "垃圾信息";
+    }
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
-        Self::New,
-        Self::Contacted,
-        Self::Qualified,
-        Self::Won,
-        Self::Lost,
-        Self::Spam,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::New => "new",
-            Self::Contacted => "contacted",
-            Self::Qualified => "qualified",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Spam => "spam",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text.trim())
-    }
-
     /// The statuses this one may move to.
     pub fn allowed_transitions(self) -> &'static [Status] {
         use Status::*;
@@ -77,8 +52,8 @@ mod tests {
             (Lost, Contacted),
             (Spam, New),
         ];
-        for from in Status::ALL {
-            for to in Status::ALL {
+        for &from in Status::ALL {
+            for &to in Status::ALL {
                 assert_eq!(
                     from.can_move_to(to),
                     allowed.contains(&(from, to)),
@@ -88,5 +63,6 @@ mod tests {
         }
         assert_eq!(Status::parse("won"), Some(Won));
         assert_eq!(Status::parse("WON"), None);
+        crate::domain::code::assert_codes_agree(Status::ALL, Status::as_str);
     }
 }

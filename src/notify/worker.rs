@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::mail::{InquiryMail, MailRenderer, RepeatMail};
 use super::transport::{SendError, Transport};
 use super::wakeup::Wakeup;
+use crate::domain::notification::MessageKind;
 use crate::settings::NotifySettings;
 use crate::storage::outbox::{self, Claimed, Delivery};
 
@@ -123,7 +124,7 @@ impl Worker {
         let events: Vec<i64> = summaries
             .iter()
             .flatten()
-            .filter(|r| r.kind == "supplement")
+            .filter(|r| r.kind == MessageKind::Supplement)
             .map(|r| r.seq)
             .collect();
         let latest: HashMap<_, _> = if events.is_empty() {
@@ -199,9 +200,9 @@ impl Worker {
         let mut asking: HashMap<&str, (Vec<Uuid>, Vec<Uuid>)> = HashMap::new();
         for row in rows.iter().filter(|r| !r.has_slot) {
             let entry = asking.entry(&row.recipient).or_default();
-            match row.kind.as_str() {
-                "supplement" => entry.1.push(row.id),
-                _ => entry.0.push(row.id),
+            match row.kind {
+                MessageKind::Supplement => entry.1.push(row.id),
+                MessageKind::Inquiry => entry.0.push(row.id),
             }
         }
         let mut refused: std::collections::HashSet<Uuid> = std::collections::HashSet::new();
@@ -250,7 +251,7 @@ impl Worker {
             .iter()
             .filter_map(|r| {
                 let mail = mails.get(&r.inquiry_id)?;
-                let supplement = (r.kind == "supplement")
+                let supplement = (r.kind == MessageKind::Supplement)
                     .then(|| latest.get(&r.seq))
                     .flatten();
                 Some((mail, supplement))
@@ -272,8 +273,8 @@ impl Worker {
                 permanent: true,
             };
         };
-        let message = match row.kind.as_str() {
-            "supplement" => match outbox::supplement_repeats(&self.pool, row).await {
+        let message = match row.kind {
+            MessageKind::Supplement => match outbox::supplement_repeats(&self.pool, row).await {
                 Ok(repeats) => {
                     self.renderer
                         .render_supplement(mail, &repeats, &row.recipient, row.id)
@@ -283,7 +284,7 @@ impl Worker {
                     return self.outcome(Err(error), row.attempts);
                 }
             },
-            _ => self.renderer.render(mail, &row.recipient),
+            MessageKind::Inquiry => self.renderer.render(mail, &row.recipient),
         };
         match message {
             Ok(message) => {

@@ -13,7 +13,30 @@ const STYLE: &str = include_str!("../assets/inbox.css");
 #[utoipa::path(get, path = "/inbox", tag = "inbox",
     responses((status = 200, description = "The sales inbox (Chinese)", content_type = "text/html")))]
 pub async fn page() -> HttpResponse {
-    html_page(PAGE)
+    static RENDERED: std::sync::LazyLock<String> = std::sync::LazyLock::new(render_page);
+    html_page(RENDERED.as_str())
+}
+
+/// The page with the label table of every code the staff API answers.
+fn render_page() -> String {
+    use crate::domain::notification::{MessageKind, OutboxState};
+    use crate::domain::{role::Role, status::Status, timeline::EventKind};
+    let labels = serde_json::json!({
+        "status": Status::labels(),
+        "event_kind": EventKind::labels(),
+        "message_kind": MessageKind::labels(),
+        // Staff see `waiting` as `pending`: only the states they are shown.
+        "outbox_state": OutboxState::labels()
+            .into_iter()
+            .filter(|(code, _)| *code != OutboxState::Waiting.as_str())
+            .collect::<Vec<_>>(),
+        "role": Role::labels(),
+    });
+    let env = minijinja::Environment::new();
+    // The template is compiled in and its one value is JSON: a failure is a build defect,
+    // caught by every test that opens the inbox.
+    env.render_str(PAGE, minijinja::context! { labels })
+        .expect("the inbox page renders")
 }
 
 /// `GET /inbox/app.js`

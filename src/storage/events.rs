@@ -3,18 +3,12 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-/// Kinds of timeline events.
-pub mod kind {
-    pub const RECEIVED: &str = "received";
-    pub const REPEAT: &str = "repeat";
-    pub const STATUS_CHANGED: &str = "status_changed";
-    pub const ASSIGNED: &str = "assigned";
-}
+use crate::domain::timeline::EventKind;
 
 pub async fn record(
     conn: &mut PgConnection,
     inquiry_id: Uuid,
-    kind: &str,
+    kind: EventKind,
     actor: Option<&str>,
     data: &serde_json::Value,
 ) -> Result<(), sqlx::Error> {

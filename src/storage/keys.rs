@@ -3,11 +3,13 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::domain::role::Role;
+
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
 pub struct KeyRow {
     pub id: Uuid,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub prefix: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -18,7 +20,7 @@ pub async fn insert(
     pool: &PgPool,
     id: Uuid,
     name: &str,
-    role: &str,
+    role: Role,
     prefix: &str,
     key_hash: &[u8],
 ) -> Result<KeyRow, sqlx::Error> {
@@ -62,7 +64,7 @@ pub async fn revoke(pool: &PgPool, id_or_prefix: &str) -> Result<Option<KeyRow>,
 pub async fn find_active(
     pool: &PgPool,
     prefix: &str,
-) -> Result<Option<(Uuid, String, String, Vec<u8>)>, sqlx::Error> {
+) -> Result<Option<(Uuid, String, Role, Vec<u8>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, name, role, key_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL",
     )

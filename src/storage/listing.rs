@@ -7,8 +7,10 @@ use futures_util::StreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::domain::notification::{MessageKind, OutboxState};
 use crate::domain::search;
 use crate::domain::status::Status;
+use crate::domain::timeline::EventKind;
 
 /// The columns of an inquiry as staff see it.
 const COLUMNS: &str = "i.id, i.status, i.need, i.use, i.tax, i.company, i.contact, i.phone,
@@ -22,7 +24,7 @@ const FROM: &str = " FROM inquiries i LEFT JOIN articles a ON a.id = i.article_i
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InquiryRow {
     pub id: Uuid,
-    pub status: String,
+    pub status: Status,
     pub need: String,
     pub r#use: Option<String>,
     pub tax: Option<String>,
@@ -272,10 +274,10 @@ pub struct NotificationRow {
     /// `email` (group robots and webhooks: their channel's name, SPEC §6).
     pub channel: String,
     /// `inquiry` (the new-inquiry message) or `supplement` (a repeat's `补充信息`).
-    pub kind: String,
+    pub kind: MessageKind,
     pub recipient: String,
-    /// `pending`, `sent`, `dead` or `cancelled`.
-    pub state: String,
+    /// `pending`, `sent`, `dead` or `cancelled` (`waiting` is shown as `pending`).
+    pub state: OutboxState,
     pub attempts: i32,
     pub last_error: Option<String>,
     /// Held back by the flood guard (`notify.max_per_hour`): sent in the hour's summary.
@@ -285,7 +287,7 @@ pub struct NotificationRow {
 pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, 'email' AS channel, kind, recipient,
-                CASE state WHEN 'waiting' THEN 'pending' ELSE state END AS state, attempts, last_error,
+                state, attempts, last_error,
                 flood_held AS held_for_summary
            FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",
     )
@@ -299,7 +301,7 @@ pub struct EventRow {
     /// The event's position in the timeline (the `timeline_cursor` of the next page).
     #[serde(skip)]
     pub seq: i64,
-    pub kind: String,
+    pub kind: EventKind,
     pub at: DateTime<Utc>,
     pub actor: Option<String>,
     #[schema(value_type = Object)]
@@ -346,7 +348,7 @@ pub async fn resolve(pool: &PgPool, id: Uuid) -> Result<Option<Uuid>, sqlx::Erro
 pub struct RelatedRow {
     pub id: Uuid,
     pub received_at: DateTime<Utc>,
-    pub status: String,
+    pub status: Status,
     pub article_id: Option<Uuid>,
     pub article_url: Option<String>,
     pub article_title: Option<String>,

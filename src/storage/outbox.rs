@@ -5,6 +5,8 @@ use std::time::Duration;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::domain::notification::{MessageKind, OutboxState};
+use crate::domain::timeline::EventKind;
 use crate::notify::mail::InquiryMail;
 
 /// The channel workers LISTEN on; notified when rows become due.
@@ -54,7 +56,7 @@ pub struct Claimed {
     pub recipient: String,
     pub attempts: i32,
     /// `inquiry` or `supplement`.
-    pub kind: String,
+    pub kind: MessageKind,
     /// A supplement's repeat event (whose details it carries).
     pub seq: i64,
     /// Held back by the flood guard: goes out in its recipient's summary.
@@ -221,26 +223,32 @@ pub async fn record(
     summary: bool,
 ) -> Result<(), sqlx::Error> {
     let (state, error, retry_after, outcome, event) = match delivery {
-        Delivery::Sent => ("sent", None, 0.0, "sent", Some("notification_sent")),
+        Delivery::Sent => (
+            OutboxState::Sent,
+            None,
+            0.0,
+            "sent",
+            Some(EventKind::NotificationSent),
+        ),
         Delivery::Retry { after, error } => (
-            "pending",
+            OutboxState::Pending,
             Some(error.as_str()),
             after.as_secs_f64(),
             "transient",
             None,
         ),
         Delivery::Dead { error, permanent } => (
-            "dead",
+            OutboxState::Dead,
             Some(error.as_str()),
             0.0,
             if *permanent { "permanent" } else { "transient" },
-            Some("notification_dead"),
+            Some(EventKind::NotificationDead),
         ),
     };
     sqlx::query(
         "WITH o AS (
              UPDATE outbox
-                SET state = CASE WHEN $2 = 'pending' THEN outbox.state ELSE $2 END,
+                SET state = CASE WHEN $2 = 'pending' THEN outbox.state ELSE $2::text END,
                     last_error = $3, locked_until = NULL, updated_at = now(),
                     sent_at = CASE WHEN $2 = 'sent' THEN now() ELSE sent_at END,
                     next_attempt_at = CASE WHEN $2 = 'pending'

@@ -13,7 +13,7 @@ pub struct DayCount {
 
 #[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct StatusCount {
-    pub status: String,
+    pub status: crate::domain::status::Status,
     pub count: i64,
 }
 

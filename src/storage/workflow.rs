@@ -7,11 +7,13 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::redact;
+use crate::domain::status::Status;
+use crate::domain::timeline::EventKind;
 
 /// The fields a status or assignee change needs, read under a row lock.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Locked {
-    pub status: String,
+    pub status: Status,
     pub version: i32,
     pub assignee: Option<String>,
     pub article_url: Option<String>,
@@ -36,7 +38,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<Option<Locked>, s
 pub async fn set_status_and_assignee(
     conn: &mut PgConnection,
     id: Uuid,
-    status: &str,
+    status: Status,
     assignee: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
@@ -84,12 +86,13 @@ pub async fn add_note(
         "WITH i AS (
              UPDATE inquiries SET version = version + 1, updated_at = now() WHERE id = $1 RETURNING id)
          INSERT INTO inquiry_events (inquiry_id, kind, actor, data)
-         SELECT id, 'note', $2, jsonb_build_object('body', $3::text) FROM i
+         SELECT id, $4, $2, jsonb_build_object('body', $3::text) FROM i
          RETURNING id, data->>'body' AS body, actor, at",
     )
     .bind(id)
     .bind(actor)
     .bind(body)
+    .bind(EventKind::Note)
     .fetch_optional(pool)
     .await
 }
@@ -190,12 +193,15 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query("INSERT INTO inquiry_events (inquiry_id, kind, actor, data) VALUES ($1, 'anonymised', $2, $3)")
-        .bind(id)
-        .bind(actor)
-        .bind(json!({ "cancelled_notifications": cancelled }))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO inquiry_events (inquiry_id, kind, actor, data) VALUES ($1, $4, $2, $3)",
+    )
+    .bind(id)
+    .bind(actor)
+    .bind(json!({ "cancelled_notifications": cancelled }))
+    .bind(EventKind::Anonymised)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Some(true))
 }

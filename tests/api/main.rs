@@ -2,6 +2,7 @@
 
 mod abuse;
 mod binary;
+mod codes;
 mod config;
 mod database_outage;
 mod fuzz;

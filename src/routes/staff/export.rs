@@ -308,7 +308,7 @@ fn cells(row: InquiryRow) -> Vec<String> {
     let text = |v: Option<String>| v.map(|s| text_cell(&s)).unwrap_or_default();
     vec![
         row.id.to_string(),
-        row.status,
+        row.status.as_str().to_string(),
         row.received_at
             .with_timezone(&shanghai)
             .format("%Y-%m-%d %H:%M:%S")

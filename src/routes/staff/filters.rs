@@ -78,7 +78,7 @@ pub fn parse(pairs: &[(String, String)]) -> Result<ListQuery, Vec<FieldError>> {
         match name.as_str() {
             "status" => {
                 for part in value.split(',').filter(|p| !p.trim().is_empty()) {
-                    match Status::parse(part) {
+                    match Status::parse(part.trim()) {
                         Some(s) if !query.filter.statuses.contains(&s) => {
                             query.filter.statuses.push(s)
                         }

@@ -14,10 +14,11 @@ use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::inquiry::{linked_article, Source};
 use crate::domain::status::Status;
 use crate::domain::text::{self, Lines};
+use crate::domain::timeline::EventKind;
 use crate::error::{ApiError, Lang, Localised};
 use crate::notify::routing;
 use crate::startup::AppState;
-use crate::storage::events::{self, kind};
+use crate::storage::events;
 use crate::storage::listing::{self, Position};
 use crate::storage::{articles, keys, outbox, workflow};
 
@@ -273,7 +274,7 @@ fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<C
     let mut errors = Vec::new();
     let status = match object.get("status") {
         None => None,
-        Some(serde_json::Value::String(s)) => match Status::parse(s) {
+        Some(serde_json::Value::String(s)) => match Status::parse(s.trim()) {
             Some(status) => Some(status),
             None => {
                 errors.push(FieldError::new("status", FieldCode::InvalidValue));
@@ -373,7 +374,7 @@ async fn apply_change(
     if expected_version.is_some_and(|v| v != current.version) {
         return Ok(Err(ApiError::PreconditionFailed));
     }
-    let from = Status::parse(&current.status).unwrap_or(Status::New);
+    let from = current.status;
     let to = change.status.unwrap_or(from);
     if to != from && !from.can_move_to(to) {
         return Ok(Err(ApiError::InvalidTransition {
@@ -388,10 +389,10 @@ async fn apply_change(
     if to == from && assignee == current.assignee {
         return Ok(Ok(())); // nothing changes: no event, same ETag
     }
-    workflow::set_status_and_assignee(&mut tx, id, to.as_str(), assignee.as_deref()).await?;
+    workflow::set_status_and_assignee(&mut tx, id, to, assignee.as_deref()).await?;
     if to != from {
         let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
-        events::record(&mut tx, id, kind::STATUS_CHANGED, Some(actor), &data).await?;
+        events::record(&mut tx, id, EventKind::StatusChanged, Some(actor), &data).await?;
         if from == Status::Spam && to == Status::New {
             // A lead rescued from spam gets the article (spam links no new one) and the
             // notification it never had.
@@ -409,7 +410,7 @@ async fn apply_change(
     }
     if assignee != current.assignee {
         let data = serde_json::json!({"from": current.assignee, "to": assignee});
-        events::record(&mut tx, id, kind::ASSIGNED, Some(actor), &data).await?;
+        events::record(&mut tx, id, EventKind::Assigned, Some(actor), &data).await?;
     }
     tx.commit().await?;
     Ok(Ok(()))

@@ -59,7 +59,7 @@ pub async fn create_key(
         let role = match object
             .get("role")
             .and_then(|v| v.as_str())
-            .and_then(Role::parse)
+            .and_then(|v| Role::parse(v.trim()))
         {
             Some(role) => Some(role),
             None => {

@@ -19,7 +19,7 @@ pub struct ArticleView {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InquiryItem {
     pub id: Uuid,
-    pub status: String,
+    pub status: Status,
     pub need: String,
     pub r#use: Option<String>,
     pub tax: Option<String>,
@@ -90,7 +90,7 @@ impl From<InquiryRow> for InquiryItem {
 pub struct RelatedItem {
     pub id: Uuid,
     pub received_at: DateTime<Utc>,
-    pub status: String,
+    pub status: Status,
     pub article: Option<ArticleView>,
 }
 
@@ -119,7 +119,7 @@ pub struct InquiryDetail {
     /// The `timeline_cursor` of the next page; `null` on the last.
     pub timeline_next_cursor: Option<String>,
     pub related: Vec<RelatedItem>,
-    pub allowed_transitions: Vec<&'static str>,
+    pub allowed_transitions: &'static [Status],
     #[serde(skip)]
     pub version: i32,
 }
@@ -129,7 +129,7 @@ impl InquiryDetail {
     /// next page).
     pub fn new(
         row: InquiryRow,
-        notifications: Vec<NotificationRow>,
+        mut notifications: Vec<NotificationRow>,
         mut timeline: Vec<EventRow>,
         timeline_limit: usize,
         related: Vec<RelatedRow>,
@@ -140,10 +140,11 @@ impl InquiryDetail {
         } else {
             None
         };
-        let allowed = Status::parse(&row.status)
-            .map(|s| s.allowed_transitions().iter().map(|t| t.as_str()).collect())
-            .unwrap_or_default();
+        let allowed = row.status.allowed_transitions();
         let version = row.version;
+        for n in &mut notifications {
+            n.state = n.state.shown();
+        }
         Self {
             item: row.into(),
             notifications,
