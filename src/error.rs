@@ -301,13 +301,25 @@ impl ApiError {
         }
     }
 
-    pub fn to_response(&self, lang: Lang) -> HttpResponse {
+    /// Logs the error when it is the server's (500, 503): once, where it becomes a response.
+    pub fn log(&self) {
         if let Self::Internal(e) = self {
             tracing::error!(error = format!("{e:#}"), "request failed");
         }
         if let Self::Unavailable(e) = self {
             tracing::warn!(error = format!("{e:#}"), "database unavailable");
         }
+    }
+
+    /// The problem response in `lang`, logged ([`ApiError::log`]).
+    pub fn to_response(&self, lang: Lang) -> HttpResponse {
+        self.log();
+        self.render(lang)
+    }
+
+    /// The problem response in `lang`: status, headers (`Retry-After`, `WWW-Authenticate`) and
+    /// the problem-details body.
+    pub fn render(&self, lang: Lang) -> HttpResponse {
         let mut response = HttpResponse::build(self.status());
         response.content_type("application/problem+json");
         if matches!(self, Self::Unavailable(_)) {
@@ -320,10 +332,6 @@ impl ApiError {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
         response.json(self.problem(lang))
-    }
-
-    pub fn in_lang(self, lang: Lang) -> Localised {
-        Localised { error: self, lang }
     }
 
     /// Classifies a database error: connection trouble is a 503, anything else a 500.
@@ -353,27 +361,28 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
     }
 }
 
-/// An `ApiError` bound to the request's language, for handlers that return `Result`.
-#[derive(Debug)]
-pub struct Localised {
-    pub error: ApiError,
-    pub lang: Lang,
-}
-
-impl std::fmt::Display for Localised {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl ResponseError for Localised {
+/// Handlers and extractors return `ApiError` as it is: actix-web renders it here, in Chinese,
+/// and logs it once; `telemetry::log_requests` (the outermost middleware, which sees the
+/// request) rewrites the body in English when the request prefers it ([`english_body`]). So the
+/// request's language is resolved in one place, and no handler maps errors by hand.
+impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.error.status()
+        self.status()
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.error.to_response(self.lang)
+        self.to_response(Lang::Zh)
     }
+}
+
+/// The English problem body of an error response, when the response came from an `ApiError`
+/// and the request prefers English; `None` otherwise (the Chinese body stands).
+pub fn english_body<B>(req: &HttpRequest, response: &HttpResponse<B>) -> Option<Vec<u8>> {
+    let error = response.error()?.as_error::<ApiError>()?;
+    if Lang::from_request(req) != Lang::En {
+        return None;
+    }
+    serde_json::to_vec(&error.problem(Lang::En)).ok()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -406,19 +415,12 @@ impl FieldProblem {
     }
 }
 
+/// A field's label: the catalogue's for an inquiry field, else the staff API's own names.
 fn label(field: &str, lang: Lang) -> String {
+    if let Some(f) = crate::domain::catalogue::by_name(field) {
+        return f.label(lang == Lang::En).to_string();
+    }
     let (zh, en) = match field {
-        "need" => ("需求", "need"),
-        "use" => ("用途", "intended use"),
-        "tax" => ("税收", "tax"),
-        "company" => ("公司", "company"),
-        "contact" => ("联系人", "contact person"),
-        "phone" => ("手机号", "phone number"),
-        "email" => ("邮箱", "email"),
-        "wechat" => ("微信", "WeChat"),
-        "message" => ("留言", "message"),
-        "article_url" => ("文章链接", "article URL"),
-        "article_title" => ("文章标题", "article title"),
         "consent" => ("隐私同意", "consent"),
         "status" => ("状态", "status"),
         "assignee" => ("负责人", "assignee"),

@@ -272,9 +272,8 @@ pub async fn openapi_json() -> actix_web::HttpResponse {
         (status = 200, description = "The docs page or one of its files"),
         (status = 404, description = "No such file", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn docs(
-    req: actix_web::HttpRequest,
     file: actix_web::web::Path<String>,
-) -> actix_web::HttpResponse {
+) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
     use actix_web::http::header;
     let config = std::sync::Arc::new(utoipa_swagger_ui::Config::new(["/api/v1/openapi.json"]));
     match utoipa_swagger_ui::serve(&file, config) {
@@ -284,8 +283,8 @@ pub async fn docs(
             if found.gzpipped {
                 response.insert_header((header::CONTENT_ENCODING, "gzip"));
             }
-            response.body(found.bytes.into_owned())
+            Ok(response.body(found.bytes.into_owned()))
         }
-        _ => crate::error::ApiError::NotFound.to_response(crate::error::Lang::from_request(&req)),
+        _ => Err(crate::error::ApiError::NotFound),
     }
 }

@@ -268,6 +268,6 @@ async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     response
 }
 
-async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::NotFound.to_response(Lang::from_request(&req))
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
 }

@@ -60,7 +60,7 @@ fn loggable_path(path: &str) -> String {
 /// `other`: nothing a client sends becomes an unbounded label or field.
 pub async fn log_requests(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let request_id = req
         .headers()
@@ -100,7 +100,12 @@ pub async fn log_requests(
     let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
     let _entered = span.enter();
     match result {
-        Ok(mut res) => {
+        Ok(res) => {
+            // An error's problem body, in the request's language (see `error::english_body`).
+            let mut res = match crate::error::english_body(res.request(), res.response()) {
+                Some(body) => res.map_body(|_, _| EitherBody::<_, Vec<u8>>::right(body)),
+                None => res.map_body(|_, body| EitherBody::left(body)),
+            };
             let pattern = res.request().match_pattern();
             let route = pattern
                 .clone()

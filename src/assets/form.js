@@ -2,8 +2,9 @@
  * Without this script the form still posts and the visitor is redirected to a thank-you page. */
 (function () {
   "use strict";
-  // Field rules and the API's own Chinese messages, written in by the server.
-  var RULES = __RULES__;
+  // Field rules and the API's own Chinese messages: data the server serves with this script
+  // (`window.inquiryDesk.rules`, from its field catalogue).
+  var RULES = (window.inquiryDesk && window.inquiryDesk.rules) || { fields: {}, messages: {} };
   var script = document.currentScript;
   var apiBase = script ? new URL(script.src, location.href).origin : location.origin;
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 use validator::ValidateEmail;
 
 use super::article::{self, ArticleUrl};
+use super::catalogue;
 use super::derive;
 use super::field::{FieldCode, FieldError};
 use super::phone::PhoneNumber;
@@ -140,17 +141,20 @@ pub struct NewInquiry {
 }
 
 /// Field limits (characters) of SPEC §2.
+/// Limits in characters: the catalogue's (`domain::catalogue`), and those of fields it does
+/// not list (attribution, page URLs).
 pub mod limits {
-    pub const NEED: usize = 500;
-    pub const USE: usize = 200;
-    pub const TAX: usize = 100;
-    pub const COMPANY: usize = 100;
-    pub const CONTACT: usize = 50;
-    pub const PHONE: usize = 40;
-    pub const EMAIL: usize = 254;
-    pub const WECHAT: usize = 50;
-    pub const MESSAGE: usize = 2000;
-    pub const ARTICLE_TITLE: usize = 200;
+    use super::catalogue;
+    pub const NEED: usize = catalogue::NEED.max;
+    pub const USE: usize = catalogue::USE.max;
+    pub const TAX: usize = catalogue::TAX.max;
+    pub const COMPANY: usize = catalogue::COMPANY.max;
+    pub const CONTACT: usize = catalogue::CONTACT.max;
+    pub const PHONE: usize = catalogue::PHONE.max;
+    pub const EMAIL: usize = catalogue::EMAIL.max;
+    pub const WECHAT: usize = catalogue::WECHAT.max;
+    pub const MESSAGE: usize = catalogue::MESSAGE.max;
+    pub const ARTICLE_TITLE: usize = catalogue::ARTICLE_TITLE.max;
     pub const UTM: usize = 100;
     /// `landing_url` and `referrer` are kept up to this many characters.
     pub const PAGE_URL: usize = super::article::MAX_URL_CHARS;
@@ -240,15 +244,15 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn read(&mut self, origin: &Origin<'_>, settings: &IntakeSettings) -> Option<NewInquiry> {
-        let need = self.text("need", limits::NEED, Lines::Multi, true);
-        let use_ = self.text("use", limits::USE, Lines::Multi, false);
-        let tax = self.text("tax", limits::TAX, Lines::Single, false);
-        let company = self.text("company", limits::COMPANY, Lines::Single, false);
-        let contact = self.text("contact", limits::CONTACT, Lines::Single, true);
+        let need = self.field(&catalogue::NEED);
+        let use_ = self.field(&catalogue::USE);
+        let tax = self.field(&catalogue::TAX);
+        let company = self.field(&catalogue::COMPANY);
+        let contact = self.field(&catalogue::CONTACT);
         let phone = self.phone();
         let email = self.email();
         let wechat = self.wechat(phone.as_ref());
-        let message = self.text("message", limits::MESSAGE, Lines::Multi, false);
+        let message = self.field(&catalogue::MESSAGE);
         let page = self.page(origin, settings);
         let attribution = self.attribution(&page, origin);
         let article = page.article;
@@ -285,6 +289,11 @@ impl Reader<'_> {
     }
 
     /// A normalised text field; `None` when absent or empty (then `Required` if required).
+    /// A text field as the catalogue describes it.
+    fn field(&mut self, field: &catalogue::Field) -> Option<String> {
+        self.text(field.name, field.max, field.lines, field.required)
+    }
+
     fn text(&mut self, name: &str, max: usize, lines: Lines, required: bool) -> Option<String> {
         let value = match self.raw.get(name) {
             None => None,

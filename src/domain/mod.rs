@@ -1,6 +1,7 @@
 //! Validated value types: what an inquiry is made of, parsed from untrusted input.
 
 pub mod article;
+pub mod catalogue;
 pub(crate) mod code;
 pub mod derive;
 pub mod field;

@@ -199,16 +199,12 @@ pub struct RepeatMail {
 }
 
 /// The fields a supplement lists when the repeat's value differs from the inquiry's.
-const SUPPLEMENT_FIELDS: [(&str, &str); 8] = [
-    ("need", "需求"),
-    ("use", "用途"),
-    ("tax", "税收"),
-    ("company", "公司"),
-    ("contact", "联系人"),
-    ("email", "邮箱"),
-    ("wechat", "微信"),
-    ("message", "留言"),
-];
+const SUPPLEMENT_FIELDS: [&crate::domain::catalogue::Field; 8] = {
+    use crate::domain::catalogue::*;
+    [
+        &NEED, &USE, &TAX, &COMPANY, &CONTACT, &EMAIL, &WECHAT, &MESSAGE,
+    ]
+};
 
 #[derive(Serialize)]
 struct Change<'a> {
@@ -302,9 +298,12 @@ impl MailRenderer {
                 let value = |key: &str| r.data.get(key).and_then(|v| v.as_str());
                 let changes: Vec<Change> = SUPPLEMENT_FIELDS
                     .iter()
-                    .filter_map(|(key, label)| {
-                        let new = value(key)?;
-                        (Some(new) != current(key)).then_some(Change { label, value: new })
+                    .filter_map(|field| {
+                        let new = value(field.name)?;
+                        (Some(new) != current(field.name)).then_some(Change {
+                            label: field.zh,
+                            value: new,
+                        })
                     })
                     .collect();
                 (!changes.is_empty()).then(|| Submission {

@@ -1,10 +1,10 @@
 //! `GET /api/v1/form-token`: a signed timestamp for the form's `_ts` field.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::domain::form_token;
-use crate::error::Lang;
+use crate::error::ApiError;
 use crate::startup::AppState;
 
 #[allow(dead_code)]
@@ -18,15 +18,12 @@ pub struct FormToken {
     responses(
         (status = 200, description = "A fresh token", body = FormToken),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn get_form_token(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let key = match state.form_token_key().await {
-        Ok(key) => key,
-        Err(error) => return error.to_response(Lang::from_request(&req)),
-    };
+pub async fn get_form_token(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let key = state.form_token_key().await?;
     let token = form_token::issue(key, now_millis());
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "token": token }))
+        .json(serde_json::json!({ "token": token })))
 }
 
 pub fn now_millis() -> u64 {

@@ -18,14 +18,6 @@ use actix_web::web;
 
 use crate::error::{ApiError, Lang};
 
-/// The docs page's policy: its own scripts and styles, inline style attributes (Swagger UI's
-/// React components set them), `data:` images, fetches of its own origin (the OpenAPI document
-/// and "Try it out"), never framed.
-pub const DOCS_CSP: &str =
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; \
-form-action 'none'; frame-ancestors 'none'";
-
 /// The address of the metrics listener, when `server.metrics_address` is set (as bound: a
 /// configured port 0 is the port picked).
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +47,7 @@ pub async fn by_path(
     if docs {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DOCS_CSP),
+            HeaderValue::from_static(super::pages::PageKind::Docs.csp()),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     } else if api {

@@ -1,11 +1,12 @@
 //! The sales inbox: one page and its script and stylesheet, compiled into the binary. It uses the
 //! staff API with the key the user types, kept in the tab's sessionStorage only.
 
+use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 
-use crate::routes::embed::{html_page, static_file};
+use crate::routes::embed::static_file;
+use crate::routes::pages::{html, render, PageKind};
 
-const PAGE: &str = include_str!("../assets/inbox.html");
 const SCRIPT: &str = include_str!("../assets/inbox.js");
 const STYLE: &str = include_str!("../assets/inbox.css");
 
@@ -14,7 +15,7 @@ const STYLE: &str = include_str!("../assets/inbox.css");
     responses((status = 200, description = "The sales inbox (Chinese)", content_type = "text/html")))]
 pub async fn page() -> HttpResponse {
     static RENDERED: std::sync::LazyLock<String> = std::sync::LazyLock::new(render_page);
-    html_page(RENDERED.as_str())
+    html(PageKind::App, StatusCode::OK, RENDERED.clone())
 }
 
 /// The page with the label table of every code the staff API answers.
@@ -32,11 +33,7 @@ fn render_page() -> String {
             .collect::<Vec<_>>(),
         "role": Role::labels(),
     });
-    let env = minijinja::Environment::new();
-    // The template is compiled in and its one value is JSON: a failure is a build defect,
-    // caught by every test that opens the inbox.
-    env.render_str(PAGE, minijinja::context! { labels })
-        .expect("the inbox page renders")
+    render("inbox.html", minijinja::context! { labels })
 }
 
 /// `GET /inbox/app.js`

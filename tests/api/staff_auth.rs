@@ -244,3 +244,85 @@ async fn reads_go_to_the_access_log_and_never_change_the_etag() {
         "only `received`: reads are not on the timeline"
     );
 }
+
+#[tokio::test]
+async fn every_staff_error_speaks_the_requests_language_and_keeps_its_headers() {
+    // Handlers return errors as they are; the language is resolved once, for all of them.
+    let app = spawn_app().await;
+    let sales = app.sales().await;
+    let id = app.submit(&crate::helpers::valid_inquiry()).await;
+    let cases: Vec<(&str, reqwest::RequestBuilder, u16)> = vec![
+        ("no key", app.client.get(app.url("/api/v1/inquiries")), 401),
+        (
+            "sales on an admin route",
+            app.staff(reqwest::Method::GET, &sales, "/api/v1/keys"),
+            403,
+        ),
+        (
+            "a bad status",
+            app.staff(
+                reqwest::Method::PATCH,
+                &sales,
+                &format!("/api/v1/inquiries/{id}"),
+            )
+            .json(&serde_json::json!({"status": "bogus", "assignee": 5})),
+            422,
+        ),
+        (
+            "no such inquiry",
+            app.staff(
+                reqwest::Method::GET,
+                &sales,
+                &format!("/api/v1/inquiries/{}", uuid::Uuid::now_v7()),
+            ),
+            404,
+        ),
+        (
+            "no such path",
+            app.client.get(app.url("/api/v1/nothing")),
+            404,
+        ),
+    ];
+    for (what, request, status) in cases {
+        let request = request.build().unwrap();
+        for (lang, title_is_chinese) in [(None, true), (Some("en-US,en;q=0.9"), false)] {
+            let mut request = request.try_clone().unwrap();
+            if let Some(lang) = lang {
+                request
+                    .headers_mut()
+                    .insert("accept-language", lang.parse().unwrap());
+            }
+            let response = app.client.execute(request).await.unwrap();
+            assert_eq!(response.status(), status, "{what} {lang:?}");
+            let headers = response.headers().clone();
+            assert_eq!(
+                headers["content-type"], "application/problem+json",
+                "{what} {lang:?}"
+            );
+            if response.url().path().starts_with("/api/v1/") {
+                assert_eq!(headers["cache-control"], "no-store", "{what} {lang:?}");
+            }
+            assert!(headers.contains_key("x-request-id"), "{what} {lang:?}");
+            let problem: serde_json::Value = response.json().await.unwrap();
+            let title = problem["title"].as_str().unwrap();
+            let chinese = title
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+            assert_eq!(chinese, title_is_chinese, "{what} {lang:?}: {title}");
+            assert_eq!(problem["status"], status, "{what}");
+            if status == 422 {
+                let messages: Vec<&str> = problem["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["message"].as_str().unwrap())
+                    .collect();
+                assert_eq!(messages.len(), 2, "{what}: every field listed");
+                for m in messages {
+                    let chinese = m.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+                    assert_eq!(chinese, title_is_chinese, "{what} {lang:?}: {m}");
+                }
+            }
+        }
+    }
+}

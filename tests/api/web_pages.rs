@@ -81,3 +81,25 @@ async fn the_demo_page_shows_the_snippet_with_the_public_base_url() {
     assert!(html.contains("action=&quot;https://desk.example.cn/api/v1/inquiries&quot;"));
     assert!(html.contains("src=&quot;https://desk.example.cn/embed/form.js&quot;"));
 }
+
+#[tokio::test]
+async fn the_snippet_names_the_honeypot_the_server_reads() {
+    // A renamed `intake.honeypot_field` must reach every page's form, or the honeypot the server
+    // reads would be one no form has.
+    let app = crate::helpers::spawn_app_with(|s| s.intake.honeypot_field = "fax".into()).await;
+    let html = app
+        .client
+        .get(app.url("/embed/demo"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<input name=\"fax\" tabindex=\"-1\""),
+        "the form"
+    );
+    assert!(html.contains("name=&quot;fax&quot;"), "the snippet to copy");
+    assert!(!html.contains("\"website\""), "the old name nowhere");
+}

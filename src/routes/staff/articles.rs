@@ -4,14 +4,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
-use super::auth::require;
+use super::auth::SalesKey;
 use super::query_pairs;
 use super::views::Page;
-use crate::auth::{Role, Staff};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::inquiry::limits;
 use crate::domain::text::{self, Lines};
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::storage::articles::{self, ArticleSummary};
 
@@ -27,50 +26,44 @@ use crate::storage::articles::{self, ArticleSummary};
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn list_articles(
     req: HttpRequest,
-    staff: Staff,
+    _: SalesKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Sales)?;
-        let mut by_count = true;
-        let mut limit = super::filters::DEFAULT_LIMIT;
-        let mut after = None;
-        let mut errors = Vec::new();
-        for (name, value) in query_pairs(&req)? {
-            match name.as_str() {
-                "sort" => match value.as_str() {
-                    "count" => by_count = true,
-                    "recent" => by_count = false,
-                    _ => errors.push(FieldError::new("sort", FieldCode::InvalidValue)),
-                },
-                "limit" => match value.parse::<i64>() {
-                    Ok(n) if (1..=super::filters::MAX_LIMIT).contains(&n) => limit = n,
-                    _ => errors.push(FieldError::new("limit", FieldCode::InvalidValue)),
-                },
-                "cursor" if !value.is_empty() => match decode(&value) {
-                    Some(position) => after = Some(position),
-                    None => errors.push(FieldError::new("cursor", FieldCode::InvalidValue)),
-                },
-                _ => {}
-            }
+) -> Result<HttpResponse, ApiError> {
+    let mut by_count = true;
+    let mut limit = super::filters::DEFAULT_LIMIT;
+    let mut after = None;
+    let mut errors = Vec::new();
+    for (name, value) in query_pairs(&req)? {
+        match name.as_str() {
+            "sort" => match value.as_str() {
+                "count" => by_count = true,
+                "recent" => by_count = false,
+                _ => errors.push(FieldError::new("sort", FieldCode::InvalidValue)),
+            },
+            "limit" => match value.parse::<i64>() {
+                Ok(n) if (1..=super::filters::MAX_LIMIT).contains(&n) => limit = n,
+                _ => errors.push(FieldError::new("limit", FieldCode::InvalidValue)),
+            },
+            "cursor" if !value.is_empty() => match decode(&value) {
+                Some(position) => after = Some(position),
+                None => errors.push(FieldError::new("cursor", FieldCode::InvalidValue)),
+            },
+            _ => {}
         }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        let mut items: Vec<ArticleSummary> = state
-            .db(articles::list(&state.pool, by_count, after, limit))
-            .await?;
-        let next_cursor = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|a| encode(a.sort_key, a.id))
-        } else {
-            None
-        };
-        Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut items: Vec<ArticleSummary> = state
+        .db(articles::list(&state.pool, by_count, after, limit))
+        .await?;
+    let next_cursor = if items.len() as i64 > limit {
+        items.truncate(limit as usize);
+        items.last().map(|a| encode(a.sort_key, a.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
 fn encode(key: i64, id: Uuid) -> String {
@@ -118,37 +111,31 @@ pub async fn update_article(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-    staff: Staff,
+    SalesKey(staff): SalesKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Sales)?;
-        let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-        let object = super::json_object(&req, &body, &["title"])?;
-        if !object.contains_key("title") {
-            let missing = FieldError::new("title", FieldCode::Required);
-            return Err(ApiError::Validation(vec![missing]));
-        }
-        let patch: ArticlePatch = serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|_| {
-                ApiError::Validation(vec![FieldError::new("title", FieldCode::InvalidType)])
-            })?;
-        let title = patch
-            .title
-            .map(|t| text::normalise(&t))
-            .filter(|t| !t.is_empty());
-        if let Some(title) = &title {
-            text::check("title", title, limits::ARTICLE_TITLE, Lines::Single)
-                .map_err(|e| ApiError::Validation(vec![e]))?;
-        }
-        let article = state
-            .db(articles::set_title(&state.pool, id, title.as_deref()))
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        tracing::info!(article.id = %id, actor = %staff.name, "article title set");
-        Ok(HttpResponse::Ok().json(article))
+) -> Result<HttpResponse, ApiError> {
+    let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    let object = super::json_object(&req, &body, &["title"])?;
+    if !object.contains_key("title") {
+        let missing = FieldError::new("title", FieldCode::Required);
+        return Err(ApiError::Validation(vec![missing]));
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let patch: ArticlePatch =
+        serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| {
+            ApiError::Validation(vec![FieldError::new("title", FieldCode::InvalidType)])
+        })?;
+    let title = patch
+        .title
+        .map(|t| text::normalise(&t))
+        .filter(|t| !t.is_empty());
+    if let Some(title) = &title {
+        text::check("title", title, limits::ARTICLE_TITLE, Lines::Single)
+            .map_err(|e| ApiError::Validation(vec![e]))?;
+    }
+    let article = state
+        .db(articles::set_title(&state.pool, id, title.as_deref()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tracing::info!(article.id = %id, actor = %staff.name, "article title set");
+    Ok(HttpResponse::Ok().json(article))
 }

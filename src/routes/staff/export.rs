@@ -7,12 +7,13 @@ use futures_util::stream::{self, Stream};
 use futures_util::StreamExt;
 use phonenumber::Mode;
 
-use super::auth::require;
+use super::auth::AdminKey;
 use super::cells::text_cell;
 use super::{filters, query_pairs};
-use crate::auth::{Role, Staff};
+use crate::auth::Staff;
+use crate::domain::catalogue;
 use crate::domain::phone::PhoneNumber;
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::storage::keys;
 use crate::storage::listing::{self, InquiryRow};
@@ -21,23 +22,24 @@ use crate::storage::listing::{self, InquiryRow};
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const ROWS_PER_CHUNK: usize = 256;
 
+/// The columns' Chinese headers; visitor fields carry the catalogue's labels.
 const HEADERS_ZH: [&str; 27] = [
     "编号",
     "状态",
     "收到时间（北京时间）",
-    "需求",
-    "用途",
-    "税收",
+    catalogue::NEED.zh,
+    catalogue::USE.zh,
+    catalogue::TAX.zh,
     "年税收（元）",
     "面积（平方米）",
-    "公司",
-    "联系人",
-    "手机号",
-    "邮箱",
-    "微信",
-    "留言",
-    "文章标题",
-    "文章链接",
+    catalogue::COMPANY.zh,
+    catalogue::CONTACT.zh,
+    catalogue::PHONE.zh,
+    catalogue::EMAIL.zh,
+    catalogue::WECHAT.zh,
+    catalogue::MESSAGE.zh,
+    catalogue::ARTICLE_TITLE.zh,
+    catalogue::ARTICLE_URL.zh,
     "来源",
     "媒介",
     "活动",
@@ -50,23 +52,24 @@ const HEADERS_ZH: [&str; 27] = [
     "提交次数",
     "负责人",
 ];
+/// The columns' English headers: the staff API's field names.
 const HEADERS_EN: [&str; 27] = [
     "id",
     "status",
     "received_at (Asia/Shanghai)",
-    "need",
-    "use",
-    "tax",
+    catalogue::NEED.name,
+    catalogue::USE.name,
+    catalogue::TAX.name,
     "tax_cny_per_year",
     "area_sqm",
-    "company",
-    "contact",
-    "phone",
-    "email",
-    "wechat",
-    "message",
-    "article_title",
-    "article_url",
+    catalogue::COMPANY.name,
+    catalogue::CONTACT.name,
+    catalogue::PHONE.name,
+    catalogue::EMAIL.name,
+    catalogue::WECHAT.name,
+    catalogue::MESSAGE.name,
+    catalogue::ARTICLE_TITLE.name,
+    catalogue::ARTICLE_URL.name,
     "utm_source",
     "utm_medium",
     "utm_campaign",
@@ -92,62 +95,56 @@ const HEADERS_EN: [&str; 27] = [
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn export_inquiries(
     req: HttpRequest,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let pairs = query_pairs(&req)?;
-        let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
-        let (details, _) = filters::audit_details(&pairs);
-        let entry = state
-            .db(keys::log_read(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "export",
-                &details,
-            ))
-            .await?;
-        let audit = Audit {
-            state: state.clone(),
-            staff: staff.clone(),
-            entry,
-        };
-        let headers = if query.lang_en {
-            HEADERS_EN
-        } else {
-            HEADERS_ZH
-        };
-        let mut first = BOM.to_vec();
-        first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
-        // Fused: when the first answer is the end, the body must not ask again.
-        let mut rows = listing::stream_all(&state.pool, &query.filter).fuse();
-        // The query's first answer before the first byte: a query that fails at once is an
-        // error response, not a download that looks like "no leads".
-        let head = rows.next().await;
-        if let Some(Err(e)) = head {
-            audit.failed(0, &e).await;
-            return Err(ApiError::from_db(e));
-        }
-        let rows = stream::iter(head).chain(rows);
-        let body = stream::once(async move { Ok(web::Bytes::from(first)) }).chain(csv_rows(
-            rows,
-            audit,
-            query.lang_en,
-        ));
-        Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"inquiries.csv\"",
-            ))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .streaming(body))
+) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(&req)?;
+    let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
+    let (details, _) = filters::audit_details(&pairs);
+    let entry = state
+        .db(keys::log_read(
+            &state.pool,
+            staff.key_id,
+            &staff.name,
+            "export",
+            &details,
+        ))
+        .await?;
+    let audit = Audit {
+        state: state.clone(),
+        staff: staff.clone(),
+        entry,
+    };
+    let headers = if query.lang_en {
+        HEADERS_EN
+    } else {
+        HEADERS_ZH
+    };
+    let mut first = BOM.to_vec();
+    first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
+    // Fused: when the first answer is the end, the body must not ask again.
+    let mut rows = listing::stream_all(&state.pool, &query.filter).fuse();
+    // The query's first answer before the first byte: a query that fails at once is an
+    // error response, not a download that looks like "no leads".
+    let head = rows.next().await;
+    if let Some(Err(e)) = head {
+        audit.failed(0, &e).await;
+        return Err(ApiError::from_db(e));
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let rows = stream::iter(head).chain(rows);
+    let body = stream::once(async move { Ok(web::Bytes::from(first)) }).chain(csv_rows(
+        rows,
+        audit,
+        query.lang_en,
+    ));
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"inquiries.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body))
 }
 
 /// Writes the export's entries in the access log.

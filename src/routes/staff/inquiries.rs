@@ -4,18 +4,18 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
-use super::auth::require;
+use super::auth::{AdminKey, SalesKey};
 use super::filters::{self, encode_cursor, MAX_ASSIGNEE_CHARS};
 use super::views::{InquiryDetail, InquiryItem, Page};
 use super::{json_object, query_pairs};
-use crate::auth::{Role, Staff};
+use crate::auth::Staff;
 use crate::domain::article::ArticleUrl;
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::inquiry::{linked_article, Source};
 use crate::domain::status::Status;
 use crate::domain::text::{self, Lines};
 use crate::domain::timeline::EventKind;
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::notify::routing;
 use crate::startup::AppState;
 use crate::storage::events;
@@ -24,7 +24,7 @@ use crate::storage::{articles, keys, outbox, workflow};
 
 const MAX_NOTE_CHARS: usize = 2000;
 
-type Answer = Result<HttpResponse, Localised>;
+type Answer = Result<HttpResponse, ApiError>;
 
 /// The inquiry a path's `{id}` names: its own id, or the receipt of one of its repeats (the id
 /// the public answer gave). `NotFound` for anything else.
@@ -51,11 +51,12 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn list_inquiries(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
-    let lang = Lang::from_request(&req);
-    list(&req, &staff, &state)
-        .await
-        .map_err(|e| e.in_lang(lang))
+pub async fn list_inquiries(
+    req: HttpRequest,
+    SalesKey(staff): SalesKey,
+    state: web::Data<AppState>,
+) -> Answer {
+    list(&req, &staff, &state).await
 }
 
 async fn list(
@@ -63,7 +64,6 @@ async fn list(
     staff: &Staff,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    require(staff, Role::Sales)?;
     let pairs = query_pairs(req)?;
     let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
     let mut rows = state
@@ -202,28 +202,22 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
 pub async fn get_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
-    staff: Staff,
+    SalesKey(staff): SalesKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Sales)?;
-        let page = timeline_page(&query_pairs(&req)?)?;
-        let id = inquiry_id(&state, &path).await?;
-        let detail = load_detail(&state, id, page).await?;
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "read",
-                Some(id),
-            ))
-            .await?;
-        Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let page = timeline_page(&query_pairs(&req)?)?;
+    let id = inquiry_id(&state, &path).await?;
+    let detail = load_detail(&state, id, page).await?;
+    state
+        .db(keys::log_access(
+            &state.pool,
+            staff.key_id,
+            &staff.name,
+            "read",
+            Some(id),
+        ))
+        .await?;
+    Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
 }
 
 /// `timeline_cursor` (from `timeline_next_cursor`), the only parameter of the detail.
@@ -332,13 +326,10 @@ pub async fn update_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-    staff: Staff,
+    SalesKey(staff): SalesKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    update(&req, &path, &body, &staff, &state)
-        .await
-        .map_err(|e| e.in_lang(lang))
+    update(&req, &path, &body, &staff, &state).await
 }
 
 async fn update(
@@ -348,7 +339,6 @@ async fn update(
     staff: &Staff,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    require(staff, Role::Sales)?;
     let id = inquiry_id(state, id).await?;
     let change = parse_change(&json_object(req, body, &["status", "assignee"])?)?;
     let expected = if_match_version(req)?;
@@ -435,48 +425,42 @@ pub async fn add_note(
     req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
-    staff: Staff,
+    SalesKey(staff): SalesKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Sales)?;
-        let id = inquiry_id(&state, &path).await?;
-        let object = json_object(&req, &body, &["body"])?;
-        let note = match object.get("body") {
-            Some(serde_json::Value::String(s)) => {
-                let note = text::normalise(s);
-                if note.is_empty() {
-                    return Err(ApiError::Validation(vec![FieldError::new(
-                        "body",
-                        FieldCode::Required,
-                    )]));
-                }
-                text::check("body", &note, MAX_NOTE_CHARS, Lines::Multi)
-                    .map_err(|e| ApiError::Validation(vec![e]))?;
-                note
-            }
-            None => {
+    let id = inquiry_id(&state, &path).await?;
+    let object = json_object(&req, &body, &["body"])?;
+    let note = match object.get("body") {
+        Some(serde_json::Value::String(s)) => {
+            let note = text::normalise(s);
+            if note.is_empty() {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "body",
                     FieldCode::Required,
-                )]))
+                )]));
             }
-            Some(_) => {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "body",
-                    FieldCode::InvalidType,
-                )]))
-            }
-        };
-        let created = state
-            .db(workflow::add_note(&state.pool, id, &staff.name, &note))
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        Ok(HttpResponse::Created().json(created))
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+            text::check("body", &note, MAX_NOTE_CHARS, Lines::Multi)
+                .map_err(|e| ApiError::Validation(vec![e]))?;
+            note
+        }
+        None => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                FieldCode::Required,
+            )]))
+        }
+        Some(_) => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "body",
+                FieldCode::InvalidType,
+            )]))
+        }
+    };
+    let created = state
+        .db(workflow::add_note(&state.pool, id, &staff.name, &note))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Created().json(created))
 }
 
 /// `DELETE /api/v1/inquiries/{id}` (admin): anonymise on a person's request.
@@ -490,22 +474,15 @@ pub async fn add_note(
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn anonymise_inquiry(
-    req: HttpRequest,
     path: web::Path<String>,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let id = inquiry_id(&state, &path).await?;
-        anonymise_logged(&state, &staff, id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        Ok(HttpResponse::NoContent().finish())
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let id = inquiry_id(&state, &path).await?;
+    anonymise_logged(&state, &staff, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The article of a lead filed as spam at intake, from the URL it was sent from, as the intake

@@ -3,16 +3,16 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::auth::require;
+use super::auth::AdminKey;
 use super::{json_object, query_pairs};
-use crate::auth::{self, Role, Staff};
+use crate::auth::{self, Role};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::text::{self, Lines};
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::storage::keys;
 
-type Answer = Result<HttpResponse, Localised>;
+type Answer = Result<HttpResponse, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
     request_body = crate::openapi::KeyRequest,
@@ -29,63 +29,55 @@ type Answer = Result<HttpResponse, Localised>;
 pub async fn create_key(
     req: HttpRequest,
     body: web::Bytes,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let object = json_object(&req, &body, &["name", "role"])?;
-        let mut errors = Vec::new();
-        let name = match object
-            .get("name")
-            .and_then(|v| v.as_str())
-            .map(text::normalise)
-        {
-            Some(name) if !name.is_empty() => {
-                match text::check("name", &name, 100, Lines::Single) {
-                    Ok(()) => Some(name),
-                    Err(e) => {
-                        errors.push(e);
-                        None
-                    }
-                }
-            }
-            _ => {
-                errors.push(FieldError::new("name", FieldCode::Required));
+    let object = json_object(&req, &body, &["name", "role"])?;
+    let mut errors = Vec::new();
+    let name = match object
+        .get("name")
+        .and_then(|v| v.as_str())
+        .map(text::normalise)
+    {
+        Some(name) if !name.is_empty() => match text::check("name", &name, 100, Lines::Single) {
+            Ok(()) => Some(name),
+            Err(e) => {
+                errors.push(e);
                 None
             }
-        };
-        let role = match object
-            .get("role")
-            .and_then(|v| v.as_str())
-            .and_then(|v| Role::parse(v.trim()))
-        {
-            Some(role) => Some(role),
-            None => {
-                errors.push(FieldError::new("role", FieldCode::InvalidValue));
-                None
-            }
-        };
-        let (Some(name), Some(role)) = (name, role) else {
-            return Err(ApiError::Validation(errors));
-        };
-        let (row, key) = state.db(auth::create_key(&state.pool, &name, role)).await?;
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "create_key",
-                None,
-            ))
-            .await?;
-        let mut answer = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
-        answer["key"] = json!(key);
-        Ok(HttpResponse::Created().json(answer))
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+        },
+        _ => {
+            errors.push(FieldError::new("name", FieldCode::Required));
+            None
+        }
+    };
+    let role = match object
+        .get("role")
+        .and_then(|v| v.as_str())
+        .and_then(|v| Role::parse(v.trim()))
+    {
+        Some(role) => Some(role),
+        None => {
+            errors.push(FieldError::new("role", FieldCode::InvalidValue));
+            None
+        }
+    };
+    let (Some(name), Some(role)) = (name, role) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let (row, key) = state.db(auth::create_key(&state.pool, &name, role)).await?;
+    state
+        .db(keys::log_access(
+            &state.pool,
+            staff.key_id,
+            &staff.name,
+            "create_key",
+            None,
+        ))
+        .await?;
+    let mut answer = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
+    answer["key"] = json!(key);
+    Ok(HttpResponse::Created().json(answer))
 }
 
 #[utoipa::path(get, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
@@ -95,15 +87,9 @@ pub async fn create_key(
         (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let items = state.db(keys::list(&state.pool)).await?;
-        Ok(HttpResponse::Ok().json(json!({ "items": items })))
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+pub async fn list_keys(_: AdminKey, state: web::Data<AppState>) -> Answer {
+    let items = state.db(keys::list(&state.pool)).await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
 #[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "staff", security(("bearer" = [])),
@@ -116,32 +102,25 @@ pub async fn list_keys(req: HttpRequest, staff: Staff, state: web::Data<AppState
         (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn revoke_key(
-    req: HttpRequest,
     path: web::Path<String>,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-        state
-            .db(keys::revoke(&state.pool, &id.to_string()))
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "revoke_key",
-                None,
-            ))
-            .await?;
-        Ok(HttpResponse::NoContent().finish())
-    }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    state
+        .db(keys::revoke(&state.pool, &id.to_string()))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    state
+        .db(keys::log_access(
+            &state.pool,
+            staff.key_id,
+            &staff.name,
+            "revoke_key",
+            None,
+        ))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/access-log?inquiry_id&limit` (admin): who read or exported what, newest first.
@@ -155,42 +134,36 @@ pub async fn revoke_key(
         (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
-pub async fn access_log(req: HttpRequest, staff: Staff, state: web::Data<AppState>) -> Answer {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let mut inquiry_id = None;
-        let mut limit = 100i64;
-        for (name, value) in query_pairs(&req)? {
-            match name.as_str() {
-                "inquiry_id" => {
-                    inquiry_id = Some(uuid::Uuid::parse_str(&value).map_err(|_| {
+pub async fn access_log(req: HttpRequest, _: AdminKey, state: web::Data<AppState>) -> Answer {
+    let mut inquiry_id = None;
+    let mut limit = 100i64;
+    for (name, value) in query_pairs(&req)? {
+        match name.as_str() {
+            "inquiry_id" => {
+                inquiry_id = Some(uuid::Uuid::parse_str(&value).map_err(|_| {
+                    ApiError::Validation(vec![FieldError::new(
+                        "inquiry_id",
+                        FieldCode::InvalidValue,
+                    )])
+                })?)
+            }
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| {
                         ApiError::Validation(vec![FieldError::new(
-                            "inquiry_id",
+                            "limit",
                             FieldCode::InvalidValue,
                         )])
-                    })?)
-                }
-                "limit" => {
-                    limit = value
-                        .parse()
-                        .ok()
-                        .filter(|n| (1..=1000).contains(n))
-                        .ok_or_else(|| {
-                            ApiError::Validation(vec![FieldError::new(
-                                "limit",
-                                FieldCode::InvalidValue,
-                            )])
-                        })?
-                }
-                _ => {}
+                    })?
             }
+            _ => {}
         }
-        let items = state
-            .db(keys::access_entries(&state.pool, inquiry_id, limit))
-            .await?;
-        Ok(HttpResponse::Ok().json(json!({ "items": items })))
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let items = state
+        .db(keys::access_entries(&state.pool, inquiry_id, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

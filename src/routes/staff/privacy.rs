@@ -4,14 +4,13 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::auth::require;
+use super::auth::AdminKey;
 use super::inquiries::{anonymise_logged, load_detail, TimelinePage};
 use super::query_pairs;
 use super::views::InquiryDetail;
-use crate::auth::{Role, Staff};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::phone::PhoneNumber;
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::storage::keys::{self, AccessEntry};
 use crate::storage::workflow;
@@ -61,43 +60,37 @@ fn subject_phone(req: &HttpRequest) -> Result<String, ApiError> {
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn export_subject(
     req: HttpRequest,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let phone = subject_phone(&req)?;
-        let ids = state
-            .db(workflow::ids_by_phone(&state.pool, &phone))
-            .await?;
-        let mut inquiries = Vec::with_capacity(ids.len());
-        let mut access_log = Vec::new();
-        for id in ids {
-            inquiries.push(load_detail(&state, id, TimelinePage::ALL).await?);
-            access_log.extend(
-                state
-                    .db(keys::access_entries(&state.pool, Some(id), 1000))
-                    .await?,
-            );
+) -> Result<HttpResponse, ApiError> {
+    let phone = subject_phone(&req)?;
+    let ids = state
+        .db(workflow::ids_by_phone(&state.pool, &phone))
+        .await?;
+    let mut inquiries = Vec::with_capacity(ids.len());
+    let mut access_log = Vec::new();
+    for id in ids {
+        inquiries.push(load_detail(&state, id, TimelinePage::ALL).await?);
+        access_log.extend(
             state
-                .db(keys::log_access(
-                    &state.pool,
-                    staff.key_id,
-                    &staff.name,
-                    "subject_access",
-                    Some(id),
-                ))
-                .await?;
-        }
-        Ok(HttpResponse::Ok().json(SubjectData {
-            phone,
-            inquiries,
-            access_log,
-        }))
+                .db(keys::access_entries(&state.pool, Some(id), 1000))
+                .await?,
+        );
+        state
+            .db(keys::log_access(
+                &state.pool,
+                staff.key_id,
+                &staff.name,
+                "subject_access",
+                Some(id),
+            ))
+            .await?;
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    Ok(HttpResponse::Ok().json(SubjectData {
+        phone,
+        inquiries,
+        access_log,
+    }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = [])),
@@ -111,23 +104,17 @@ pub async fn export_subject(
         (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn erase_subject(
     req: HttpRequest,
-    staff: Staff,
+    AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Admin)?;
-        let phone = subject_phone(&req)?;
-        let ids = state
-            .db(workflow::ids_by_phone(&state.pool, &phone))
-            .await?;
-        for id in &ids {
-            anonymise_logged(&state, &staff, *id).await?;
-        }
-        Ok(HttpResponse::Ok().json(SubjectErased {
-            anonymised: ids.len(),
-        }))
+) -> Result<HttpResponse, ApiError> {
+    let phone = subject_phone(&req)?;
+    let ids = state
+        .db(workflow::ids_by_phone(&state.pool, &phone))
+        .await?;
+    for id in &ids {
+        anonymise_logged(&state, &staff, *id).await?;
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    Ok(HttpResponse::Ok().json(SubjectErased {
+        anonymised: ids.len(),
+    }))
 }

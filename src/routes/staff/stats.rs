@@ -3,11 +3,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Duration, Utc};
 
-use super::auth::require;
+use super::auth::SalesKey;
 use super::{params, query_pairs};
-use crate::auth::{Role, Staff};
 use crate::domain::field::{FieldCode, FieldError};
-use crate::error::{ApiError, Lang, Localised};
+use crate::error::ApiError;
 use crate::startup::AppState;
 use crate::storage::stats;
 
@@ -23,36 +22,30 @@ use crate::storage::stats;
         (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn get_stats(
     req: HttpRequest,
-    staff: Staff,
+    _: SalesKey,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, Localised> {
-    let lang = Lang::from_request(&req);
-    async {
-        require(&staff, Role::Sales)?;
-        let mut from = None;
-        let mut to = None;
-        let mut errors = Vec::new();
-        for (name, value) in query_pairs(&req)? {
-            let slot = match name.as_str() {
-                "from" => &mut from,
-                "to" => &mut to,
-                _ => continue,
-            };
-            match params::timestamp(&name, &value) {
-                Ok(t) => *slot = Some(t),
-                Err(e) => errors.push(e),
-            }
+) -> Result<HttpResponse, ApiError> {
+    let mut from = None;
+    let mut to = None;
+    let mut errors = Vec::new();
+    for (name, value) in query_pairs(&req)? {
+        let slot = match name.as_str() {
+            "from" => &mut from,
+            "to" => &mut to,
+            _ => continue,
+        };
+        match params::timestamp(&name, &value) {
+            Ok(t) => *slot = Some(t),
+            Err(e) => errors.push(e),
         }
-        let to = to.unwrap_or_else(Utc::now);
-        let from = from.unwrap_or(to - Duration::days(30));
-        if errors.is_empty() && from >= to {
-            errors.push(FieldError::new("from", FieldCode::InvalidValue));
-        }
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        Ok(HttpResponse::Ok().json(state.db(stats::stats(&state.pool, from, to)).await?))
     }
-    .await
-    .map_err(|e: ApiError| e.in_lang(lang))
+    let to = to.unwrap_or_else(Utc::now);
+    let from = from.unwrap_or(to - Duration::days(30));
+    if errors.is_empty() && from >= to {
+        errors.push(FieldError::new("from", FieldCode::InvalidValue));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    Ok(HttpResponse::Ok().json(state.db(stats::stats(&state.pool, from, to)).await?))
 }
