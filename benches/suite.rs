@@ -3,7 +3,7 @@
 //! HTTP/1.1 client of ours (keep-alive, unique ~450-byte Chinese JSON bodies), and pgbench
 //! running the very call of the intake (`storage::intake::RECORD_SQL`, prepared once per
 //! connection, values generated in SQL) at the same client counts.
-//! Run with `bench/run` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
+//! Run with `scripts/bench` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
 //! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
 //! often each comparison is repeated, interleaved.
 

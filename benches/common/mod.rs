@@ -1,5 +1,5 @@
 //! Shared by the benchmarks: percentiles, a process's memory, the SMTP sink, and the result rows
-//! that `bench/run` prints as one table (figure, value, ceiling, ratio).
+//! that `scripts/bench` prints as one table (figure, value, ceiling, ratio).
 #![allow(dead_code)] // each benchmark uses a part
 
 use std::io::{BufRead, Write};
@@ -132,7 +132,7 @@ pub enum Better {
 }
 
 /// One row of the summary table, printed now and appended to `BENCH_RESULTS` (JSON lines) for
-/// `bench/run`. `ceiling` is the same work done without the service, measured in the same run;
+/// `scripts/bench`. `ceiling` is the same work done without the service, measured in the same run;
 /// `aim` is the target.
 pub fn record(
     figure: &str,
