@@ -1,5 +1,7 @@
 //! Staff API keys: generation, hashing, verification in constant time, roles.
 
+pub mod throttle;
+
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;

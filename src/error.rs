@@ -344,6 +344,12 @@ impl ApiError {
     }
 }
 
+impl From<sqlx::Error> for ApiError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::from_db(error)
+    }
+}
+
 /// Whether a database error means "the database cannot be reached right now".
 pub fn is_unavailable(error: &sqlx::Error) -> bool {
     match error {

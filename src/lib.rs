@@ -12,5 +12,7 @@ pub mod privacy;
 pub mod routes;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod workflow;

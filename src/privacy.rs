@@ -1,12 +1,45 @@
-//! Privacy operations (PIPL): anonymising old inquiries (`purge`, the daily retention job).
+//! Privacy operations (PIPL): anonymising one inquiry on a person's request (with its entry in
+//! the access log), erasing everything held about a phone number, and anonymising old inquiries
+//! (`purge`, the daily retention job).
 
 use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::storage::workflow;
+use uuid::Uuid;
+
+use crate::auth::Staff;
+use crate::storage::{keys, workflow};
 
 const BATCH: i64 = 500;
+
+/// Anonymises one inquiry for `staff` and writes it to the access log. `None` when no such
+/// inquiry exists; `Some(false)` when it was anonymised already.
+pub async fn anonymise(
+    pool: &PgPool,
+    staff: &Staff,
+    id: Uuid,
+) -> Result<Option<bool>, sqlx::Error> {
+    let anonymised = workflow::anonymise(pool, id, &staff.name).await?;
+    if anonymised.is_some() {
+        keys::log_access(pool, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
+    }
+    Ok(anonymised)
+}
+
+/// Anonymises every inquiry from a phone number (E.164) for `staff`, each with its access-log
+/// entry; returns how many inquiries the number had.
+pub async fn erase_subject(
+    pool: &PgPool,
+    staff: &Staff,
+    phone: &str,
+) -> Result<usize, sqlx::Error> {
+    let ids = workflow::ids_by_phone(pool, phone).await?;
+    for &id in &ids {
+        anonymise(pool, staff, id).await?;
+    }
+    Ok(ids.len())
+}
 
 /// Anonymises every inquiry received more than `older_than` ago; returns how many.
 pub async fn purge_older_than(

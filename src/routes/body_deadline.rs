@@ -29,7 +29,7 @@ type BoxedPayloadStream = Pin<Box<dyn Stream<Item = Result<web::Bytes, PayloadEr
 use tokio::time::Sleep;
 
 use crate::error::{ApiError, Lang};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// How long a timed-out request's unread payload is kept after the deadline (see
 /// [`Deadline::poll_next`]).

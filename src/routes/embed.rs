@@ -12,7 +12,7 @@ use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::text::Lines;
 use crate::error::{message, Lang};
 use crate::routes::pages::{html, render, PageKind, THANKS_TEXT, THANKS_TITLE};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const FORM_JS: &str = include_str!("../assets/form.js");
 const FORM_CSS: &str = include_str!("../assets/form.css");

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::domain::form_token;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[allow(dead_code)]
 #[derive(utoipa::ToSchema)]

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The process is alive.
 #[utoipa::path(get, path = "/healthz", tag = "operations",

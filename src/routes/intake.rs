@@ -13,7 +13,7 @@ use crate::domain::form_token;
 use crate::domain::inquiry::{NewInquiry, Origin, RawFields};
 use crate::error::{ApiError, Lang};
 use crate::intake::{self, Outcome, Submission};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::idempotency::{self, Claim, StoredAnswer};
 use crate::storage::intake::RequestMeta;
 

@@ -11,7 +11,7 @@ use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::inquiry::limits;
 use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::articles::{self, ArticleSummary};
 
 #[utoipa::path(get, path = "/api/v1/articles", tag = "staff", security(("bearer" = [])),

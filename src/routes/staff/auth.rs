@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::auth::{self, Role, Staff};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 impl FromRequest for Staff {
     type Error = ApiError;

@@ -14,7 +14,7 @@ use crate::auth::Staff;
 use crate::domain::catalogue;
 use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::keys;
 use crate::storage::listing::{self, InquiryRow};
 

@@ -9,18 +9,15 @@ use super::filters::{self, encode_cursor, MAX_ASSIGNEE_CHARS};
 use super::views::{InquiryDetail, InquiryItem, Page};
 use super::{json_object, query_pairs};
 use crate::auth::Staff;
-use crate::domain::article::ArticleUrl;
 use crate::domain::field::{FieldCode, FieldError};
-use crate::domain::inquiry::{linked_article, Source};
 use crate::domain::status::Status;
 use crate::domain::text::{self, Lines};
-use crate::domain::timeline::EventKind;
 use crate::error::ApiError;
-use crate::notify::routing;
-use crate::startup::AppState;
-use crate::storage::events;
+use crate::privacy;
+use crate::state::AppState;
 use crate::storage::listing::{self, Position};
-use crate::storage::{articles, keys, outbox, workflow};
+use crate::storage::{keys, workflow};
+use crate::workflow::{apply_change, Change};
 
 const MAX_NOTE_CHARS: usize = 2000;
 
@@ -98,29 +95,6 @@ async fn list(
         .await?;
     let items: Vec<InquiryItem> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
-}
-
-/// Anonymises one inquiry and writes it to the access log; `None` when it does not exist.
-pub async fn anonymise_logged(
-    state: &AppState,
-    staff: &Staff,
-    id: Uuid,
-) -> Result<Option<bool>, ApiError> {
-    let anonymised = state
-        .db(workflow::anonymise(&state.pool, id, &staff.name))
-        .await?;
-    if anonymised.is_some() {
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "anonymise",
-                Some(id),
-            ))
-            .await?;
-    }
-    Ok(anonymised)
 }
 
 /// Timeline events in one page of the detail (SPEC §4).
@@ -258,12 +232,6 @@ fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .map_err(|_| ApiError::PreconditionFailed)
 }
 
-struct Change {
-    status: Option<Status>,
-    /// `Some(None)` unassigns.
-    assignee: Option<Option<String>>,
-}
-
 fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<Change, ApiError> {
     let mut errors = Vec::new();
     let status = match object.get("status") {
@@ -343,67 +311,17 @@ async fn update(
     let change = parse_change(&json_object(req, body, &["status", "assignee"])?)?;
     let expected = if_match_version(req)?;
     state
-        .db(apply_change(state, id, &change, expected, &staff.name))
-        .await??;
+        .db(apply_change(
+            &state.pool,
+            &state.settings,
+            id,
+            &change,
+            expected,
+            &staff.name,
+        ))
+        .await?;
     let detail = load_detail(state, id, TimelinePage::FIRST).await?;
     Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
-}
-
-/// The change in one transaction under a row lock; the outer `Result` is the database's.
-async fn apply_change(
-    state: &AppState,
-    id: Uuid,
-    change: &Change,
-    expected_version: Option<i32>,
-    actor: &str,
-) -> Result<Result<(), ApiError>, sqlx::Error> {
-    let mut tx = state.pool.begin().await?;
-    let Some(current) = workflow::lock(&mut tx, id).await? else {
-        return Ok(Err(ApiError::NotFound));
-    };
-    if expected_version.is_some_and(|v| v != current.version) {
-        return Ok(Err(ApiError::PreconditionFailed));
-    }
-    let from = current.status;
-    let to = change.status.unwrap_or(from);
-    if to != from && !from.can_move_to(to) {
-        return Ok(Err(ApiError::InvalidTransition {
-            from: from.as_str(),
-            to: to.as_str(),
-        }));
-    }
-    let assignee = match &change.assignee {
-        Some(new) => new.clone(),
-        None => current.assignee.clone(),
-    };
-    if to == from && assignee == current.assignee {
-        return Ok(Ok(())); // nothing changes: no event, same ETag
-    }
-    workflow::set_status_and_assignee(&mut tx, id, to, assignee.as_deref()).await?;
-    if to != from {
-        let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
-        events::record(&mut tx, id, EventKind::StatusChanged, Some(actor), &data).await?;
-        if from == Status::Spam && to == Status::New {
-            // A lead rescued from spam gets the article (spam links no new one) and the
-            // notification it never had.
-            let url = match current.article_url.as_deref() {
-                Some(u) => ArticleUrl::parse(u).ok(),
-                None => rescued_article(&state.settings.intake, &current),
-            };
-            if let (Some(url), None) = (&url, &current.article_url) {
-                let article = articles::find_or_create(&mut tx, url.as_str(), url.host()).await?;
-                workflow::link_article(&mut tx, id, article).await?;
-            }
-            let recipients = routing::recipients_for(&state.settings.notify, url.as_ref());
-            outbox::enqueue(&mut tx, id, &recipients).await?;
-        }
-    }
-    if assignee != current.assignee {
-        let data = serde_json::json!({"from": current.assignee, "to": assignee});
-        events::record(&mut tx, id, EventKind::Assigned, Some(actor), &data).await?;
-    }
-    tx.commit().await?;
-    Ok(Ok(()))
 }
 
 /// `POST /api/v1/inquiries/{id}/notes`.
@@ -479,21 +397,9 @@ pub async fn anonymise_inquiry(
     state: web::Data<AppState>,
 ) -> Answer {
     let id = inquiry_id(&state, &path).await?;
-    anonymise_logged(&state, &staff, id)
+    state
+        .db(privacy::anonymise(&state.pool, &staff, id))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// The article of a lead filed as spam at intake, from the URL it was sent from, as the intake
-/// reads it: the landing URL, else the Referer.
-fn rescued_article(
-    intake: &crate::settings::IntakeSettings,
-    current: &workflow::Locked,
-) -> Option<ArticleUrl> {
-    let landing = current.landing_url.as_deref();
-    let referrer = current.referrer.as_deref();
-    landing
-        .and_then(|u| linked_article(u, intake, Source::ArticleUrl))
-        .or_else(|| referrer.and_then(|u| linked_article(u, intake, Source::Referer)))
 }

@@ -9,7 +9,7 @@ use crate::auth::{self, Role};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::keys;
 
 type Answer = Result<HttpResponse, ApiError>;

@@ -11,7 +11,6 @@ pub mod keys;
 pub mod params;
 pub mod privacy;
 pub mod stats;
-pub mod throttle;
 pub mod views;
 
 use actix_web::http::header;

@@ -5,13 +5,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::AdminKey;
-use super::inquiries::{anonymise_logged, load_detail, TimelinePage};
+use super::inquiries::{load_detail, TimelinePage};
 use super::query_pairs;
 use super::views::InquiryDetail;
 use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::privacy;
+use crate::state::AppState;
 use crate::storage::keys::{self, AccessEntry};
 use crate::storage::workflow;
 
@@ -108,13 +109,8 @@ pub async fn erase_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let ids = state
-        .db(workflow::ids_by_phone(&state.pool, &phone))
+    let anonymised = state
+        .db(privacy::erase_subject(&state.pool, &staff, &phone))
         .await?;
-    for id in &ids {
-        anonymise_logged(&state, &staff, *id).await?;
-    }
-    Ok(HttpResponse::Ok().json(SubjectErased {
-        anonymised: ids.len(),
-    }))
+    Ok(HttpResponse::Ok().json(SubjectErased { anonymised }))
 }

@@ -7,7 +7,7 @@ use super::auth::SalesKey;
 use super::{params, query_pairs};
 use crate::domain::field::{FieldCode, FieldError};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::storage::stats;
 
 #[utoipa::path(get, path = "/api/v1/stats", tag = "staff", security(("bearer" = [])),

@@ -1,0 +1,125 @@
+//! The sales workflow on an inquiry (SPEC §4): status moves and the assignee, in one transaction
+//! each, with their timeline events. Handlers parse the request and shape the answer; the rules
+//! live here.
+
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::domain::article::ArticleUrl;
+use crate::domain::inquiry::{linked_article, Source};
+use crate::domain::status::Status;
+use crate::domain::timeline::EventKind;
+use crate::error::ApiError;
+use crate::notify::routing;
+use crate::settings::Settings;
+use crate::storage::{articles, events, outbox, workflow};
+
+/// What a staff member changes on an inquiry.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// The status to move to; `None` keeps it.
+    pub status: Option<Status>,
+    /// The new assignee; `Some(None)` unassigns, `None` keeps it.
+    pub assignee: Option<Option<String>>,
+}
+
+/// Why a change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("no such inquiry")]
+    NotFound,
+    /// The inquiry changed since the caller read it (`If-Match`).
+    #[error("the inquiry changed since it was read")]
+    VersionMismatch,
+    /// The status machine does not allow this move.
+    #[error("status move not allowed: {from} to {to}")]
+    InvalidTransition { from: Status, to: Status },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(error: WorkflowError) -> Self {
+        match error {
+            WorkflowError::NotFound => ApiError::NotFound,
+            WorkflowError::VersionMismatch => ApiError::PreconditionFailed,
+            WorkflowError::InvalidTransition { from, to } => ApiError::InvalidTransition {
+                from: from.as_str(),
+                to: to.as_str(),
+            },
+            WorkflowError::Database(e) => ApiError::from_db(e),
+        }
+    }
+}
+
+/// Applies a status or assignee change in one transaction, under the inquiry's row lock:
+/// the move must be one the status machine allows (`Status::can_move_to`), the version the one
+/// the caller read (`expected_version`, from `If-Match`; `None` skips the check). Each change
+/// leaves a timeline event; a lead moved from spam back to new gets its article linked and the
+/// notification it never had. A change that changes nothing writes nothing.
+pub async fn apply_change(
+    pool: &PgPool,
+    settings: &Settings,
+    id: Uuid,
+    change: &Change,
+    expected_version: Option<i32>,
+    actor: &str,
+) -> Result<(), WorkflowError> {
+    let mut tx = pool.begin().await?;
+    let Some(current) = workflow::lock(&mut tx, id).await? else {
+        return Err(WorkflowError::NotFound);
+    };
+    if expected_version.is_some_and(|v| v != current.version) {
+        return Err(WorkflowError::VersionMismatch);
+    }
+    let from = current.status;
+    let to = change.status.unwrap_or(from);
+    if to != from && !from.can_move_to(to) {
+        return Err(WorkflowError::InvalidTransition { from, to });
+    }
+    let assignee = match &change.assignee {
+        Some(new) => new.clone(),
+        None => current.assignee.clone(),
+    };
+    if to == from && assignee == current.assignee {
+        return Ok(()); // nothing changes: no event, same ETag
+    }
+    workflow::set_status_and_assignee(&mut tx, id, to, assignee.as_deref()).await?;
+    if to != from {
+        let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
+        events::record(&mut tx, id, EventKind::StatusChanged, Some(actor), &data).await?;
+        if from == Status::Spam && to == Status::New {
+            // A lead rescued from spam gets the article (spam links no new one) and the
+            // notification it never had.
+            let url = match current.article_url.as_deref() {
+                Some(u) => ArticleUrl::parse(u).ok(),
+                None => rescued_article(&settings.intake, &current),
+            };
+            if let (Some(url), None) = (&url, &current.article_url) {
+                let article = articles::find_or_create(&mut tx, url.as_str(), url.host()).await?;
+                workflow::link_article(&mut tx, id, article).await?;
+            }
+            let recipients = routing::recipients_for(&settings.notify, url.as_ref());
+            outbox::enqueue(&mut tx, id, &recipients).await?;
+        }
+    }
+    if assignee != current.assignee {
+        let data = serde_json::json!({"from": current.assignee, "to": assignee});
+        events::record(&mut tx, id, EventKind::Assigned, Some(actor), &data).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The article of a lead filed as spam at intake, from the URL it was sent from, as the intake
+/// reads it: the landing URL, else the Referer.
+fn rescued_article(
+    intake: &crate::settings::IntakeSettings,
+    current: &workflow::Locked,
+) -> Option<ArticleUrl> {
+    let landing = current.landing_url.as_deref();
+    let referrer = current.referrer.as_deref();
+    landing
+        .and_then(|u| linked_article(u, intake, Source::ArticleUrl))
+        .or_else(|| referrer.and_then(|u| linked_article(u, intake, Source::Referer)))
+}

@@ -1,0 +1,14 @@
+//! Spawns the real application on a free port with a fresh database, and typed helpers.
+//!
+//! Split by what each part provides; everything is re-exported here, so tests use
+//! `crate::helpers::…` whatever part it comes from.
+
+mod app;
+mod db_proxy;
+mod smtp;
+mod tls;
+
+pub use app::*;
+pub use db_proxy::*;
+pub use smtp::*;
+pub use tls::*;
