@@ -13,9 +13,6 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-#[allow(unused_imports)]
-use super::*;
-
 pub struct TestApp {
     pub address: String,
     pub pool: PgPool,

@@ -7,9 +7,6 @@ use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-#[allow(unused_imports)]
-use super::*;
-
 /// A TCP forwarder to PostgreSQL that can be cut and restored, to simulate the database going
 /// away and coming back without touching the shared server.
 pub struct DbProxy {

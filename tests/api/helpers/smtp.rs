@@ -3,8 +3,7 @@
 use inquiry_desk::settings::Settings;
 use uuid::Uuid;
 
-#[allow(unused_imports)]
-use super::*;
+use super::app::{spawn_app_with, TestApp};
 
 /// A real SMTP server on loopback (aiosmtpd, `tests/support/smtp_sink.py`), writing each
 /// accepted message to a directory of its own.

@@ -1,8 +1,5 @@
 //! A private CA and certificates for TLS tests (openssl CLI).
 
-#[allow(unused_imports)]
-use super::*;
-
 /// A private CA and a certificate for 127.0.0.1/localhost signed by it (openssl CLI), as PEM
 /// files: (ca, cert, key).
 pub fn private_ca(
