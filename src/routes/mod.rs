@@ -12,4 +12,5 @@ pub mod inbox;
 pub mod intake;
 pub mod intake_body;
 pub mod pages;
+pub mod problems;
 pub mod staff;

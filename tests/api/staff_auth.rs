@@ -326,3 +326,38 @@ async fn every_staff_error_speaks_the_requests_language_and_keeps_its_headers() 
         }
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_each_routes_role() {
+    // The role is in the handler's signature (`SalesKey`, `AdminKey`) and beside the route in
+    // the document (OpenAPI 3.1: a non-OAuth scheme's array lists the roles it requires).
+    let app = spawn_app().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for (method, path) in ROUTES {
+        let role = required_role(method, path);
+        if role == "public" {
+            continue;
+        }
+        let operation = &doc["paths"][*path][method.to_lowercase()];
+        assert_eq!(
+            operation["security"],
+            json!([{ "bearer": [role] }]),
+            "{method} {path}"
+        );
+        for status in ["401", "403", "429", "503"] {
+            let response = &operation["responses"][status];
+            assert!(
+                response["content"]["application/problem+json"].is_object(),
+                "{method} {path} {status}: {response}"
+            );
+        }
+    }
+}

@@ -14,16 +14,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::articles::{self, ArticleSummary};
 
-#[utoipa::path(get, path = "/api/v1/articles", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/articles", tag = "staff", security(("bearer" = ["sales"])),
     params(crate::openapi::ArticleParams),
     responses(
         (status = 200, description = "Articles with inquiry counts", body = crate::routes::staff::views::Page<crate::storage::articles::ArticleSummary>),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::Invalid))]
 pub async fn list_articles(
     req: HttpRequest,
     _: SalesKey,
@@ -93,20 +90,17 @@ pub struct ArticlePatch {
     pub title: Option<String>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = Uuid, Path, description = "The article's id")),
     request_body = ArticlePatch,
     responses(
         (status = 200, description = "The article after the change", body = crate::storage::articles::ArticleSummary),
-        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such article", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::NotFound,
+        crate::routes::problems::BodyTimeout,
+        crate::routes::problems::UnsupportedMediaType,
+        crate::routes::problems::Invalid))]
 pub async fn update_article(
     req: HttpRequest,
     path: web::Path<String>,

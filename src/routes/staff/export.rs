@@ -83,16 +83,13 @@ const HEADERS_EN: [&str; 27] = [
     "assignee",
 ];
 
-#[utoipa::path(get, path = "/api/v1/inquiries/export.csv", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inquiries/export.csv", tag = "staff", security(("bearer" = ["admin"])),
     params(crate::openapi::ListParams, crate::openapi::ExportParams),
     responses(
         (status = 200, description = "UTF-8 CSV with BOM, streamed (admin)", content_type = "text/csv"),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::Invalid))]
 pub async fn export_inquiries(
     req: HttpRequest,
     AdminKey(staff): AdminKey,

@@ -38,16 +38,13 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
 }
 
 /// `GET /api/v1/inquiries`: newest first, keyset pages, SPEC §4 filters.
-#[utoipa::path(get, path = "/api/v1/inquiries", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inquiries", tag = "staff", security(("bearer" = ["sales"])),
     params(crate::openapi::ListParams),
     responses(
         (status = 200, description = "Newest first", body = crate::routes::staff::views::Page<crate::routes::staff::views::InquiryItem>),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::Invalid))]
 pub async fn list_inquiries(
     req: HttpRequest,
     SalesKey(staff): SalesKey,
@@ -162,17 +159,14 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
 }
 
 /// `GET /api/v1/inquiries/{id}`; the read goes to the access log, not the timeline.
-#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path, description = "The inquiry's id, or a receipt id from the public answer (a repeat's)"),
         ("timeline_cursor" = Option<String>, Query, description = "`timeline_next_cursor` of the previous answer: the next 100 timeline events")),
     responses(
         (status = 200, description = "The inquiry, with ETag", body = crate::routes::staff::views::InquiryDetail),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::NotFound,
+        crate::routes::problems::Invalid))]
 pub async fn get_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
@@ -274,22 +268,19 @@ fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<C
 }
 
 /// `PATCH /api/v1/inquiries/{id}`: status and assignee only.
-#[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
     request_body = crate::openapi::InquiryPatch,
     responses(
         (status = 200, description = "The inquiry after the change, with its new ETag", body = crate::routes::staff::views::InquiryDetail),
-        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Conflict", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::NotFound,
+        crate::routes::problems::BodyTimeout,
+        crate::routes::problems::Conflict,
+        crate::routes::problems::PreconditionFailed,
+        crate::routes::problems::UnsupportedMediaType,
+        crate::routes::problems::Invalid))]
 pub async fn update_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
@@ -325,20 +316,17 @@ async fn update(
 }
 
 /// `POST /api/v1/inquiries/{id}/notes`.
-#[utoipa::path(post, path = "/api/v1/inquiries/{id}/notes", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/notes", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path)),
     request_body = crate::openapi::NoteRequest,
     responses(
         (status = 201, description = "The note", body = crate::storage::workflow::Note),
-        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::NotFound,
+        crate::routes::problems::BodyTimeout,
+        crate::routes::problems::UnsupportedMediaType,
+        crate::routes::problems::Invalid))]
 pub async fn add_note(
     req: HttpRequest,
     path: web::Path<String>,
@@ -382,15 +370,12 @@ pub async fn add_note(
 }
 
 /// `DELETE /api/v1/inquiries/{id}` (admin): anonymise on a person's request.
-#[utoipa::path(delete, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = ["admin"])),
     params(("id" = uuid::Uuid, Path)),
     responses(
         (status = 204, description = "Personal data erased (admin)"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::NotFound))]
 pub async fn anonymise_inquiry(
     path: web::Path<String>,
     AdminKey(staff): AdminKey,

@@ -14,18 +14,15 @@ use crate::storage::keys;
 
 type Answer = Result<HttpResponse, ApiError>;
 
-#[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = ["admin"])),
     request_body = crate::openapi::KeyRequest,
     responses(
         (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
-        (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported content type", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::BodyTimeout,
+        crate::routes::problems::UnsupportedMediaType,
+        crate::routes::problems::Invalid))]
 pub async fn create_key(
     req: HttpRequest,
     body: web::Bytes,
@@ -80,27 +77,21 @@ pub async fn create_key(
     Ok(HttpResponse::Created().json(answer))
 }
 
-#[utoipa::path(get, path = "/api/v1/keys", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/keys", tag = "staff", security(("bearer" = ["admin"])),
     responses(
         (status = 200, description = "Every key (admin)", body = crate::openapi::KeyList),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems))]
 pub async fn list_keys(_: AdminKey, state: web::Data<AppState>) -> Answer {
     let items = state.db(keys::list(&state.pool)).await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
-#[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "staff", security(("bearer" = ["admin"])),
     params(("id" = uuid::Uuid, Path)),
     responses(
         (status = 204, description = "Revoked (admin)"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such inquiry", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::NotFound))]
 pub async fn revoke_key(
     path: web::Path<String>,
     AdminKey(staff): AdminKey,
@@ -124,16 +115,13 @@ pub async fn revoke_key(
 }
 
 /// `GET /api/v1/access-log?inquiry_id&limit` (admin): who read or exported what, newest first.
-#[utoipa::path(get, path = "/api/v1/access-log", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/access-log", tag = "staff", security(("bearer" = ["admin"])),
     params(crate::openapi::AccessLogParams),
     responses(
         (status = 200, description = "Who read or exported what, newest first (admin)", body = crate::openapi::AccessLog),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::Invalid))]
 pub async fn access_log(req: HttpRequest, _: AdminKey, state: web::Data<AppState>) -> Answer {
     let mut inquiry_id = None;
     let mut limit = 100i64;

@@ -50,15 +50,12 @@ fn subject_phone(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(phone.as_e164().to_string())
 }
 
-#[utoipa::path(get, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = ["admin"])),
     params(SubjectParams),
     responses(
         (status = 200, description = "Everything held about the phone number (admin)", body = SubjectData),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid phone", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Invalid))]
 pub async fn export_subject(
     req: HttpRequest,
     AdminKey(staff): AdminKey,
@@ -94,15 +91,12 @@ pub async fn export_subject(
     }))
 }
 
-#[utoipa::path(delete, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = ["admin"])),
     params(SubjectParams),
     responses(
         (status = 200, description = "Every inquiry from the phone anonymised (admin)", body = SubjectErased),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid phone", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Invalid))]
 pub async fn erase_subject(
     req: HttpRequest,
     AdminKey(staff): AdminKey,

@@ -10,16 +10,13 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::stats;
 
-#[utoipa::path(get, path = "/api/v1/stats", tag = "staff", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/stats", tag = "staff", security(("bearer" = ["sales"])),
     params(crate::openapi::StatsParams),
     responses(
         (status = 200, description = "Counts over the range", body = crate::storage::stats::Stats),
-        (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing or invalid key", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed authentications from this client (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The key's role may not do this", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields or parameters (every one listed)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database unreachable (Retry-After)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::Malformed,
+        crate::routes::problems::Invalid))]
 pub async fn get_stats(
     req: HttpRequest,
     _: SalesKey,
