@@ -67,30 +67,6 @@ pub struct IntakeAnswer {
 }
 
 /// `PATCH /api/v1/inquiries/{id}`: only these fields.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct InquiryPatch {
-    /// new, contacted, qualified, won, lost or spam (allowed moves only).
-    status: Option<String>,
-    /// ≤ 50 characters; null unassigns.
-    assignee: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct NoteRequest {
-    /// 1–2000 characters, multi-line.
-    body: String,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct KeyRequest {
-    name: String,
-    /// sales or admin
-    role: String,
-}
-
 /// A new key: shown once, never again.
 #[allow(dead_code)]
 #[derive(ToSchema)]
@@ -241,8 +217,10 @@ impl Modify for BearerAuth {
         crate::metrics::scrape,
     ),
     components(schemas(
-        Problem, FieldProblem, InquiryRequest, IntakeAnswer, InquiryPatch, NoteRequest, KeyRequest,
-        crate::routes::staff::articles::ArticlePatch, crate::domain::inquiry::Attribution,
+        Problem, FieldProblem, InquiryRequest, IntakeAnswer,
+        crate::routes::staff::body::InquiryPatch, crate::routes::staff::body::NoteRequest,
+        crate::routes::staff::body::KeyRequest,
+        crate::routes::staff::body::ArticlePatch, crate::domain::inquiry::Attribution,
         crate::domain::inquiry::Flag,
         CreatedKey, KeyList, AccessLog, HealthAnswer, InquiryItem, InquiryDetail, ArticleView,
         RelatedItem, NotificationRow, EventRow, Note, ArticleSummary, Stats, DayCount, StatusCount,

@@ -52,6 +52,15 @@ macro_rules! codes {
             }
         }
 
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::code::UnknownCode;
+
+            /// The value of an exact code ([`Self::parse`]).
+            fn from_str(code: &str) -> Result<Self, $crate::domain::code::UnknownCode> {
+                Self::parse(code).ok_or($crate::domain::code::UnknownCode)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -97,6 +106,11 @@ macro_rules! codes {
 }
 
 pub(crate) use codes;
+
+/// A code no value of the set has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown code")]
+pub struct UnknownCode;
 
 /// Checks that each code is what serde writes for its variant, and that codes are distinct.
 #[cfg(test)]

@@ -5,11 +5,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::auth::SalesKey;
+use super::body::{self, ArticlePatch};
 use super::query_pairs;
 use super::views::Page;
 use crate::domain::field::{FieldCode, FieldError};
-use crate::domain::inquiry::limits;
-use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::articles::{self, ArticleSummary};
@@ -80,16 +79,6 @@ fn decode(text: &str) -> Option<(i64, Uuid)> {
     ))
 }
 
-/// `PATCH /api/v1/articles/{id}`: `{"title": "..." | null}`. Visitors can no longer rename an
-/// article (the first inquiry that is not spam sets its title); staff correct it here.
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ArticlePatch {
-    /// 1–200 characters, one line; `null` or empty clears it (the next inquiry naming a title
-    /// sets it again).
-    pub title: Option<String>,
-}
-
 #[utoipa::path(patch, path = "/api/v1/articles/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = Uuid, Path, description = "The article's id")),
     request_body = ArticlePatch,
@@ -109,23 +98,8 @@ pub async fn update_article(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
-    let object = super::json_object(&req, &body, &["title"])?;
-    if !object.contains_key("title") {
-        let missing = FieldError::new("title", FieldCode::Required);
-        return Err(ApiError::Validation(vec![missing]));
-    }
-    let patch: ArticlePatch =
-        serde_json::from_value(serde_json::Value::Object(object)).map_err(|_| {
-            ApiError::Validation(vec![FieldError::new("title", FieldCode::InvalidType)])
-        })?;
-    let title = patch
-        .title
-        .map(|t| text::normalise(&t))
-        .filter(|t| !t.is_empty());
-    if let Some(title) = &title {
-        text::check("title", title, limits::ARTICLE_TITLE, Lines::Single)
-            .map_err(|e| ApiError::Validation(vec![e]))?;
-    }
+    let patch: ArticlePatch = body::read(&req, &body)?;
+    let title = patch.title.flatten();
     let article = state
         .db(articles::set_title(&state.pool, id, title.as_deref()))
         .await?

@@ -5,21 +5,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::auth::{AdminKey, SalesKey};
-use super::filters::{self, encode_cursor, MAX_ASSIGNEE_CHARS};
+use super::body::{self, InquiryPatch, NoteRequest};
+use super::filters::{self, encode_cursor};
+use super::query_pairs;
 use super::views::{InquiryDetail, InquiryItem, Page};
-use super::{json_object, query_pairs};
 use crate::auth::Staff;
 use crate::domain::field::{FieldCode, FieldError};
-use crate::domain::status::Status;
-use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
 use crate::storage::listing::{self, Position};
 use crate::storage::{keys, workflow};
 use crate::workflow::{apply_change, Change};
-
-const MAX_NOTE_CHARS: usize = 2000;
 
 type Answer = Result<HttpResponse, ApiError>;
 
@@ -226,51 +223,10 @@ fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
         .map_err(|_| ApiError::PreconditionFailed)
 }
 
-fn parse_change(object: &serde_json::Map<String, serde_json::Value>) -> Result<Change, ApiError> {
-    let mut errors = Vec::new();
-    let status = match object.get("status") {
-        None => None,
-        Some(serde_json::Value::String(s)) => match Status::parse(s.trim()) {
-            Some(status) => Some(status),
-            None => {
-                errors.push(FieldError::new("status", FieldCode::InvalidValue));
-                None
-            }
-        },
-        Some(_) => {
-            errors.push(FieldError::new("status", FieldCode::InvalidValue));
-            None
-        }
-    };
-    let assignee = match object.get("assignee") {
-        None => None,
-        Some(serde_json::Value::Null) => Some(None),
-        Some(serde_json::Value::String(s)) => {
-            let value = text::normalise(s);
-            match text::check("assignee", &value, MAX_ASSIGNEE_CHARS, Lines::Single) {
-                Ok(()) => Some(Some(value).filter(|v| !v.is_empty())),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            }
-        }
-        Some(_) => {
-            errors.push(FieldError::new("assignee", FieldCode::InvalidType));
-            None
-        }
-    };
-    if errors.is_empty() {
-        Ok(Change { status, assignee })
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 /// `PATCH /api/v1/inquiries/{id}`: status and assignee only.
 #[utoipa::path(patch, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "The ETag read before")),
-    request_body = crate::openapi::InquiryPatch,
+    request_body = InquiryPatch,
     responses(
         (status = 200, description = "The inquiry after the change, with its new ETag", body = crate::routes::staff::views::InquiryDetail),
         crate::routes::problems::StaffProblems,
@@ -299,7 +255,11 @@ async fn update(
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
     let id = inquiry_id(state, id).await?;
-    let change = parse_change(&json_object(req, body, &["status", "assignee"])?)?;
+    let patch: InquiryPatch = body::read(req, body)?;
+    let change = Change {
+        status: patch.status,
+        assignee: patch.assignee,
+    };
     let expected = if_match_version(req)?;
     state
         .db(apply_change(
@@ -318,7 +278,7 @@ async fn update(
 /// `POST /api/v1/inquiries/{id}/notes`.
 #[utoipa::path(post, path = "/api/v1/inquiries/{id}/notes", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path)),
-    request_body = crate::openapi::NoteRequest,
+    request_body = NoteRequest,
     responses(
         (status = 201, description = "The note", body = crate::storage::workflow::Note),
         crate::routes::problems::StaffProblems,
@@ -335,33 +295,8 @@ pub async fn add_note(
     state: web::Data<AppState>,
 ) -> Answer {
     let id = inquiry_id(&state, &path).await?;
-    let object = json_object(&req, &body, &["body"])?;
-    let note = match object.get("body") {
-        Some(serde_json::Value::String(s)) => {
-            let note = text::normalise(s);
-            if note.is_empty() {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    "body",
-                    FieldCode::Required,
-                )]));
-            }
-            text::check("body", &note, MAX_NOTE_CHARS, Lines::Multi)
-                .map_err(|e| ApiError::Validation(vec![e]))?;
-            note
-        }
-        None => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "body",
-                FieldCode::Required,
-            )]))
-        }
-        Some(_) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
-                "body",
-                FieldCode::InvalidType,
-            )]))
-        }
-    };
+    let note: NoteRequest = body::read(&req, &body)?;
+    let note = note.body.unwrap_or_default();
     let created = state
         .db(workflow::add_note(&state.pool, id, &staff.name, &note))
         .await?

@@ -4,10 +4,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 use super::auth::AdminKey;
-use super::{json_object, query_pairs};
-use crate::auth::{self, Role};
+use super::body::{self, KeyRequest};
+use super::query_pairs;
+use crate::auth::{self};
 use crate::domain::field::{FieldCode, FieldError};
-use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::keys;
@@ -15,7 +15,7 @@ use crate::storage::keys;
 type Answer = Result<HttpResponse, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = ["admin"])),
-    request_body = crate::openapi::KeyRequest,
+    request_body = KeyRequest,
     responses(
         (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
         crate::routes::problems::StaffProblems,
@@ -29,38 +29,10 @@ pub async fn create_key(
     AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let object = json_object(&req, &body, &["name", "role"])?;
-    let mut errors = Vec::new();
-    let name = match object
-        .get("name")
-        .and_then(|v| v.as_str())
-        .map(text::normalise)
-    {
-        Some(name) if !name.is_empty() => match text::check("name", &name, 100, Lines::Single) {
-            Ok(()) => Some(name),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
-        },
-        _ => {
-            errors.push(FieldError::new("name", FieldCode::Required));
-            None
-        }
-    };
-    let role = match object
-        .get("role")
-        .and_then(|v| v.as_str())
-        .and_then(|v| Role::parse(v.trim()))
-    {
-        Some(role) => Some(role),
-        None => {
-            errors.push(FieldError::new("role", FieldCode::InvalidValue));
-            None
-        }
-    };
-    let (Some(name), Some(role)) = (name, role) else {
-        return Err(ApiError::Validation(errors));
+    let request: KeyRequest = body::read(&req, &body)?;
+    let (Some(name), Some(role)) = (request.name, request.role) else {
+        // Both are required: the validation has refused a request without them.
+        return Err(ApiError::MalformedBody);
     };
     let (row, key) = state.db(auth::create_key(&state.pool, &name, role)).await?;
     state

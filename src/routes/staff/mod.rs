@@ -3,6 +3,7 @@
 
 pub mod articles;
 pub mod auth;
+pub mod body;
 pub mod cells;
 pub mod export;
 pub mod filters;

@@ -1,0 +1,247 @@
+//! Staff request bodies as types. [`read`] reads a JSON object into `T` (serde, with
+//! `deny_unknown_fields`) and validates it with `validator`; every field that fails — unknown,
+//! of the wrong type, holding U+0000, breaking a rule — is listed in the one 422. The types
+//! derive their OpenAPI schema, so the document describes what the code reads.
+//!
+//! Text fields are normalised as they are read (`domain::text::normalise`: NFC, line breaks,
+//! invisible copy-paste characters), so the rules apply to what is stored.
+
+use actix_web::HttpRequest;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use validator::{Validate, ValidationError, ValidationErrors};
+
+use super::filters::MAX_ASSIGNEE_CHARS;
+use crate::domain::field::{FieldCode, FieldError};
+use crate::domain::role::Role;
+use crate::domain::status::Status;
+use crate::domain::text::{self, Lines};
+use crate::error::ApiError;
+
+/// A staff request body: its fields are serde's, its rules `validator`'s.
+pub trait StaffBody: DeserializeOwned + Validate {
+    /// The code of a value serde cannot read into `field`: `invalid_type` for text, but
+    /// `invalid_value` for a field that takes one of a set of codes (a status, a role).
+    fn unreadable(field: &str) -> FieldCode {
+        let _ = field;
+        FieldCode::InvalidType
+    }
+}
+
+/// Reads a JSON body into `T` and validates it: 415 unless JSON, 400 unless an object, 422
+/// naming every field that fails. Called by the handler where the body is needed — after the
+/// key and the resource are checked, so that a stranger learns nothing from the body's errors
+/// and a missing resource is a 404 whatever the body (extractors run side by side, so this is
+/// not one).
+pub fn read<T: StaffBody>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
+    let fields = serde_aux::serde_introspection::serde_introspect::<T>();
+    let object = super::json_object(req, body, fields)?;
+    // Each field on its own first, so that every unreadable one is named (serde stops at the
+    // first); the types take every field as optional, so one field alone is a whole body.
+    let unreadable: Vec<FieldError> = object
+        .iter()
+        .filter(|(name, value)| {
+            let single = serde_json::Map::from_iter([((*name).clone(), (*value).clone())]);
+            serde_json::from_value::<T>(serde_json::Value::Object(single)).is_err()
+        })
+        .map(|(name, _)| FieldError::new(name.clone(), T::unreadable(name)))
+        .collect();
+    if !unreadable.is_empty() {
+        return Err(ApiError::Validation(unreadable));
+    }
+    let value: T = serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|_| ApiError::MalformedBody)?;
+    value
+        .validate()
+        .map_err(|errors| ApiError::Validation(field_errors(&errors, fields)))?;
+    Ok(value)
+}
+
+/// `validator`'s errors as field errors, in the order the type declares its fields. Each rule
+/// below sets its error's code to a `FieldCode` and, for `too_long`, the `max` parameter.
+fn field_errors(errors: &ValidationErrors, order: &[&str]) -> Vec<FieldError> {
+    let by_field = errors.field_errors();
+    let mut out = Vec::new();
+    for &field in order {
+        let failed = by_field.iter().filter(|(name, _)| name.as_ref() == field);
+        for error in failed.flat_map(|(_, errors)| errors.iter()) {
+            let code = match error.code.as_ref() {
+                "required" => FieldCode::Required,
+                "too_long" => FieldCode::TooLong,
+                "line_break" => FieldCode::LineBreak,
+                "control_characters" => FieldCode::ControlCharacters,
+                "invalid_type" => FieldCode::InvalidType,
+                _ => FieldCode::InvalidValue,
+            };
+            let max = error.params.get("max").and_then(|m| m.as_u64());
+            out.push(match (code, max) {
+                (FieldCode::TooLong, Some(max)) => FieldError::too_long(field, max as usize),
+                _ => FieldError::new(field, code),
+            });
+        }
+    }
+    out
+}
+
+/// A `domain::text::check` failure as `validator`'s error.
+fn text_rule(
+    field: &'static str,
+    value: &str,
+    max: usize,
+    lines: Lines,
+) -> Result<(), ValidationError> {
+    text::check(field, value, max, lines).map_err(|e| {
+        let mut error = ValidationError::new(e.code.as_str());
+        if let Some(max) = e.max {
+            error.add_param("max".into(), &max);
+        }
+        error
+    })
+}
+
+/// Text, normalised as it is read.
+fn normalised<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(|s| Some(text::normalise(&s)))
+}
+
+/// Text or `null` (present: `Some`), normalised; empty text is `Some(None)` as `null` is.
+fn normalised_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d)
+        .map(|s| Some(s.map(|s| text::normalise(&s)).filter(|s| !s.is_empty())))
+}
+
+/// A code (`Status`, `Role`) as staff type it: surrounding spaces are ignored, nothing else.
+fn code<'de, D: Deserializer<'de>, T: std::str::FromStr>(d: D) -> Result<Option<T>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(|_| serde::de::Error::custom("unknown code"))
+}
+
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// The longest key name, in characters.
+pub const MAX_KEY_NAME_CHARS: usize = 100;
+
+/// `PATCH /api/v1/inquiries/{id}`: only these fields; each left out is kept.
+#[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct InquiryPatch {
+    /// new, contacted, qualified, won, lost or spam (allowed moves only).
+    #[serde(deserialize_with = "code")]
+    #[schema(value_type = Option<Status>)]
+    pub status: Option<Status>,
+    /// ≤ 50 characters, one line; `null` (or empty) unassigns.
+    #[serde(deserialize_with = "normalised_or_null")]
+    #[validate(custom(function = "assignee_rule"))]
+    #[schema(value_type = Option<String>, nullable)]
+    pub assignee: Option<Option<String>>,
+}
+
+fn assignee_rule(value: &str) -> Result<(), ValidationError> {
+    text_rule("assignee", value, MAX_ASSIGNEE_CHARS, Lines::Single)
+}
+
+impl StaffBody for InquiryPatch {
+    fn unreadable(field: &str) -> FieldCode {
+        match field {
+            "status" => FieldCode::InvalidValue,
+            _ => FieldCode::InvalidType,
+        }
+    }
+}
+
+/// `POST /api/v1/inquiries/{id}/notes`.
+#[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoteRequest {
+    /// 1–2000 characters, several lines.
+    #[serde(deserialize_with = "normalised")]
+    #[validate(required, custom(function = "note_rule"))]
+    #[schema(value_type = String)]
+    pub body: Option<String>,
+}
+
+fn note_rule(value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new("required"));
+    }
+    text_rule("body", value, MAX_NOTE_CHARS, Lines::Multi)
+}
+
+impl StaffBody for NoteRequest {}
+
+/// `POST /api/v1/keys` (admin).
+#[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeyRequest {
+    /// 1–100 characters, one line: who or what uses the key.
+    #[serde(deserialize_with = "normalised")]
+    #[validate(required, custom(function = "key_name_rule"))]
+    #[schema(value_type = String)]
+    pub name: Option<String>,
+    /// sales or admin.
+    #[serde(deserialize_with = "code")]
+    #[validate(required)]
+    #[schema(value_type = Role)]
+    pub role: Option<Role>,
+}
+
+fn key_name_rule(value: &str) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new("required"));
+    }
+    text_rule("name", value, MAX_KEY_NAME_CHARS, Lines::Single)
+}
+
+impl StaffBody for KeyRequest {
+    fn unreadable(field: &str) -> FieldCode {
+        match field {
+            // A name that is not text is no name.
+            "name" => FieldCode::Required,
+            _ => FieldCode::InvalidValue,
+        }
+    }
+}
+
+/// `PATCH /api/v1/articles/{id}`: `{"title": "..." | null}`. Visitors can no longer rename an
+/// article (the first inquiry that is not spam sets its title); staff correct it here.
+#[derive(Debug, Default, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArticlePatch {
+    /// 1–200 characters, one line; `null` or empty clears it (the next inquiry naming a title
+    /// sets it again).
+    #[serde(deserialize_with = "normalised_or_null")]
+    #[validate(required, custom(function = "title_rule"))]
+    #[schema(value_type = Option<String>, nullable)]
+    pub title: Option<Option<String>>,
+}
+
+fn title_rule(value: &str) -> Result<(), ValidationError> {
+    text_rule(
+        "title",
+        value,
+        crate::domain::catalogue::ARTICLE_TITLE.max,
+        Lines::Single,
+    )
+}
+
+impl StaffBody for ArticlePatch {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_field_lists_are_serdes() {
+        assert_eq!(
+            serde_aux::serde_introspection::serde_introspect::<InquiryPatch>(),
+            ["status", "assignee"]
+        );
+        assert_eq!(
+            serde_aux::serde_introspection::serde_introspect::<KeyRequest>(),
+            ["name", "role"]
+        );
+    }
+}
