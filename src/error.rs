@@ -90,8 +90,8 @@ pub enum ApiError {
     Forbidden,
     #[error("status move not allowed")]
     InvalidTransition {
-        from: &'static str,
-        to: &'static str,
+        from: crate::domain::status::Status,
+        to: crate::domain::status::Status,
     },
     #[error("If-Match does not match the current version")]
     PreconditionFailed,
@@ -256,7 +256,7 @@ impl ApiError {
                 .pick("此密钥的角色无权执行该操作。", "This key's role may not do this.")
                 .into(),
             Self::InvalidTransition { from, to } => match lang {
-                Lang::Zh => format!("不能从“{from}”变更为“{to}”。"),
+                Lang::Zh => format!("不能从“{}”变更为“{}”。", from.label(), to.label()),
                 Lang::En => format!("An inquiry cannot move from {from} to {to}."),
             },
             Self::RateLimited { retry_after } => match lang {

@@ -360,6 +360,14 @@ impl Settings {
         if self.intake.honeypot_field.trim().is_empty() {
             return invalid("intake.honeypot_field must not be empty".into());
         }
+        // A honeypot named like a field people or the form's script fill in would file every
+        // real lead as spam.
+        if crate::domain::inquiry::is_form_field(&self.intake.honeypot_field) {
+            return invalid(format!(
+                "intake.honeypot_field must not be a field the form sends ({:?} is one)",
+                self.intake.honeypot_field
+            ));
+        }
         if self.database.max_connections == 0 {
             return invalid("database.max_connections must be at least 1".into());
         }
@@ -619,6 +627,29 @@ mod tests {
         assert_eq!(s.notify.smtp.port, 587);
         assert_eq!(s.privacy.retention, None);
         assert_eq!(s.log.format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_honeypot_named_like_a_field_the_form_sends_is_refused() {
+        // It would file every real lead as spam.
+        for name in [
+            "company",
+            "phone",
+            " need ",
+            "_charset_",
+            "_ts",
+            "utm_source",
+            "consent",
+        ] {
+            let mut s = Settings::defaults().unwrap();
+            s.intake.honeypot_field = name.into();
+            assert!(s.check().is_err(), "{name:?}");
+        }
+        for name in ["website", "fax_number", "homepage"] {
+            let mut s = Settings::defaults().unwrap();
+            s.intake.honeypot_field = name.into();
+            assert!(s.check().is_ok(), "{name:?}");
+        }
     }
 
     #[test]

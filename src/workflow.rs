@@ -43,10 +43,9 @@ impl From<WorkflowError> for ApiError {
         match error {
             WorkflowError::NotFound => ApiError::NotFound,
             WorkflowError::VersionMismatch => ApiError::PreconditionFailed,
-            WorkflowError::InvalidTransition { from, to } => ApiError::InvalidTransition {
-                from: from.as_str(),
-                to: to.as_str(),
-            },
+            WorkflowError::InvalidTransition { from, to } => {
+                ApiError::InvalidTransition { from, to }
+            }
             WorkflowError::Database(e) => ApiError::from_db(e),
         }
     }

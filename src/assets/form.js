@@ -6,6 +6,8 @@
   // (`window.inquiryDesk.rules`, from its field catalogue).
   var RULES = (window.inquiryDesk && window.inquiryDesk.rules) || { fields: {}, messages: {} };
   var script = document.currentScript;
+  // A token a little younger than the server's 24-hour limit is still sent.
+  var TOKEN_MAX_AGE_MS = 23 * 60 * 60 * 1000;
   var apiBase = script ? new URL(script.src, location.href).origin : location.origin;
 
   function chars(text) {
@@ -99,7 +101,12 @@
   function fetchToken(form) {
     fetch(apiBase + "/api/v1/form-token", { credentials: "omit" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (body) { if (body && body.token) form.elements._ts.value = body.token; })
+      .then(function (body) {
+        if (body && body.token) {
+          form.elements._ts.value = body.token;
+          form.idkTokenAt = Date.now();
+        }
+      })
       .catch(function () { /* no token: the server simply does not check fill time */ });
   }
 
@@ -173,6 +180,11 @@
         first.focus();
         return;
       }
+      // The server files a token older than 24 hours as a bot's; a tab left open overnight is
+      // a person's, so its token is left out (no token: no fill-time check) rather than sent.
+      if (form.elements._ts && Date.now() - (form.idkTokenAt || 0) > TOKEN_MAX_AGE_MS) {
+        form.elements._ts.value = "";
+      }
       var body = {};
       new FormData(form).forEach(function (value, key) { body[key] = value; });
       var payload = JSON.stringify(body);
@@ -206,6 +218,14 @@
           if (status) status.textContent = shown ? answer.detail : (answer.detail || RULES.messages.failed);
         });
       }).catch(function () {
+        // Online, yet no answer could be read: most often the page's host is not one the
+        // service lets scripts post from (CORS). The form then goes as a plain form post,
+        // which needs no permission and ends on the thank-you page.
+        if (navigator.onLine !== false && !form.idkPlainPost) {
+          form.idkPlainPost = true;
+          HTMLFormElement.prototype.submit.call(form);
+          return;
+        }
         if (button) button.disabled = false;
         if (status) status.textContent = RULES.messages.network;
       });

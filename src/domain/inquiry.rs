@@ -170,6 +170,16 @@ pub const UTM_FIELDS: [&str; 5] = [
     "utm_content",
 ];
 
+/// Whether a field name is one the intake reads or the embedded form sends: a catalogue field,
+/// an attribution field, `consent`, or one the browser or the form's script fills in (`_ts`,
+/// `_charset_`, `_next`). The honeypot must be none of them.
+pub fn is_form_field(name: &str) -> bool {
+    let name = name.trim();
+    catalogue::by_name(name).is_some()
+        || UTM_FIELDS.contains(&name)
+        || ["consent", "_ts", "_charset_", "_next"].contains(&name)
+}
+
 impl NewInquiry {
     /// Parses the form strictly: `Err` lists every failing field.
     pub fn parse(

@@ -203,6 +203,59 @@ test("the form fits a phone-sized screen and works without JavaScript", async ()
   await noScript.close();
 });
 
+test("when the script's post cannot be read, the form is sent as a plain form post", async () => {
+  // What a browser sees when the page's host is not one the service lets scripts post from
+  // (CORS): the request fails while the network is up. The lead must still arrive.
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.route("**/api/v1/inquiries", (route) =>
+    route.request().resourceType() === "fetch" ? route.abort("failed") : route.continue());
+  await page.goto(`${base}/embed/demo`);
+  const form = page.locator("form[data-inquiry-desk]");
+  await form.locator("[name=need]").fill("求租龙华区厂房 1500 平方米");
+  await form.locator("[name=contact]").fill("周经理");
+  await form.locator("[name=phone]").fill("13922223333");
+  await Promise.all([page.waitForURL(`${base}/thanks`), form.locator("button[type=submit]").click()]);
+  assert.match(await page.textContent("h1"), /感谢您的咨询/);
+  await context.close();
+  const list = await (await fetch(`${base}/api/v1/inquiries?phone=13922223333`, {
+    headers: { Authorization: `Bearer ${key}` },
+  })).json();
+  assert.equal(list.items.length, 1, "stored once");
+  assert.equal(list.items[0].status, "new", "a person's lead, not spam");
+});
+
+test("a form left open for more than a day still files a real lead", async () => {
+  // The fill-time token is 24 hours good; a tab left open overnight sends none rather than an
+  // expired one (which the server would file as a bot's).
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/embed/demo`);
+  const form = page.locator("form[data-inquiry-desk]");
+  await page.waitForFunction(() => document.querySelector("form[data-inquiry-desk]").elements._ts.value !== "");
+  // The token arrived 25 hours ago (as the page's clock tells it).
+  await page.evaluate(() => {
+    document.querySelector("form[data-inquiry-desk]").idkTokenAt = Date.now() - 25 * 3600 * 1000;
+  });
+  const sent = [];
+  page.on("request", (r) => {
+    if (r.method() === "POST" && r.url().endsWith("/api/v1/inquiries")) sent.push(JSON.parse(r.postData()));
+  });
+  await form.locator("[name=need]").fill("求租光明区仓库 800 平方米");
+  await form.locator("[name=contact]").fill("吴小姐");
+  await form.locator("[name=phone]").fill("13933334444");
+  await form.locator("button[type=submit]").click();
+  await page.locator(".idk-thanks").waitFor();
+  await context.close();
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]._ts, "", "no token rather than an expired one");
+  const list = await (await fetch(`${base}/api/v1/inquiries?phone=13933334444`, {
+    headers: { Authorization: `Bearer ${key}` },
+  })).json();
+  assert.equal(list.items.length, 1);
+  assert.equal(list.items[0].status, "new");
+});
+
 /** Posts an inquiry through the public API, as another page's form would. */
 async function post(fields) {
   const response = await fetch(`${base}/api/v1/inquiries`, {
