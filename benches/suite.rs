@@ -379,56 +379,36 @@ fn pgbench_script() -> String {
     let phone = "'+86' || (:base::bigint + :client_id * 1000000 + :n)::text";
     let url = "'https://www.example.cn/articles/' || :art";
     let payload = serde_json::json!({"need": NEED, "contact": CONTACT}).to_string();
-    // The service computes the search keys; the script passes the same array as a literal.
+    // The service computes the search keys; the script passes the same array.
     let keys = search::keys(&search::text(Some(COMPANY), Some(CONTACT), NEED, Some(USE)));
-    let search_keys = format!(
-        "{{{}}}",
-        keys.iter()
-            .map(i32::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    );
     let title = format!("{} || :art", sql_text(TITLE));
     let lock_key = format!("'inquiry|' || {phone} || '|' || {url}");
-    let args: [&str; 39] = [
+    // The inquiry record as the service binds it: JSON text, its id and phone spliced in.
+    let record = serde_json::json!({
+        "id": "ID", "status": "new", "need": NEED, "use": USE, "tax": TAX, "company": COMPANY,
+        "contact": CONTACT, "phone": "PHONE", "email": EMAIL, "wechat": null, "message": MESSAGE,
+        "utm_source": "wechat", "utm_medium": "social", "utm_campaign": "2026q4",
+        "utm_term": null, "utm_content": null, "landing_url": null, "click_ids": {},
+        "referrer": null, "flags": [], "consent": true, "tax_cny_per_year": 5000000,
+        "area_sqm": 2000.0, "client_ip": "127.0.0.1", "user_agent": "inquiry-desk-bench",
+        "privacy_notice_version": null, "spam_reason": null, "search_keys": keys,
+    })
+    .to_string();
+    let record = sql_text(&record)
+        .replace("\"ID\"", &format!("\"' || ({UUID_V7_SQL})::text || '\""))
+        .replace("\"PHONE\"", &format!("\"' || {phone} || '\""));
+    let args: [&str; 12] = [
+        &record,
         &lock_key,
         UUID_V7_SQL,
         url,
         "'www.example.cn'",
         &title,
-        UUID_V7_SQL,
-        "'new'",
-        &sql_text(NEED),
-        &sql_text(USE),
-        &sql_text(TAX),
-        &sql_text(COMPANY),
-        &sql_text(CONTACT),
-        phone,
-        &sql_text(EMAIL),
-        "NULL",
-        &sql_text(MESSAGE),
-        "5000000",
-        "2000",
-        "'wechat'",
-        "'social'",
-        "'2026q4'",
-        "NULL",
-        "NULL",
-        "'127.0.0.1'",
-        "'inquiry-desk-bench'",
-        "true",
-        "NULL",
-        "NULL",
         "86400",
         &sql_text(&payload),
         "'{\"spam_reason\": null}'",
         &format!("ARRAY[{UUID_V7_SQL}]"),
         "ARRAY['sales@example.cn']",
-        &sql_text(&search_keys),
-        url,
-        "'{}'",
-        "NULL",
-        "'{}'",
         "'5f2c9a0e81d4b7a3'",
     ];
     let mut call = RECORD_SQL.to_string();

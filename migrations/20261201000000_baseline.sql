@@ -268,11 +268,14 @@ CREATE TABLE app_secrets (
 -- which follows the advisory lock on phone + article, sees the row of a double click that held
 -- the lock first, and an article created concurrently is found by the next attempt.
 --
--- Parameters: the lock key (NULL: no duplicate lock), a new article id, the article's canonical
--- URL, host and title (URL NULL: no article), the inquiry's fields, the duplicate window (NULL:
--- file a new inquiry in any case), the timeline payloads, the outbox ids and recipients, the
--- search keys, the attribution (landing URL, click IDs, referrer), flags and the text digest.
--- Spam links an existing article but never creates one, and never sets a title.
+-- Parameters: the inquiry as one typed record (its id, status, fields, attribution, request
+-- metadata and search keys; the caller builds it with jsonb_populate_record from the service's
+-- own struct, so a column added to `inquiries` needs no change here), the lock key (NULL: no
+-- duplicate lock), a new article id, the article's canonical URL, host and title (URL NULL: no
+-- article), the duplicate window (NULL: file a new inquiry in any case), the timeline
+-- payloads, the outbox ids and recipients, and the text digest. This function sets what it
+-- owns: the article, the counters and the times. Spam links an existing article but never
+-- creates one, and never sets a title.
 --
 -- A repeat (same phone and article within the window) is counted on the inquiry (SPEC §2):
 -- - its event carries the submission's receipt id; its payload is kept for the first 20
@@ -286,23 +289,20 @@ CREATE TABLE app_secrets (
 -- One row: the inquiry's id, the receipt, whether it was a repeat and how many messages were
 -- queued.
 CREATE FUNCTION intake_record(
-    p_lock_key text, p_new_article_id uuid, p_url text, p_host text, p_title text,
-    p_id uuid, p_status text, p_need text, p_use text, p_tax text, p_company text,
-    p_contact text, p_phone text, p_email text, p_wechat text, p_message text,
-    p_tax_cny_per_year int8, p_area_sqm float8,
-    p_utm_source text, p_utm_medium text, p_utm_campaign text, p_utm_term text,
-    p_utm_content text, p_client_ip inet, p_user_agent text, p_consent boolean,
-    p_privacy_notice_version text, p_spam_reason text, p_dedup_window_secs float8,
-    p_repeat_data jsonb, p_received_data jsonb, p_outbox_ids uuid[], p_recipients text[],
-    p_search_keys int4[], p_landing_url text, p_click_ids jsonb, p_referrer text,
-    p_flags text[], p_text_digest text)
+    p_inquiry inquiries, p_lock_key text, p_new_article_id uuid, p_url text, p_host text,
+    p_title text, p_dedup_window_secs float8, p_repeat_data jsonb, p_received_data jsonb,
+    p_outbox_ids uuid[], p_recipients text[], p_text_digest text)
 RETURNS TABLE (id uuid, receipt uuid, repeat boolean, queued bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
+    v_row inquiries := p_inquiry;
+    v_id uuid := p_inquiry.id;
+    v_status text := p_inquiry.status;
+    v_phone text := p_inquiry.phone;
     v_article uuid;
     v_title text;
-    v_new_title text := CASE WHEN p_status = 'spam' THEN NULL ELSE p_title END;
+    v_new_title text := CASE WHEN p_inquiry.status = 'spam' THEN NULL ELSE p_title END;
     v_repeat_of uuid;
     v_count int;
     v_changed boolean;
@@ -314,7 +314,7 @@ BEGIN
     IF p_lock_key IS NOT NULL THEN
         PERFORM pg_advisory_xact_lock(hashtextextended(p_lock_key, 0));
     END IF;
-    IF p_url IS NOT NULL AND p_status = 'spam' THEN
+    IF p_url IS NOT NULL AND v_status = 'spam' THEN
         SELECT a.id INTO v_article FROM articles AS a WHERE a.url = p_url;
     ELSIF p_url IS NOT NULL THEN
         FOR attempt IN 1..3 LOOP
@@ -341,7 +341,7 @@ BEGIN
            SET submission_count = submission_count + 1, version = version + 1,
                updated_at = now()
          WHERE i.id = (SELECT d.id FROM inquiries AS d
-                        WHERE d.phone = p_phone
+                        WHERE d.phone = v_phone
                           AND d.article_id IS NOT DISTINCT FROM v_article
                           AND d.status <> 'spam'
                           AND d.anonymised_at IS NULL
@@ -353,14 +353,14 @@ BEGIN
         -- New details: a field written that the inquiry lacks or has otherwise. A field left
         -- out this time is no news (the visitor skipped it), so it sends nothing.
         RETURNING i.id, i.submission_count,
-                  p_need IS DISTINCT FROM i.need
-                  OR (p_use IS NOT NULL AND p_use IS DISTINCT FROM i.use)
-                  OR (p_tax IS NOT NULL AND p_tax IS DISTINCT FROM i.tax)
-                  OR (p_company IS NOT NULL AND p_company IS DISTINCT FROM i.company)
-                  OR (p_contact IS NOT NULL AND p_contact IS DISTINCT FROM i.contact)
-                  OR (p_email IS NOT NULL AND p_email IS DISTINCT FROM i.email)
-                  OR (p_wechat IS NOT NULL AND p_wechat IS DISTINCT FROM i.wechat)
-                  OR (p_message IS NOT NULL AND p_message IS DISTINCT FROM i.message)
+                  v_row.need IS DISTINCT FROM i.need
+                  OR (v_row.use IS NOT NULL AND v_row.use IS DISTINCT FROM i.use)
+                  OR (v_row.tax IS NOT NULL AND v_row.tax IS DISTINCT FROM i.tax)
+                  OR (v_row.company IS NOT NULL AND v_row.company IS DISTINCT FROM i.company)
+                  OR (v_row.contact IS NOT NULL AND v_row.contact IS DISTINCT FROM i.contact)
+                  OR (v_row.email IS NOT NULL AND v_row.email IS DISTINCT FROM i.email)
+                  OR (v_row.wechat IS NOT NULL AND v_row.wechat IS DISTINCT FROM i.wechat)
+                  OR (v_row.message IS NOT NULL AND v_row.message IS DISTINCT FROM i.message)
           INTO v_repeat_of, v_count, v_changed;
     END IF;
 
@@ -384,7 +384,7 @@ BEGIN
                      THEN coalesce(p_repeat_data, '{}') ELSE '{}' END
                 || jsonb_build_object('number', v_count - 1, 'text_digest', p_text_digest,
                                       'payload_kept', v_count - 1 <= 20 OR v_changed),
-                p_id)
+                v_id)
         RETURNING inquiry_events.id INTO v_event;
         IF v_changed THEN
             -- Per recipient of the inquiry: the newest supplement still waiting takes these
@@ -415,24 +415,23 @@ BEGIN
                 END IF;
             END LOOP;
         END IF;
-        RETURN QUERY SELECT v_repeat_of, p_id, true, v_queued;
+        RETURN QUERY SELECT v_repeat_of, v_id, true, v_queued;
         RETURN;
     END IF;
 
-    -- A new inquiry: one statement (inquiry, timeline event, outbox rows).
+    -- A new inquiry: one statement (inquiry, timeline event, outbox rows). The record's own
+    -- columns as given; the article, the counters and the times are this function's.
+    v_row.article_id := v_article;
+    v_row.submission_count := 1;
+    v_row.version := 1;
+    v_row.assignee := NULL;
+    v_row.anonymised_at := NULL;
+    v_row.received_at := now();
+    v_row.updated_at := now();
+    v_row.click_ids := coalesce(v_row.click_ids, '{}');
+    v_row.flags := coalesce(v_row.flags, '{}');
     WITH created AS (
-             INSERT INTO inquiries (
-                 id, status, need, use, tax, company, contact, phone, email, wechat, message,
-                 tax_cny_per_year, area_sqm, article_id,
-                 utm_source, utm_medium, utm_campaign, utm_term, utm_content,
-                 client_ip, user_agent, consent, privacy_notice_version, spam_reason,
-                 search_keys, landing_url, click_ids, referrer, flags)
-             VALUES (p_id, p_status, p_need, p_use, p_tax, p_company, p_contact, p_phone,
-                     p_email, p_wechat, p_message, p_tax_cny_per_year, p_area_sqm, v_article,
-                     p_utm_source, p_utm_medium, p_utm_campaign, p_utm_term, p_utm_content,
-                     p_client_ip, p_user_agent, p_consent, p_privacy_notice_version,
-                     p_spam_reason, p_search_keys, p_landing_url,
-                     coalesce(p_click_ids, '{}'), p_referrer, coalesce(p_flags, '{}'))
+             INSERT INTO inquiries SELECT (v_row).*
              RETURNING inquiries.id),
          received AS (
              INSERT INTO inquiry_events (inquiry_id, kind, data)
@@ -446,6 +445,6 @@ BEGIN
              ON CONFLICT ON CONSTRAINT outbox_inquiry_recipient_key DO NOTHING
              RETURNING 1)
     SELECT count(*) INTO v_queued FROM queued;
-    RETURN QUERY SELECT p_id, p_id, false, v_queued;
+    RETURN QUERY SELECT v_id, v_id, false, v_queued;
 END
 $$;

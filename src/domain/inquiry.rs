@@ -121,23 +121,37 @@ pub struct ArticleRef {
 
 /// A parsed inquiry, ready to store. `phone` is always present unless the inquiry is spam
 /// (a bot's form is stored as far as it can be read).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Serialised, it is the inquiry's own columns of `inquiries` by their column names (the
+/// intake's database call reads it with `jsonb_populate_record`): a new column the visitor
+/// fills in is one field here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NewInquiry {
     pub need: String,
+    #[serde(rename = "use")]
     pub use_: Option<String>,
     pub tax: Option<String>,
     pub company: Option<String>,
     pub contact: Option<String>,
+    /// E.164.
+    #[serde(serialize_with = "e164")]
     pub phone: Option<PhoneNumber>,
     pub email: Option<String>,
     pub wechat: Option<String>,
     pub message: Option<String>,
+    /// Stored as the article it names (`article_id`), not as a column of its own.
+    #[serde(skip)]
     pub article: Option<ArticleRef>,
+    #[serde(flatten)]
     pub attribution: Attribution,
     pub flags: Vec<Flag>,
     pub consent: Option<bool>,
     pub tax_cny_per_year: Option<i64>,
     pub area_sqm: Option<f64>,
+}
+
+fn e164<S: serde::Serializer>(phone: &Option<PhoneNumber>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_some(&phone.as_ref().map(PhoneNumber::as_e164))
 }
 
 /// Field limits (characters) of SPEC §2.

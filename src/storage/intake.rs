@@ -9,20 +9,35 @@ use std::time::Duration;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::inquiry::NewInquiry;
 use crate::domain::search;
+use crate::domain::status::Status;
 
 /// One row: the inquiry's id, the submission's receipt (the inquiry's id, or a repeat's own),
 /// whether it was a repeat, and how many messages were queued (the caller wakes the workers
-/// after the commit: `notify::wakeup` says why not in the database).
+/// after the commit: `notify::wakeup` says why not in the database). `$1` is the inquiry as one
+/// record ([`InquiryRecord`], JSON read into the `inquiries` row type).
 pub const RECORD_SQL: &str = "\
 SELECT id, receipt, repeat, queued FROM intake_record(
-    $1::text, $2::uuid, $3::text, $4::text, $5::text,
-    $6::uuid, $7::text, $8::text, $9::text, $10::text, $11::text, $12::text, $13::text,
-    $14::text, $15::text, $16::text, $17::int8, $18::float8,
-    $19::text, $20::text, $21::text, $22::text, $23::text, $24::inet, $25::text,
-    $26::boolean, $27::text, $28::text, $29::float8,
-    $30::jsonb, $31::jsonb, $32::uuid[], $33::text[], $34::int4[],
-    $35::text, $36::jsonb, $37::text, $38::text[], $39::text)";
+    jsonb_populate_record(NULL::inquiries, $1::jsonb), $2::text, $3::uuid, $4::text, $5::text,
+    $6::text, $7::float8, $8::jsonb, $9::jsonb, $10::uuid[], $11::text[], $12::text)";
+
+/// The inquiry's row as [`RECORD_SQL`] takes it: serde names are `inquiries`' column names.
+/// The visitor's fields come from [`NewInquiry`]; `intake_record` sets the article, counters
+/// and times.
+#[derive(Debug, serde::Serialize)]
+pub struct InquiryRecord<'a> {
+    pub id: Uuid,
+    pub status: Status,
+    #[serde(flatten)]
+    pub inquiry: &'a NewInquiry,
+    pub client_ip: Option<std::net::IpAddr>,
+    pub user_agent: Option<&'a str>,
+    pub privacy_notice_version: Option<&'a str>,
+    pub spam_reason: Option<&'a str>,
+    /// `domain::search::keys` of company, contact, need and use.
+    pub search_keys: Vec<i32>,
+}
 
 /// What intake knows of the request besides the fields.
 #[derive(Debug, Clone, Default)]
@@ -69,64 +84,46 @@ pub struct Written {
 /// written with it).
 pub async fn record(
     conn: &mut PgConnection,
-    inquiry: &crate::domain::inquiry::NewInquiry,
+    inquiry: &NewInquiry,
     args: RecordArgs<'_>,
 ) -> Result<Written, sqlx::Error> {
     let status = if args.spam_reason.is_some() {
-        "spam"
+        Status::Spam
     } else {
-        "new"
+        Status::New
     };
     let (url, host, title) = match args.article {
         Some((url, host, title)) => (Some(url), Some(host), title),
         None => (None, None, None),
     };
-    let a = &inquiry.attribution;
+    let record = InquiryRecord {
+        id: args.id,
+        status,
+        inquiry,
+        client_ip: args.meta.client_ip,
+        user_agent: args.meta.user_agent.as_deref(),
+        privacy_notice_version: args.meta.privacy_notice_version.as_deref(),
+        spam_reason: args.spam_reason,
+        search_keys: search::keys(&search::text(
+            inquiry.company.as_deref(),
+            inquiry.contact.as_deref(),
+            &inquiry.need,
+            inquiry.use_.as_deref(),
+        )),
+    };
     let outbox_ids: Vec<Uuid> = args.recipients.iter().map(|_| Uuid::now_v7()).collect();
     sqlx::query_as(RECORD_SQL)
+        .bind(sqlx::types::Json(&record))
         .bind(args.lock_key)
         .bind(Uuid::now_v7())
         .bind(url)
         .bind(host)
         .bind(title)
-        .bind(args.id)
-        .bind(status)
-        .bind(&inquiry.need)
-        .bind(&inquiry.use_)
-        .bind(&inquiry.tax)
-        .bind(&inquiry.company)
-        .bind(&inquiry.contact)
-        .bind(inquiry.phone.as_ref().map(|p| p.as_e164()))
-        .bind(&inquiry.email)
-        .bind(&inquiry.wechat)
-        .bind(&inquiry.message)
-        .bind(inquiry.tax_cny_per_year)
-        .bind(inquiry.area_sqm)
-        .bind(&a.utm_source)
-        .bind(&a.utm_medium)
-        .bind(&a.utm_campaign)
-        .bind(&a.utm_term)
-        .bind(&a.utm_content)
-        .bind(args.meta.client_ip.map(|ip| ip.to_string()))
-        .bind(&args.meta.user_agent)
-        .bind(inquiry.consent)
-        .bind(&args.meta.privacy_notice_version)
-        .bind(args.spam_reason)
         .bind(args.dedup_window.map(|w| w.as_secs_f64()))
         .bind(&args.repeat_payload)
         .bind(&args.received_data)
         .bind(&outbox_ids)
         .bind(args.recipients)
-        .bind(search::keys(&search::text(
-            inquiry.company.as_deref(),
-            inquiry.contact.as_deref(),
-            &inquiry.need,
-            inquiry.use_.as_deref(),
-        )))
-        .bind(&a.landing_url)
-        .bind(sqlx::types::Json(&a.click_ids))
-        .bind(&a.referrer)
-        .bind(inquiry.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>())
         .bind(inquiry.text_digest())
         .fetch_one(conn)
         .await
