@@ -159,8 +159,6 @@ async fn main() -> anyhow::Result<()> {
     let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
     let mail = |n: usize| -> anyhow::Result<lettre::Message> {
         let inquiry = inquiry_desk::notify::mail::InquiryMail {
-            id: uuid::Uuid::now_v7(),
-            need: "求租高新区标准厂房2000平方米，层高8米，电子元器件组装".into(),
             r#use: None,
             tax: Some("年纳税约300万".into()),
             company: Some("珠海某某电子有限公司".into()),
@@ -174,7 +172,11 @@ async fn main() -> anyhow::Result<()> {
             article_url: None,
             article_title: None,
             utm_source: None,
-            received_at: chrono::Utc::now(),
+            ..inquiry_desk::notify::mail::InquiryMail::new(
+                uuid::Uuid::now_v7(),
+                "求租高新区标准厂房2000平方米，层高8米，电子元器件组装",
+                chrono::Utc::now(),
+            )
         };
         Ok(renderer.render(&inquiry, "sales@example.cn")?)
     };

@@ -394,7 +394,8 @@ fn pgbench_script() -> String {
         "privacy_notice_version": null, "spam_reason": null, "search_keys": keys,
     })
     .to_string();
-    let record = sql_text(&record)
+    // A space after each `:` of the JSON: pgbench reads `:null`, `:true` as its variables.
+    let record = sql_text(&record.replace("\":", "\": "))
         .replace("\"ID\"", &format!("\"' || ({UUID_V7_SQL})::text || '\""))
         .replace("\"PHONE\"", &format!("\"' || {phone} || '\""));
     let args: [&str; 12] = [

@@ -6,13 +6,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 
-use tokio::sync::watch;
-
 use crate::auth::{self, Role};
-use crate::notify::mail::MailRenderer;
-use crate::notify::transport::Transport;
 use crate::notify::wakeup::Wakeup;
-use crate::notify::worker::{Worker, WorkerOptions};
 use crate::settings::{HostPattern, Settings};
 use crate::startup::Application;
 use crate::storage;
@@ -108,50 +103,16 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         migrate_with_retries(&settings).await?;
     }
     let pool = connection::pool(&settings.database)?;
-    let (stop_worker, shutdown) = watch::channel(false);
     let wakeup = Wakeup::new();
-    let worker = if settings.notify.worker_enabled {
-        let options = WorkerOptions::default();
-        let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
-        let renderer = MailRenderer::new(&settings)?;
-        let worker = Worker::new(pool.clone(), transport, renderer, &settings.notify, options)
-            .woken_by(&wakeup);
-        Some(tokio::spawn(worker.run(shutdown)))
-    } else {
-        tracing::info!("notification worker disabled in this instance (notify.worker_enabled)");
-        None
-    };
-    let retention = settings.privacy.retention.map(|retention| {
-        let first_run_after = Duration::from_secs(60);
-        tokio::spawn(crate::privacy::retention_job(
-            pool.clone(),
-            retention,
-            first_run_after,
-            stop_worker.subscribe(),
-        ))
-    });
-    let search_upkeep = tokio::spawn(crate::storage::search::merge_job(
-        pool.clone(),
-        Duration::from_secs(1),
-        stop_worker.subscribe(),
-    ));
-    let app = Application::build_with(settings.clone(), pool, None, wakeup)?;
-    crate::metrics::spawn_upkeep();
+    let app = Application::build_with(settings.clone(), pool.clone(), None, wakeup.clone())?
+        .with_background_jobs(&settings, pool, &wakeup)?;
     tracing::info!(
         address = %format!("{}:{}", settings.server.host, app.port()),
         "inquiry-desk listening"
     );
-    // SIGTERM/SIGINT: the server stops accepting and finishes its requests, then the worker
-    // finishes the sends in flight.
+    // SIGTERM/SIGINT: the server stops accepting and finishes its requests, then the
+    // background tasks stop (the worker finishes the sends in flight).
     let served = app.run_until_stopped().await;
-    let _ = stop_worker.send(true);
-    if let Some(worker) = worker {
-        let _ = worker.await;
-    }
-    if let Some(retention) = retention {
-        let _ = retention.await;
-    }
-    let _ = search_upkeep.await;
     served.context("server failed")?;
     tracing::info!("stopped");
     Ok(())

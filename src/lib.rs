@@ -14,5 +14,6 @@ pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod storage;
+pub mod tasks;
 pub mod telemetry;
 pub mod workflow;

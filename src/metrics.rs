@@ -34,17 +34,16 @@ pub fn init() -> &'static PrometheusHandle {
 
 /// Histogram samples wait in the recorder until an upkeep folds them into buckets; without
 /// scrapes they would pile up. One task per process runs the upkeep every few seconds.
-pub fn spawn_upkeep() {
+pub fn schedule_upkeep(tasks: &mut crate::tasks::Tasks) {
     static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if STARTED.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
     let handle = init();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-            handle.run_upkeep();
-        }
+    let every = std::time::Duration::from_secs(5);
+    tasks.every("metrics upkeep", every, every, every, move || {
+        handle.run_upkeep();
+        std::future::ready(Ok::<(), std::convert::Infallible>(()))
     });
 }
 

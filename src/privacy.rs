@@ -62,27 +62,21 @@ pub async fn purge_older_than(
     }
 }
 
-/// `privacy.retention`: anonymise older inquiries once a day, the first time `first_run_after`
-/// the start. Several instances may run it at once: anonymising is idempotent under a row lock.
-pub async fn retention_job(
+/// The daily retention run (`privacy.retention`): anonymises what is older, first
+/// `first_run_after` from now, then every day; a failed run is tried again a day later.
+pub fn schedule_retention(
+    tasks: &mut crate::tasks::Tasks,
     pool: PgPool,
     retention: Duration,
     first_run_after: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut next = tokio::time::Instant::now() + first_run_after;
-    loop {
-        tokio::select! {
-            _ = shutdown.changed() => return,
-            _ = tokio::time::sleep_until(next) => {}
+    let day = Duration::from_secs(24 * 3600);
+    tasks.every("retention", first_run_after, day, day, move || {
+        let pool = pool.clone();
+        async move {
+            let n = purge_older_than(&pool, retention, "retention").await?;
+            tracing::info!(anonymised = n, "retention: old inquiries anonymised");
+            anyhow::Ok(())
         }
-        match purge_older_than(&pool, retention, "retention").await {
-            Ok(n) => tracing::info!(anonymised = n, "retention: old inquiries anonymised"),
-            Err(e) => tracing::warn!(
-                error = format!("{e:#}"),
-                "retention run failed; next run in a day"
-            ),
-        }
-        next = tokio::time::Instant::now() + Duration::from_secs(24 * 3600);
-    }
+    });
 }

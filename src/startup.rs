@@ -16,13 +16,16 @@ use crate::routes::{health, intake, pages, staff};
 use crate::settings::Settings;
 use crate::state::{rate_limiter, AppState};
 use crate::storage::writers::Writers;
+use crate::tasks::Tasks;
 use crate::telemetry;
 use crate::{metrics, openapi};
 
+/// The HTTP server and the process's background tasks, stopped together.
 pub struct Application {
     port: u16,
     metrics_port: Option<u16>,
     server: Server,
+    tasks: Tasks,
 }
 
 impl Application {
@@ -63,10 +66,15 @@ impl Application {
         };
         let writers = Writers::new(&settings.database)?;
         let settings = Arc::new(settings);
-        tokio::spawn(crate::notify::wakeup::notify_remote_workers(
-            pool.clone(),
-            wakeup.clone(),
-        ));
+        let mut tasks = Tasks::new();
+        let mut shutdown = tasks.shutdown();
+        let notifier = crate::notify::wakeup::notify_remote_workers(pool.clone(), wakeup.clone());
+        tasks.spawn("NOTIFY of remote workers", async move {
+            tokio::select! {
+                _ = notifier => {}
+                _ = shutdown.changed() => {}
+            }
+        });
         let state = web::Data::new(AppState {
             pool,
             writers,
@@ -100,7 +108,50 @@ impl Application {
             port,
             metrics_port: metrics_address.map(|m| m.0.port()),
             server: server.run(),
+            tasks,
         })
+    }
+
+    /// Adds the background work of a serving process to its tasks: the notification worker
+    /// (unless `notify.worker_enabled` is off; woken by `wakeup`, the one the application was
+    /// built with), the search indexes' merge every second, the daily retention run when
+    /// `privacy.retention` is set, and the metrics upkeep. Errors: the mail transport or
+    /// templates cannot be set up from the settings.
+    pub fn with_background_jobs(
+        mut self,
+        settings: &Settings,
+        pool: PgPool,
+        wakeup: &Arc<Wakeup>,
+    ) -> anyhow::Result<Self> {
+        use crate::notify::{mail::MailRenderer, transport::Transport, worker};
+        if settings.notify.worker_enabled {
+            let options = worker::WorkerOptions::default();
+            let transport = Transport::from_settings(&settings.notify, options.concurrency as u32)?;
+            let renderer = MailRenderer::new(settings)?;
+            let worker =
+                worker::Worker::new(pool.clone(), transport, renderer, &settings.notify, options)
+                    .woken_by(wakeup);
+            let shutdown = self.tasks.shutdown();
+            self.tasks
+                .spawn("notification worker", worker.run(shutdown));
+        } else {
+            tracing::info!("notification worker disabled in this instance (notify.worker_enabled)");
+        }
+        crate::storage::search::schedule_merge(
+            &mut self.tasks,
+            pool.clone(),
+            Duration::from_secs(1),
+        );
+        if let Some(retention) = settings.privacy.retention {
+            crate::privacy::schedule_retention(
+                &mut self.tasks,
+                pool,
+                retention,
+                Duration::from_secs(60),
+            );
+        }
+        metrics::schedule_upkeep(&mut self.tasks);
+        Ok(self)
     }
 
     pub fn port(&self) -> u16 {
@@ -116,9 +167,12 @@ impl Application {
         self.server.handle()
     }
 
-    /// Runs until SIGINT/SIGTERM or the handle stops it; in-flight requests finish first.
+    /// Runs until SIGINT/SIGTERM or the handle stops it; in-flight requests finish first, then
+    /// the background tasks stop (the worker finishes the sends in flight).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.tasks.stop().await;
+        served
     }
 }
 

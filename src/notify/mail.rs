@@ -12,26 +12,8 @@ use uuid::Uuid;
 
 use crate::settings::Settings;
 
-/// What the mail says about an inquiry (read by `storage::outbox::mail_data`).
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct InquiryMail {
-    pub id: Uuid,
-    pub need: String,
-    pub r#use: Option<String>,
-    pub tax: Option<String>,
-    pub company: Option<String>,
-    pub contact: Option<String>,
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    pub wechat: Option<String>,
-    pub message: Option<String>,
-    pub tax_cny_per_year: Option<i64>,
-    pub area_sqm: Option<f64>,
-    pub article_url: Option<String>,
-    pub article_title: Option<String>,
-    pub utm_source: Option<String>,
-    pub received_at: DateTime<Utc>,
-}
+/// What the mail says about an inquiry: the inquiry's one row type, as staff read it.
+pub type InquiryMail = crate::storage::listing::InquiryRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
@@ -445,9 +427,10 @@ mod tests {
     use super::*;
 
     fn inquiry() -> InquiryMail {
+        let received_at = DateTime::parse_from_rfc3339("2026-11-27T16:00:00Z")
+            .unwrap()
+            .into();
         InquiryMail {
-            id: Uuid::nil(),
-            need: "求租<script>alert(1)</script>厂房2000平方米\n层高8米".into(),
             r#use: Some("仓储".into()),
             tax: Some("年纳税约300万".into()),
             company: Some("<script>x</script>公司".into()),
@@ -461,9 +444,11 @@ mod tests {
             article_url: Some("https://www.example.cn/a/1.html".into()),
             article_title: Some("厂房出租".into()),
             utm_source: Some("baidu".into()),
-            received_at: DateTime::parse_from_rfc3339("2026-11-27T16:00:00Z")
-                .unwrap()
-                .into(),
+            ..InquiryMail::new(
+                Uuid::nil(),
+                "求租<script>alert(1)</script>厂房2000平方米\n层高8米",
+                received_at,
+            )
         }
     }
 

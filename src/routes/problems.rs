@@ -24,17 +24,29 @@ pub enum StaffProblems {
     Unavailable(Problem),
 }
 
+/// What a route that reads a JSON body can answer about it.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BodyProblems {
+    /// Malformed body: not JSON, or not an object
+    #[response(status = 400, content_type = "application/problem+json")]
+    Malformed(Problem),
+    /// The body did not arrive within server.body_timeout
+    #[response(status = 408, content_type = "application/problem+json")]
+    Timeout(Problem),
+    /// Unsupported content type (application/json only)
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// Invalid fields (every one listed)
+    #[response(status = 422, content_type = "application/problem+json")]
+    Invalid(Problem),
+}
+
 /// Malformed body or query
 #[derive(IntoResponses)]
 #[response(status = 400, content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct Malformed(Problem);
-
-/// The body did not arrive within server.body_timeout
-#[derive(IntoResponses)]
-#[response(status = 408, content_type = "application/problem+json")]
-#[allow(dead_code)]
-pub struct BodyTimeout(Problem);
 
 /// No such resource
 #[derive(IntoResponses)]
@@ -53,12 +65,6 @@ pub struct Conflict(Problem);
 #[response(status = 412, content_type = "application/problem+json")]
 #[allow(dead_code)]
 pub struct PreconditionFailed(Problem);
-
-/// Unsupported content type
-#[derive(IntoResponses)]
-#[response(status = 415, content_type = "application/problem+json")]
-#[allow(dead_code)]
-pub struct UnsupportedMediaType(Problem);
 
 /// Invalid fields or parameters (every one listed)
 #[derive(IntoResponses)]

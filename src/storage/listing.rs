@@ -59,6 +59,55 @@ pub struct InquiryRow {
     pub anonymised_at: Option<DateTime<Utc>>,
 }
 
+impl InquiryRow {
+    /// A new inquiry's row with only its id, need and time: every other field empty. For tests
+    /// and benchmarks that render one.
+    pub fn new(id: Uuid, need: &str, received_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            status: Status::New,
+            need: need.to_string(),
+            r#use: None,
+            tax: None,
+            company: None,
+            contact: None,
+            phone: None,
+            email: None,
+            wechat: None,
+            message: None,
+            tax_cny_per_year: None,
+            area_sqm: None,
+            article_id: None,
+            article_url: None,
+            article_title: None,
+            utm_source: None,
+            utm_medium: None,
+            utm_campaign: None,
+            utm_term: None,
+            utm_content: None,
+            landing_url: None,
+            click_ids: sqlx::types::Json(Default::default()),
+            referrer: None,
+            flags: Vec::new(),
+            submission_count: 1,
+            assignee: None,
+            consent: None,
+            received_at,
+            updated_at: received_at,
+            version: 1,
+            anonymised_at: None,
+        }
+    }
+}
+
+/// The inquiries of these ids (in no order): what notification mails say.
+pub async fn by_ids(pool: &PgPool, ids: &[Uuid]) -> Result<Vec<InquiryRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS}{FROM} WHERE i.id = ANY($1)"))
+        .bind(ids)
+        .fetch_all(pool)
+        .await
+}
+
 /// The list filters of SPEC §4, already validated.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use crate::domain::notification::{MessageKind, OutboxState};
 use crate::domain::timeline::EventKind;
-use crate::notify::mail::InquiryMail;
 
 /// The channel workers LISTEN on; notified when rows become due.
 pub const CHANNEL: &str = "inquiry_desk_outbox";
@@ -290,23 +289,6 @@ pub async fn make_waiting_rows_due(pool: &PgPool) -> Result<u64, sqlx::Error> {
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
-}
-
-/// What the notification mails of these inquiries say.
-pub async fn mail_data(
-    pool: &PgPool,
-    inquiry_ids: &[Uuid],
-) -> Result<Vec<InquiryMail>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT i.id, i.need, i.use, i.tax, i.company, i.contact, i.phone, i.email, i.wechat,
-                i.message, i.tax_cny_per_year, i.area_sqm, a.url AS article_url,
-                a.title AS article_title, i.utm_source, i.received_at
-           FROM inquiries i LEFT JOIN articles a ON a.id = i.article_id
-          WHERE i.id = ANY($1)",
-    )
-    .bind(inquiry_ids)
-    .fetch_all(pool)
-    .await
 }
 
 /// The repeats a supplement row carries: those of its inquiry after the last supplement sent to

@@ -21,27 +21,17 @@ pub async fn merge_pending(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(MERGE_SQL).fetch_one(pool).await
 }
 
-/// Merges every `every` until `shutdown`; after a failure (the database away, or a database
-/// user that does not own the indexes) it waits a minute before trying again.
-pub async fn merge_job(
-    pool: PgPool,
-    every: Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        let wait = match merge_pending(&pool).await {
-            Ok(_) => every,
-            Err(e) => {
-                tracing::warn!(
-                    error = format!("{e:#}"),
-                    "search index upkeep failed; retrying in a minute"
-                );
-                Duration::from_secs(60)
-            }
-        };
-        tokio::select! {
-            _ = shutdown.changed() => return,
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
+/// Merges every `every` until the tasks stop; after a failure (the database away, or a
+/// database user that does not own the indexes) it waits a minute before trying again.
+pub fn schedule_merge(tasks: &mut crate::tasks::Tasks, pool: PgPool, every: Duration) {
+    tasks.every(
+        "search index merge",
+        Duration::ZERO,
+        every,
+        Duration::from_secs(60),
+        move || {
+            let pool = pool.clone();
+            async move { merge_pending(&pool).await.map(drop) }
+        },
+    );
 }

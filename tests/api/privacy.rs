@@ -159,13 +159,13 @@ async fn the_retention_job_anonymises_what_is_older_than_the_retention() {
     .unwrap();
     app.submit(&with(valid_inquiry(), &[("phone", json!("13800138000"))]))
         .await;
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let job = tokio::spawn(inquiry_desk::privacy::retention_job(
+    let mut tasks = inquiry_desk::tasks::Tasks::new();
+    inquiry_desk::privacy::schedule_retention(
+        &mut tasks,
         app.pool.clone(),
         Duration::from_secs(30 * 24 * 3600),
         Duration::ZERO,
-        shutdown,
-    ));
+    );
     for _ in 0..100 {
         if app
             .count("SELECT count(*) FROM inquiries WHERE anonymised_at IS NOT NULL")
@@ -187,9 +187,7 @@ async fn the_retention_job_anonymises_what_is_older_than_the_retention() {
             .await
             .unwrap();
     assert_eq!(actor, "retention");
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), job)
+    tokio::time::timeout(Duration::from_secs(5), tasks.stop())
         .await
-        .unwrap()
         .unwrap();
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use inquiry_desk::domain::search;
-use inquiry_desk::storage::search::{merge_job, merge_pending};
+use inquiry_desk::storage::search::{merge_pending, schedule_merge};
 use reqwest::Method;
 use serde_json::json;
 
@@ -95,18 +95,12 @@ async fn a_new_inquiry_is_found_before_and_after_the_background_merge() {
             ],
         ))
         .await;
-    let (stop, shutdown) = tokio::sync::watch::channel(false);
-    let job = tokio::spawn(merge_job(
-        app.pool.clone(),
-        Duration::from_millis(50),
-        shutdown,
-    ));
+    let mut tasks = inquiry_desk::tasks::Tasks::new();
+    schedule_merge(&mut tasks, app.pool.clone(), Duration::from_millis(50));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.send(true).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), job)
+    tokio::time::timeout(Duration::from_secs(5), tasks.stop())
         .await
-        .expect("the job stops when told")
-        .unwrap();
+        .expect("the job stops when told");
     assert_eq!(merge_pending(&app.pool).await.unwrap(), 0, "the job merged");
     assert_eq!(found(&app, &sales, "稀有").await, [other, id]);
 }

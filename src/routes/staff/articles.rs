@@ -85,11 +85,8 @@ fn decode(text: &str) -> Option<(i64, Uuid)> {
     responses(
         (status = 200, description = "The article after the change", body = crate::storage::articles::ArticleSummary),
         crate::routes::problems::StaffProblems,
-        crate::routes::problems::Malformed,
-        crate::routes::problems::NotFound,
-        crate::routes::problems::BodyTimeout,
-        crate::routes::problems::UnsupportedMediaType,
-        crate::routes::problems::Invalid))]
+        crate::routes::problems::BodyProblems,
+        crate::routes::problems::NotFound))]
 pub async fn update_article(
     req: HttpRequest,
     path: web::Path<String>,

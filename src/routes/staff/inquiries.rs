@@ -230,13 +230,10 @@ fn if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     responses(
         (status = 200, description = "The inquiry after the change, with its new ETag", body = crate::routes::staff::views::InquiryDetail),
         crate::routes::problems::StaffProblems,
-        crate::routes::problems::Malformed,
+        crate::routes::problems::BodyProblems,
         crate::routes::problems::NotFound,
-        crate::routes::problems::BodyTimeout,
         crate::routes::problems::Conflict,
-        crate::routes::problems::PreconditionFailed,
-        crate::routes::problems::UnsupportedMediaType,
-        crate::routes::problems::Invalid))]
+        crate::routes::problems::PreconditionFailed))]
 pub async fn update_inquiry(
     req: HttpRequest,
     path: web::Path<String>,
@@ -282,11 +279,8 @@ async fn update(
     responses(
         (status = 201, description = "The note", body = crate::storage::workflow::Note),
         crate::routes::problems::StaffProblems,
-        crate::routes::problems::Malformed,
-        crate::routes::problems::NotFound,
-        crate::routes::problems::BodyTimeout,
-        crate::routes::problems::UnsupportedMediaType,
-        crate::routes::problems::Invalid))]
+        crate::routes::problems::BodyProblems,
+        crate::routes::problems::NotFound))]
 pub async fn add_note(
     req: HttpRequest,
     path: web::Path<String>,

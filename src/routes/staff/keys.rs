@@ -19,10 +19,7 @@ type Answer = Result<HttpResponse, ApiError>;
     responses(
         (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
         crate::routes::problems::StaffProblems,
-        crate::routes::problems::Malformed,
-        crate::routes::problems::BodyTimeout,
-        crate::routes::problems::UnsupportedMediaType,
-        crate::routes::problems::Invalid))]
+        crate::routes::problems::BodyProblems))]
 pub async fn create_key(
     req: HttpRequest,
     body: web::Bytes,
