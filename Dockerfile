@@ -31,7 +31,8 @@ RUN mkdir -p /app/data/mail && chown -R inquiry:inquiry /app/data
 USER 10001:10001
 ENV APP_ENV=production
 EXPOSE 8080
-# Ready: the database answers and every migration is applied (8080 is server.port).
-HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS --max-time 2 http://127.0.0.1:8080/readyz || exit 1
+# Alive: the process answers (8080 is server.port). Not /readyz: a database outage must not
+# mark every container unhealthy (an orchestrator would restart them all for nothing).
+HEALTHCHECK --interval=10s --timeout=3s CMD curl -fsS --max-time 2 http://127.0.0.1:8080/healthz || exit 1
 ENTRYPOINT ["inquiry-desk"]
 CMD ["serve"]

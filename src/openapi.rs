@@ -66,7 +66,6 @@ pub struct IntakeAnswer {
     status: String,
 }
 
-/// `PATCH /api/v1/inquiries/{id}`: only these fields.
 /// A new key: shown once, never again.
 #[allow(dead_code)]
 #[derive(ToSchema)]

@@ -13,32 +13,27 @@ use crate::storage::{keys, workflow};
 
 const BATCH: i64 = 500;
 
-/// Anonymises one inquiry for `staff` and writes it to the access log. `None` when no such
-/// inquiry exists; `Some(false)` when it was anonymised already.
+/// Anonymises one inquiry for `staff`, with its access-log entry, in one transaction. `None`
+/// when no such inquiry exists; `Some(false)` when it was anonymised already.
 pub async fn anonymise(
     pool: &PgPool,
     staff: &Staff,
     id: Uuid,
 ) -> Result<Option<bool>, sqlx::Error> {
-    let anonymised = workflow::anonymise(pool, id, &staff.name).await?;
+    let mut tx = pool.begin().await?;
+    let anonymised = workflow::anonymise(&mut tx, id, &staff.name).await?;
     if anonymised.is_some() {
-        keys::log_access(pool, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
+        keys::log_access(&mut *tx, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
     }
+    tx.commit().await?;
     Ok(anonymised)
 }
 
-/// Anonymises every inquiry from a phone number (E.164) for `staff`, each with its access-log
-/// entry; returns how many inquiries the number had.
-pub async fn erase_subject(
-    pool: &PgPool,
-    staff: &Staff,
-    phone: &str,
-) -> Result<usize, sqlx::Error> {
-    let ids = workflow::ids_by_phone(pool, phone).await?;
-    for &id in &ids {
-        anonymise(pool, staff, id).await?;
-    }
-    Ok(ids.len())
+/// The inquiries held about a phone number (E.164), for a person's access or erasure request:
+/// the caller anonymises each with [`anonymise`] (each its own transaction and deadline, so a
+/// person with many inquiries is never cut short half-way).
+pub async fn subject_inquiries(pool: &PgPool, phone: &str) -> Result<Vec<Uuid>, sqlx::Error> {
+    workflow::ids_by_phone(pool, phone).await
 }
 
 /// Anonymises every inquiry received more than `older_than` ago; returns how many.
@@ -55,7 +50,10 @@ pub async fn purge_older_than(
             return Ok(total);
         }
         for id in ids {
-            if workflow::anonymise(pool, id, actor).await? == Some(true) {
+            let mut tx = pool.begin().await?;
+            let anonymised = workflow::anonymise(&mut tx, id, actor).await?;
+            tx.commit().await?;
+            if anonymised == Some(true) {
                 total += 1;
             }
         }

@@ -73,14 +73,18 @@ impl Tasks {
         });
     }
 
-    /// Signals every task to stop and waits for each.
-    pub async fn stop(self) {
+    /// Signals every task to stop and waits for each; returns the names of those that ended
+    /// abnormally (panicked), each also logged.
+    pub async fn stop(self) -> Vec<&'static str> {
         let _ = self.stop.send(true);
+        let mut failed = Vec::new();
         for (name, task) in self.running {
             if let Err(error) = task.await {
                 tracing::error!(task = name, %error, "background task ended abnormally");
+                failed.push(name);
             }
         }
+        failed
     }
 }
 
@@ -123,7 +127,7 @@ mod tests {
         assert_eq!(runs.load(Ordering::SeqCst), 2, "a failure waits 100 s");
         tokio::time::sleep(Duration::from_secs(90)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 3);
-        tasks.stop().await;
+        assert!(tasks.stop().await.is_empty());
         tokio::time::sleep(Duration::from_secs(1000)).await;
         assert_eq!(runs.load(Ordering::SeqCst), 3, "no run after the stop");
     }

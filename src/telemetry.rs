@@ -81,7 +81,7 @@ pub async fn log_requests(
         let lang = crate::error::Lang::from_request(req.request());
         let mut response = crate::error::ApiError::MethodNotAllowed.to_response(lang);
         // The methods of the route the path names; for any other path, the API's methods.
-        let allow = crate::startup::allowed_methods(req.path())
+        let allow = crate::routes::table::allowed_methods(req.path())
             .and_then(|a| HeaderValue::from_str(&a).ok())
             .unwrap_or(HeaderValue::from_static(
                 "GET, HEAD, POST, PATCH, DELETE, OPTIONS",

@@ -98,9 +98,15 @@
     return (og && og.content) || document.title || "";
   }
 
+  // Also tells whether the service lets this page's scripts reach it: a token request that
+  // fails while the browser is online is, in practice, a host its CORS does not allow (the
+  // public routes allow the same hosts), and then the form is sent as a plain form post.
   function fetchToken(form) {
     fetch(apiBase + "/api/v1/form-token", { credentials: "omit" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) { return r.ok ? r.json() : null; }, function () {
+        if (navigator.onLine !== false) form.idkBlocked = true;
+        return null;
+      })
       .then(function (body) {
         if (body && body.token) {
           form.elements._ts.value = body.token;
@@ -197,6 +203,12 @@
       }
       if (status) status.textContent = RULES.messages.sending;
       if (button) button.disabled = true;
+      if (form.idkBlocked) {
+        // This page's scripts may not post to the service: the browser posts the form itself,
+        // which needs no permission and ends on the thank-you page.
+        HTMLFormElement.prototype.submit.call(form);
+        return;
+      }
       fetch(form.action, {
         method: "POST",
         credentials: "omit",
@@ -217,15 +229,9 @@
           });
           if (status) status.textContent = shown ? answer.detail : (answer.detail || RULES.messages.failed);
         });
-      }).catch(function () {
-        // Online, yet no answer could be read: most often the page's host is not one the
-        // service lets scripts post from (CORS). The form then goes as a plain form post,
-        // which needs no permission and ends on the thank-you page.
-        if (navigator.onLine !== false && !form.idkPlainPost) {
-          form.idkPlainPost = true;
-          HTMLFormElement.prototype.submit.call(form);
-          return;
-        }
+      }, function () {
+        // No answer: the lead may or may not have arrived. A retry sends the same
+        // Idempotency-Key, so it is never filed twice.
         if (button) button.disabled = false;
         if (status) status.textContent = RULES.messages.network;
       });

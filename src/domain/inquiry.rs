@@ -104,15 +104,6 @@ pub enum Flag {
     ArticleUrlInvalid,
 }
 
-impl Flag {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::ArticleHostNotAllowed => "article_host_not_allowed",
-            Self::ArticleUrlInvalid => "article_url_invalid",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct ArticleRef {
     pub url: ArticleUrl,
@@ -154,20 +145,13 @@ fn e164<S: serde::Serializer>(phone: &Option<PhoneNumber>, s: S) -> Result<S::Ok
     s.serialize_some(&phone.as_ref().map(PhoneNumber::as_e164))
 }
 
-/// Field limits (characters) of SPEC §2.
-/// Limits in characters: the catalogue's (`domain::catalogue`), and those of fields it does
+/// Limits in characters (SPEC §2): the catalogue's (`domain::catalogue`), and those of fields it does
 /// not list (attribution, page URLs).
 pub mod limits {
     use super::catalogue;
-    pub const NEED: usize = catalogue::NEED.max;
-    pub const USE: usize = catalogue::USE.max;
-    pub const TAX: usize = catalogue::TAX.max;
-    pub const COMPANY: usize = catalogue::COMPANY.max;
-    pub const CONTACT: usize = catalogue::CONTACT.max;
     pub const PHONE: usize = catalogue::PHONE.max;
     pub const EMAIL: usize = catalogue::EMAIL.max;
     pub const WECHAT: usize = catalogue::WECHAT.max;
-    pub const MESSAGE: usize = catalogue::MESSAGE.max;
     pub const ARTICLE_TITLE: usize = catalogue::ARTICLE_TITLE.max;
     pub const UTM: usize = 100;
     /// `landing_url` and `referrer` are kept up to this many characters.
@@ -312,12 +296,12 @@ impl Reader<'_> {
         self.errors.push(error);
     }
 
-    /// A normalised text field; `None` when absent or empty (then `Required` if required).
     /// A text field as the catalogue describes it.
     fn field(&mut self, field: &catalogue::Field) -> Option<String> {
         self.text(field.name, field.max, field.lines, field.required)
     }
 
+    /// A normalised text field; `None` when absent or empty (then `Required` if required).
     fn text(&mut self, name: &str, max: usize, lines: Lines, required: bool) -> Option<String> {
         let value = match self.raw.get(name) {
             None => None,

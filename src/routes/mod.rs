@@ -14,3 +14,4 @@ pub mod intake_body;
 pub mod pages;
 pub mod problems;
 pub mod staff;
+pub mod table;

@@ -87,7 +87,7 @@ pub async fn touch(pool: &PgPool, id: Uuid) -> Result<(), sqlx::Error> {
 
 /// Records a staff read of one inquiry (or another admin action) in the access log.
 pub async fn log_access(
-    pool: &PgPool,
+    pool: impl sqlx::PgExecutor<'_>,
     key_id: Uuid,
     key_name: &str,
     action: &str,

@@ -113,8 +113,11 @@ const PERSONAL_KEYS: [&str; 8] = [
 /// copies in timeline payloads and notes, idempotency records; pending notifications are
 /// cancelled. Returns `None` when there is no such inquiry, `Some(false)` when it was
 /// anonymised before.
-pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bool>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+pub async fn anonymise(
+    tx: &mut PgConnection,
+    id: Uuid,
+    actor: &str,
+) -> Result<Option<bool>, sqlx::Error> {
     let found: Option<Option<DateTime<Utc>>> =
         sqlx::query_scalar("SELECT anonymised_at FROM inquiries WHERE id = $1 FOR UPDATE")
             .bind(id)
@@ -202,7 +205,6 @@ pub async fn anonymise(pool: &PgPool, id: Uuid, actor: &str) -> Result<Option<bo
     .bind(EventKind::Anonymised)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok(Some(true))
 }
 

@@ -20,6 +20,7 @@ mod phone_reference;
 mod privacy;
 mod real_input;
 mod receipts;
+mod record;
 mod search;
 mod smtp_tls;
 mod staff_auth;

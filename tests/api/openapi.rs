@@ -1,7 +1,7 @@
 //! The OpenAPI document is generated from the code and lists every route the app serves; the
 //! docs page works offline.
 
-use inquiry_desk::startup::ROUTES;
+use inquiry_desk::routes::table::ROUTES;
 use serde_json::Value;
 
 use crate::helpers::spawn_app;

@@ -187,7 +187,8 @@ async fn the_retention_job_anonymises_what_is_older_than_the_retention() {
             .await
             .unwrap();
     assert_eq!(actor, "retention");
-    tokio::time::timeout(Duration::from_secs(5), tasks.stop())
+    let failed = tokio::time::timeout(Duration::from_secs(5), tasks.stop())
         .await
         .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
 }

@@ -98,9 +98,10 @@ async fn a_new_inquiry_is_found_before_and_after_the_background_merge() {
     let mut tasks = inquiry_desk::tasks::Tasks::new();
     schedule_merge(&mut tasks, app.pool.clone(), Duration::from_millis(50));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    tokio::time::timeout(Duration::from_secs(5), tasks.stop())
+    let failed = tokio::time::timeout(Duration::from_secs(5), tasks.stop())
         .await
         .expect("the job stops when told");
+    assert!(failed.is_empty(), "{failed:?}");
     assert_eq!(merge_pending(&app.pool).await.unwrap(), 0, "the job merged");
     assert_eq!(found(&app, &sales, "稀有").await, [other, id]);
 }

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use inquiry_desk::startup::ROUTES;
+use inquiry_desk::routes::table::ROUTES;
 use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -359,5 +359,65 @@ async fn the_openapi_document_names_each_routes_role() {
                 "{method} {path} {status}: {response}"
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn a_staff_body_names_every_failing_field_in_the_types_order() {
+    // A field serde cannot read does not hide the rules the other fields break.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let id = app.submit(&valid_inquiry()).await;
+    let cases = [
+        (
+            Method::POST,
+            "/api/v1/keys".to_string(),
+            json!({"role": "boss", "name": ""}),
+            vec![("name", "required"), ("role", "invalid_value")],
+        ),
+        (
+            Method::POST,
+            "/api/v1/keys".to_string(),
+            json!({"name": "前台"}),
+            vec![("role", "invalid_value")],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/inquiries/{id}"),
+            json!({"assignee": "长".repeat(51), "status": "closed"}),
+            vec![("status", "invalid_value"), ("assignee", "too_long")],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/inquiries/{id}"),
+            json!({"assignee": 5, "status": 3}),
+            vec![("status", "invalid_value"), ("assignee", "invalid_type")],
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let response = app
+            .staff(method.clone(), &admin, &path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{method} {path} {body}");
+        let problem: Value = response.json().await.unwrap();
+        let got: Vec<(String, String)> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["field"].as_str().unwrap().to_string(),
+                    e["code"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(f, c)| (f.to_string(), c.to_string()))
+            .collect();
+        assert_eq!(got, expected, "{method} {path} {body}");
     }
 }

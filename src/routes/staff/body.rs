@@ -1,6 +1,7 @@
 //! Staff request bodies as types. [`read`] reads a JSON object into `T` (serde, with
-//! `deny_unknown_fields`) and validates it with `validator`; every field that fails — unknown,
-//! of the wrong type, holding U+0000, breaking a rule — is listed in the one 422. The types
+//! `deny_unknown_fields`) and validates it with `validator`; every field that fails — of the
+//! wrong type, breaking a rule — is listed in the one 422, in the type's order. (Unknown fields
+//! and fields holding U+0000 are refused first, all of them in one 422: `json_object`.) The types
 //! derive their OpenAPI schema, so the document describes what the code reads.
 //!
 //! Text fields are normalised as they are read (`domain::text::normalise`: NFC, line breaks,
@@ -29,32 +30,50 @@ pub trait StaffBody: DeserializeOwned + Validate {
 }
 
 /// Reads a JSON body into `T` and validates it: 415 unless JSON, 400 unless an object, 422
-/// naming every field that fails. Called by the handler where the body is needed — after the
-/// key and the resource are checked, so that a stranger learns nothing from the body's errors
-/// and a missing resource is a 404 whatever the body (extractors run side by side, so this is
-/// not one).
+/// naming every field that fails. Called in the handler, after the key is checked (so a
+/// stranger learns nothing from the body's errors) and, where a path names an inquiry, after it
+/// is found (a missing one is a 404 whatever the body). Not an extractor: extractors run side
+/// by side, so the body's errors could come before the key's.
 pub fn read<T: StaffBody>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
     let fields = serde_aux::serde_introspection::serde_introspect::<T>();
     let object = super::json_object(req, body, fields)?;
     // Each field on its own first, so that every unreadable one is named (serde stops at the
-    // first); the types take every field as optional, so one field alone is a whole body.
-    let unreadable: Vec<FieldError> = object
+    // first); the types take every field as optional, so one field alone is a whole body. The
+    // rest is read and validated without them, so that their rules are reported too.
+    let mut readable = object;
+    let unreadable: Vec<&str> = fields
         .iter()
-        .filter(|(name, value)| {
-            let single = serde_json::Map::from_iter([((*name).clone(), (*value).clone())]);
-            serde_json::from_value::<T>(serde_json::Value::Object(single)).is_err()
+        .copied()
+        .filter(|name| {
+            readable.get(*name).is_some_and(|value| {
+                let single = serde_json::Map::from_iter([(name.to_string(), value.clone())]);
+                serde_json::from_value::<T>(serde_json::Value::Object(single)).is_err()
+            })
         })
-        .map(|(name, _)| FieldError::new(name.clone(), T::unreadable(name)))
         .collect();
-    if !unreadable.is_empty() {
-        return Err(ApiError::Validation(unreadable));
+    for name in &unreadable {
+        readable.remove(*name);
     }
-    let value: T = serde_json::from_value(serde_json::Value::Object(object))
+    let value: T = serde_json::from_value(serde_json::Value::Object(readable))
         .map_err(|_| ApiError::MalformedBody)?;
-    value
-        .validate()
-        .map_err(|errors| ApiError::Validation(field_errors(&errors, fields)))?;
-    Ok(value)
+    let invalid = match value.validate() {
+        Ok(()) => Vec::new(),
+        Err(errors) => field_errors(&errors, fields),
+    };
+    if unreadable.is_empty() && invalid.is_empty() {
+        return Ok(value);
+    }
+    // In the type's order: each field's unreadable value, or the rules its value breaks. A
+    // field left out because its value was unreadable is not also reported as missing.
+    let mut errors = Vec::new();
+    for &field in fields {
+        if unreadable.contains(&field) {
+            errors.push(FieldError::new(field, T::unreadable(field)));
+        } else {
+            errors.extend(invalid.iter().filter(|e| e.field == field).cloned());
+        }
+    }
+    Err(ApiError::Validation(errors))
 }
 
 /// `validator`'s errors as field errors, in the order the type declares its fields. Each rule
@@ -183,7 +202,7 @@ pub struct KeyRequest {
     pub name: Option<String>,
     /// sales or admin.
     #[serde(deserialize_with = "code")]
-    #[validate(required)]
+    #[validate(required(code = "invalid_value"))]
     #[schema(value_type = Role)]
     pub role: Option<Role>,
 }

@@ -103,8 +103,15 @@ pub async fn erase_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let anonymised = state
-        .db(privacy::erase_subject(&state.pool, &staff, &phone))
+    let ids = state
+        .db(privacy::subject_inquiries(&state.pool, &phone))
         .await?;
-    Ok(HttpResponse::Ok().json(SubjectErased { anonymised }))
+    for &id in &ids {
+        state
+            .db(privacy::anonymise(&state.pool, &staff, id))
+            .await?;
+    }
+    Ok(HttpResponse::Ok().json(SubjectErased {
+        anonymised: ids.len(),
+    }))
 }
