@@ -3,6 +3,9 @@
 //! Run: `scripts/bench-notify` (or `cargo bench --bench notify` with PostgreSQL running and
 //! aiosmtpd installed). Prints figures; asserts nothing about speed.
 
+// Test and benchmark code may unwrap: a failure there is the run failing.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

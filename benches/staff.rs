@@ -3,6 +3,9 @@
 //! server's memory. Run: `scripts/bench-staff`. Prints figures; asserts nothing about speed.
 //! BENCH_ROWS overrides the row count (default 1,000,000); BENCH_KEEP_DB=1 keeps the database.
 
+// Test and benchmark code may unwrap: a failure there is the run failing.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::process::{Command, Stdio};

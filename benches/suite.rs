@@ -7,6 +7,9 @@
 //! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
 //! often each comparison is repeated, interleaved.
 
+// Test and benchmark code may unwrap: a failure there is the run failing.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::process::{Child, Command, Stdio};

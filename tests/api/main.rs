@@ -1,5 +1,8 @@
 //! One integration-test binary: every test talks to a real PostgreSQL through a fresh database.
 
+// Test and benchmark code may unwrap: a failure there is the run failing.
+#![allow(clippy::unwrap_used)]
+
 mod abuse;
 mod binary;
 mod codes;
