@@ -11,6 +11,7 @@
     return map;
   }
   var STATUS = table(LABELS.status);
+  var FIELD = table(LABELS.field);
   var EVENT = table(LABELS.event_kind);
   var NOTICE = table(LABELS.message_kind);
   var NOTICE_STATE = table(LABELS.outbox_state);
@@ -268,11 +269,11 @@
     var clicks = Object.keys(a.click_ids || {}).map(function (k) { return k + "=" + a.click_ids[k]; }).join("; ");
     var flags = (d.flags || []).map(function (f) { return FLAGS[f] || f; }).join("；");
     [
-      field("需求", d.need), field("面积", d.area_sqm ? "约 " + d.area_sqm.toLocaleString("zh-CN") + " ㎡" : null),
-      field("用途", d.use), field("税收", d.tax),
+      field(FIELD.need, d.need), field("面积", d.area_sqm ? "约 " + d.area_sqm.toLocaleString("zh-CN") + " ㎡" : null),
+      field(FIELD.use, d.use), field(FIELD.tax, d.tax),
       field("年纳税额", d.tax_cny_per_year ? money(d.tax_cny_per_year) : null),
-      field("公司", d.company), field("联系人", d.contact), field("手机", phone), field("邮箱", email),
-      field("微信", d.wechat), field("留言", d.message), field("文章", article), field("来源", utm),
+      field(FIELD.company, d.company), field(FIELD.contact, d.contact), field(FIELD.phone, phone),
+      field(FIELD.email, email), field(FIELD.wechat, d.wechat), field(FIELD.message, d.message), field("文章", article), field("来源", utm),
       field("落地页", a.landing_url), field("广告点击", clicks), field("来源页", a.referrer), field("提示", flags),
       field("提交次数", d.submission_count > 1 ? String(d.submission_count) : null),
       field("收到时间", when(d.received_at))

@@ -32,6 +32,11 @@ fn render_page() -> String {
             .filter(|(code, _)| *code != OutboxState::Waiting.as_str())
             .collect::<Vec<_>>(),
         "role": Role::labels(),
+        // The visitor's fields, by the catalogue's labels.
+        "field": crate::domain::catalogue::FIELDS
+            .iter()
+            .map(|f| (f.name, f.zh))
+            .collect::<Vec<_>>(),
     });
     render("inbox.html", minijinja::context! { labels })
 }

@@ -297,6 +297,9 @@ test("the inbox signs in, finds the lead, moves it to contacted and adds a note"
 
   // The earlier inquiry from the same phone (posted before the form test) is listed.
   assert.match(await page.textContent("#detail"), /该手机号的其他咨询/);
+  // The fields carry the labels of the server's field catalogue.
+  const labels = await page.locator("#detail dt").allTextContents();
+  for (const label of ["需求", "联系人", "手机号", "邮箱"]) assert.ok(labels.includes(label), `${label} in ${labels}`);
   assert.match(await page.textContent("#detail .related"), /前海写字楼/);
 
   // Assignee.

@@ -178,7 +178,7 @@ pub struct NoteRequest {
     /// 1–2000 characters, several lines.
     #[serde(deserialize_with = "normalised")]
     #[validate(required, custom(function = "note_rule"))]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     pub body: Option<String>,
 }
 
@@ -198,12 +198,12 @@ pub struct KeyRequest {
     /// 1–100 characters, one line: who or what uses the key.
     #[serde(deserialize_with = "normalised")]
     #[validate(required, custom(function = "key_name_rule"))]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, required = true)]
     pub name: Option<String>,
     /// sales or admin.
     #[serde(deserialize_with = "code")]
     #[validate(required(code = "invalid_value"))]
-    #[schema(value_type = Role)]
+    #[schema(value_type = Role, required = true)]
     pub role: Option<Role>,
 }
 
@@ -233,7 +233,7 @@ pub struct ArticlePatch {
     /// sets it again).
     #[serde(deserialize_with = "normalised_or_null")]
     #[validate(required, custom(function = "title_rule"))]
-    #[schema(value_type = Option<String>, nullable)]
+    #[schema(value_type = Option<String>, nullable, required = true)]
     pub title: Option<Option<String>>,
 }
 
