@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::{percentile, record, rss_kib, Better};
 use futures_util::StreamExt;
-use inquiry_desk::routes::staff::filters;
+use inquiry_desk::routes::staff::query::{self, ListParams};
 use inquiry_desk::storage::listing::{self, Position};
 use sqlx::PgPool;
 
@@ -114,15 +114,10 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
     let detail = path
         .strip_prefix("/api/v1/inquiries/")
         .and_then(|id| id.parse::<uuid::Uuid>().ok());
-    let pairs: Vec<(String, String)> = path
-        .split_once('?')
-        .map(|(_, q)| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
-        .unwrap_or_default();
-    let query = filters::parse(&pairs).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let query_string = path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let (query, _) =
+        query::parse::<ListParams>(query_string).map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let filter = query.filter();
     for i in 0..SAMPLES + 10 {
         let started = Instant::now();
         match detail {
@@ -130,8 +125,8 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
                 let row = listing::get(pool, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("gone"))?;
-                listing::notifications(pool, id).await?;
-                listing::timeline(pool, id, 0, 100).await?;
+                inquiry_desk::storage::outbox::of_inquiry(pool, id).await?;
+                inquiry_desk::storage::events::timeline(pool, id, 0, 100).await?;
                 if let Some(phone) = &row.phone {
                     let here = Position {
                         received_at: row.received_at,
@@ -141,7 +136,7 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
                 }
             }
             None => {
-                listing::page(pool, &query.filter, query.cursor, query.limit).await?;
+                listing::page(pool, &filter, query.cursor, query.limit()).await?;
             }
         }
         if i >= 10 {
@@ -184,7 +179,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     let (_, key) =
-        inquiry_desk::auth::create_key(&pool, "bench", inquiry_desk::auth::Role::Admin).await?;
+        inquiry_desk::keys::create(&pool, None, "bench", inquiry_desk::auth::Role::Admin).await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?

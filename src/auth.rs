@@ -1,19 +1,19 @@
-//! Staff API keys: generation, hashing, verification in constant time, roles.
+//! Authentication of staff API keys: their form, hashing, verification in constant time. Creating
+//! and revoking keys is `crate::keys`.
 
 pub mod throttle;
 
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::storage::keys::{self, KeyRow};
+use crate::storage::api_keys;
 
 /// Every key starts with this, so a leaked key is recognisable (secret scanners, logs).
 pub const KEY_PREFIX: &str = "idk_";
 /// 32 random bytes, hex-encoded.
-const SECRET_HEX_CHARS: usize = 64;
+pub const SECRET_HEX_CHARS: usize = 64;
 /// The public part after `idk_` that finds the key's row.
 const LOOKUP_HEX_CHARS: usize = 8;
 
@@ -27,6 +27,7 @@ pub struct Staff {
     pub role: Role,
 }
 
+/// A key's SHA-256, as stored.
 pub fn hash(key: &str) -> Vec<u8> {
     Sha256::digest(key.as_bytes()).to_vec()
 }
@@ -41,40 +42,18 @@ pub fn prefix_of(key: &str) -> Option<&str> {
     well_formed.then(|| &key[..KEY_PREFIX.len() + LOOKUP_HEX_CHARS])
 }
 
-/// Creates a key; returns its row and the key itself, which is shown once and never stored.
-pub async fn create_key(
-    pool: &PgPool,
-    name: &str,
-    role: Role,
-) -> Result<(KeyRow, String), sqlx::Error> {
-    loop {
-        let mut secret = [0u8; SECRET_HEX_CHARS / 2];
-        rand::rng().fill_bytes(&mut secret);
-        let key = format!("{KEY_PREFIX}{}", hex::encode(secret));
-        let prefix = prefix_of(&key).unwrap_or_default().to_string();
-        match keys::insert(pool, Uuid::now_v7(), name, role, &prefix, &hash(&key)).await {
-            Ok(row) => return Ok((row, key)),
-            // Two keys sharing the 8-character prefix: draw again.
-            Err(sqlx::Error::Database(e)) if e.constraint() == Some("api_keys_prefix_key") => {
-                continue
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// The staff member a bearer key belongs to, if it is a valid, unrevoked key.
 pub async fn authenticate(pool: &PgPool, key: &str) -> Result<Option<Staff>, sqlx::Error> {
     let Some(prefix) = prefix_of(key) else {
         return Ok(None);
     };
-    let Some((id, name, role, stored)) = keys::find_active(pool, prefix).await? else {
+    let Some((id, name, role, stored)) = api_keys::find_active(pool, prefix).await? else {
         return Ok(None);
     };
     if !bool::from(hash(key).ct_eq(&stored)) {
         return Ok(None);
     }
-    keys::touch(pool, id).await?;
+    api_keys::touch(pool, id).await?;
     Ok(Some(Staff {
         key_id: id,
         name,

@@ -6,11 +6,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use secrecy::ExposeSecret;
 
-use crate::auth::{self, Role};
+use crate::auth::Role;
 use crate::notify::wakeup::Wakeup;
 use crate::settings::{HostPattern, Settings};
 use crate::startup::Application;
-use crate::storage;
 use crate::storage::connection;
 use crate::telemetry;
 
@@ -162,7 +161,7 @@ async fn keys(settings: &Settings, command: KeysCommand) -> anyhow::Result<()> {
                 "--name must be 1–100 characters"
             );
             let role = Role::parse(&role).context("--role must be sales or admin")?;
-            let (row, key) = auth::create_key(&pool, name, role).await?;
+            let (row, key) = crate::keys::create(&pool, None, name, role).await?;
             eprintln!(
                 "created {} key `{}` ({}); it is shown once:",
                 row.role, row.name, row.prefix
@@ -178,7 +177,7 @@ async fn keys(settings: &Settings, command: KeysCommand) -> anyhow::Result<()> {
                 "{:<14} {:<6} {:<20} {:<19} {:<19} {:<19} id",
                 "prefix", "role", "name", "created", "last used", "revoked"
             );
-            for k in storage::keys::list(&pool).await? {
+            for k in crate::keys::list(&pool).await? {
                 println!(
                     "{:<14} {:<6} {:<20} {:<19} {:<19} {:<19} {}",
                     k.prefix,
@@ -192,7 +191,7 @@ async fn keys(settings: &Settings, command: KeysCommand) -> anyhow::Result<()> {
             }
         }
         KeysCommand::Revoke { key } => {
-            let row = storage::keys::revoke(&pool, key.trim())
+            let row = crate::keys::revoke(&pool, None, key.trim())
                 .await?
                 .with_context(|| format!("no key with id or prefix `{}`", key.trim()))?;
             println!("revoked {} ({})", row.prefix, row.name);

@@ -52,11 +52,25 @@ impl Outcome {
     }
 }
 
+/// The answer to every accepted submission — new inquiry, repeat or spam alike (SPEC §2).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IntakeAnswer {
+    /// The submission's receipt: staff open the inquiry with it (`GET /api/v1/inquiries/{id}`).
+    pub id: Uuid,
+    /// Always `received`.
+    #[schema(value_type = String, example = "received")]
+    pub status: &'static str,
+}
+
 /// `201 {"id": receipt, "status": "received"}`.
 pub fn receipt_answer(receipt: Uuid) -> StoredAnswer {
+    let answer = IntakeAnswer {
+        id: receipt,
+        status: "received",
+    };
     StoredAnswer {
         status: 201,
-        body: json!({"id": receipt, "status": "received"}),
+        body: json!(answer),
     }
 }
 

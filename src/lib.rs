@@ -5,6 +5,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod intake;
+pub mod keys;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;

@@ -1,162 +1,99 @@
-//! The OpenAPI document, generated from the handlers' annotations and the response types, and
-//! the shapes that exist only for documentation (the intake form, PATCH and note bodies).
+//! The OpenAPI document, generated from the handlers' annotations, the request and response
+//! types, and (for the public form, which keeps its own parser) the field catalogue.
 
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::error::{FieldProblem, Problem};
-use crate::routes::staff::views::{ArticleView, InquiryDetail, InquiryItem, Page, RelatedItem};
+use crate::routes::staff::views::{
+    AccessEntryView, AccessLog, ArticleCountView, ArticleItem, ArticleView, CreatedKey,
+    DayCountView, EventView, InquiryDetail, InquiryItem, KeyList, KeyView, NoteView,
+    NotificationView, Page, RelatedItem, SourceCountView, StatsView, StatusCountView,
+};
 use crate::routes::{health, intake, pages, staff};
-use crate::storage::articles::ArticleSummary;
-use crate::storage::keys::{AccessEntry, KeyRow};
-use crate::storage::listing::{EventRow, NotificationRow};
-use crate::storage::stats::{ArticleCount, DayCount, SourceCount, Stats, StatusCount};
-use crate::storage::workflow::Note;
 
-/// The public form's fields (JSON, or the same names urlencoded). Unknown fields are ignored;
-/// empty optional fields count as absent.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct InquiryRequest {
-    /// 1–500 characters, multi-line.
-    need: String,
-    /// ≤ 200, multi-line.
-    r#use: Option<String>,
-    /// ≤ 100, e.g. "年纳税约300万".
-    tax: Option<String>,
-    company: Option<String>,
-    /// 1–50.
-    contact: String,
-    /// A phone number, default region CN, as people type and paste it (full-width digits,
-    /// dashes and spaces of every kind, invisible format characters); stored as E.164.
-    phone: String,
-    /// ≤ 254; full-width characters are folded (NFKC) first.
-    email: Option<String>,
-    /// Free text, one line, ≤ 50: a WeChat ID, a QQ or phone number (a phone is stored as
-    /// E.164), or "same as my phone" (`同手机号`, `微信同号`: stored as the phone). Never an error.
-    wechat: Option<String>,
-    /// ≤ 2000, multi-line.
-    message: Option<String>,
-    /// The page's URL, sent as is: kept as the landing URL; its canonical form (tracking and
-    /// ad-click parameters removed) links the article when its host is allowed. Never an error:
-    /// a URL on another host or no URL at all only flags the inquiry.
-    article_url: Option<String>,
-    /// ≤ 200 (longer is cut); sets the article's title if it has none yet.
-    article_title: Option<String>,
-    utm_source: Option<String>,
-    utm_medium: Option<String>,
-    utm_campaign: Option<String>,
-    utm_term: Option<String>,
-    utm_content: Option<String>,
-    /// Required (true) when `intake.require_consent` is on; `true`, `on`, `1`, `yes` in a form.
-    consent: Option<bool>,
-    /// Honeypot (name configurable): humans leave it empty.
-    website: Option<String>,
-    /// Browser form posts: where to redirect after success (listed hosts only).
-    _next: Option<String>,
+/// The public form's fields (JSON, or the same names urlencoded), described from what the intake
+/// reads: the field catalogue (`domain::catalogue`: name, labels, limit, lines, required), the
+/// attribution fields (`domain::inquiry::UTM_FIELDS`) and the fields the form's script fills in.
+/// Unknown fields are ignored; empty optional fields count as absent. Built by hand from those
+/// tables (not derived from a struct) because the intake keeps its own parser (`routes::intake`).
+pub struct InquiryRequest;
+
+impl ToSchema for InquiryRequest {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "InquiryRequest".into()
+    }
 }
 
-/// The answer to every accepted submission — new inquiry, repeat or spam alike (SPEC §2).
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct IntakeAnswer {
-    /// The submission's receipt: staff open the inquiry with it (`GET /api/v1/inquiries/{id}`).
-    id: uuid::Uuid,
-    /// Always "received".
-    status: String,
-}
-
-/// A new key: shown once, never again.
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct CreatedKey {
-    #[schema(inline)]
-    #[serde(flatten)]
-    key_row: KeyRow,
-    key: String,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct KeyList {
-    items: Vec<KeyRow>,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct AccessLog {
-    items: Vec<AccessEntry>,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-pub struct HealthAnswer {
-    status: String,
-    reason: Option<String>,
-}
-
-/// The list filters (shared by the CSV export).
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListParams {
-    /// One or several statuses, comma-separated.
-    status: Option<String>,
-    article_id: Option<uuid::Uuid>,
-    /// Substring of company, contact, need or use (Chinese included); digits also match the phone.
-    q: Option<String>,
-    /// Any accepted spelling of a phone number.
-    phone: Option<String>,
-    /// RFC 3339, inclusive.
-    from: Option<String>,
-    /// RFC 3339, exclusive.
-    to: Option<String>,
-    assignee: Option<String>,
-    /// Minimum derived annual tax in CNY.
-    min_tax: Option<i64>,
-    /// `dead`: inquiries with a dead notification.
-    notification: Option<String>,
-    /// 1–200, default 50.
-    limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    cursor: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// `en` for English column headers.
-    lang: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ArticleParams {
-    /// `count` (default) or `recent`.
-    sort: Option<String>,
-    limit: Option<i64>,
-    cursor: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct StatsParams {
-    /// RFC 3339; default 30 days before `to`.
-    from: Option<String>,
-    /// RFC 3339; default now.
-    to: Option<String>,
-}
-
-#[allow(dead_code)]
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AccessLogParams {
-    inquiry_id: Option<uuid::Uuid>,
-    /// 1–1000, default 100.
-    limit: Option<i64>,
+impl utoipa::PartialSchema for InquiryRequest {
+    fn schema() -> RefOr<Schema> {
+        use crate::domain::catalogue::{self, Input};
+        use crate::domain::inquiry::{limits, UTM_FIELDS};
+        use crate::domain::text::Lines;
+        let text = |description: String, max: Option<usize>| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+                .max_length(max)
+        };
+        let mut object = ObjectBuilder::new().schema_type(Type::Object);
+        for field in catalogue::FIELDS {
+            let mut about = format!("{}（{}）", field.en, field.zh);
+            about.push_str(match field.lines {
+                Lines::Single => "; one line",
+                Lines::Multi => "; several lines",
+            });
+            if field.input == Input::Tel {
+                about.push_str(
+                    "; any spelling people type or paste (full-width digits, dashes, \
+                                spaces), default region CN; stored as E.164",
+                );
+            }
+            if !field.hint.is_empty() {
+                about.push_str(&format!("; e.g. {}", field.hint));
+            }
+            object = object.property(field.name, text(about, Some(field.max)));
+            if field.required {
+                object = object.required(field.name);
+            }
+        }
+        for name in UTM_FIELDS {
+            let about = format!("{name}: kept with the inquiry (longer is cut)");
+            object = object.property(name, text(about, Some(limits::UTM)));
+        }
+        object = object
+            .property(
+                "consent",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some(
+                        "Required (true) when intake.require_consent is on; `true`, `on`, `1`, \
+                     `yes` in a form",
+                    )),
+            )
+            .property(
+                "website",
+                text(
+                    "Honeypot (its name is intake.honeypot_field): humans leave it empty".into(),
+                    None,
+                ),
+            )
+            .property(
+                "_ts",
+                text("The form token (GET /api/v1/form-token)".into(), None),
+            )
+            .property(
+                "_next",
+                text(
+                    "Browser form posts: where to redirect after success (listed hosts only)"
+                        .into(),
+                    None,
+                ),
+            );
+        object.into()
+    }
 }
 
 struct BearerAuth;
@@ -216,14 +153,15 @@ impl Modify for BearerAuth {
         crate::metrics::scrape,
     ),
     components(schemas(
-        Problem, FieldProblem, InquiryRequest, IntakeAnswer,
+        Problem, FieldProblem, InquiryRequest, crate::intake::IntakeAnswer,
         crate::routes::staff::body::InquiryPatch, crate::routes::staff::body::NoteRequest,
         crate::routes::staff::body::KeyRequest,
         crate::routes::staff::body::ArticlePatch, crate::domain::inquiry::Attribution,
         crate::domain::inquiry::Flag,
-        CreatedKey, KeyList, AccessLog, HealthAnswer, InquiryItem, InquiryDetail, ArticleView,
-        RelatedItem, NotificationRow, EventRow, Note, ArticleSummary, Stats, DayCount, StatusCount,
-        ArticleCount, SourceCount, KeyRow, AccessEntry, Page<InquiryItem>, Page<ArticleSummary>,
+        CreatedKey, KeyList, AccessLog, health::HealthAnswer, InquiryItem, InquiryDetail, ArticleView,
+        RelatedItem, NotificationView, EventView, NoteView, ArticleItem, StatsView, DayCountView,
+        StatusCountView, ArticleCountView, SourceCountView, KeyView, AccessEntryView,
+        Page<InquiryItem>, Page<ArticleItem>,
     )),
     modifiers(&BearerAuth),
     tags(

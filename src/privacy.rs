@@ -1,6 +1,6 @@
-//! Privacy operations (PIPL): anonymising one inquiry on a person's request (with its entry in
-//! the access log), erasing everything held about a phone number, and anonymising old inquiries
-//! (`purge`, the daily retention job).
+//! Privacy operations (PIPL): staff reads recorded in the access log, anonymising one inquiry
+//! on a person's request (with its entry in the access log), a person's access and erasure
+//! requests, and anonymising old inquiries (`purge`, the daily retention job).
 
 use std::time::Duration;
 
@@ -9,7 +9,9 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::auth::Staff;
-use crate::storage::{keys, workflow};
+use crate::storage::access_log::{self, AccessEntry};
+use crate::storage::workflow;
+use crate::workflow::{Detail, TimelinePage};
 
 const BATCH: i64 = 500;
 
@@ -23,17 +25,88 @@ pub async fn anonymise(
     let mut tx = pool.begin().await?;
     let anonymised = workflow::anonymise(&mut tx, id, &staff.name).await?;
     if anonymised.is_some() {
-        keys::log_access(&mut *tx, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
+        access_log::log_access(&mut *tx, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
     }
     tx.commit().await?;
     Ok(anonymised)
 }
 
-/// The inquiries held about a phone number (E.164), for a person's access or erasure request:
-/// the caller anonymises each with [`anonymise`] (each its own transaction and deadline, so a
-/// person with many inquiries is never cut short half-way).
-pub async fn subject_inquiries(pool: &PgPool, phone: &str) -> Result<Vec<Uuid>, sqlx::Error> {
-    workflow::ids_by_phone(pool, phone).await
+/// A staff read of one inquiry's detail, recorded in the access log (SPEC §4: reads go to
+/// the access log, not the timeline). `None` when there is no such inquiry.
+pub async fn read(
+    pool: &PgPool,
+    staff: &Staff,
+    id: Uuid,
+    page: TimelinePage,
+) -> Result<Option<Detail>, sqlx::Error> {
+    let Some(detail) = crate::workflow::detail(pool, id, page).await? else {
+        return Ok(None);
+    };
+    access_log::log_access(pool, staff.key_id, &staff.name, "read", Some(id)).await?;
+    Ok(Some(detail))
+}
+
+/// A list, search or export read (`action`), recorded in the access log with what it asked
+/// for (`details`: `{"filters": {...}}`, personal values masked); returns the entry's id, for
+/// [`record_rows`].
+pub async fn record_read(
+    pool: &PgPool,
+    staff: &Staff,
+    action: &str,
+    details: &serde_json::Value,
+) -> Result<i64, sqlx::Error> {
+    access_log::log_read(pool, staff.key_id, &staff.name, action, details).await
+}
+
+/// Any other staff action worth an access-log entry (`export_failed`, …), about one inquiry or
+/// none.
+pub async fn record_action(
+    pool: &PgPool,
+    staff: &Staff,
+    action: &str,
+    inquiry_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    access_log::log_access(pool, staff.key_id, &staff.name, action, inquiry_id).await
+}
+
+/// Adds how many rows a read answered to its access-log entry (an export knows it only at
+/// its end).
+pub async fn record_rows(pool: &PgPool, entry: i64, rows: u64) -> Result<(), sqlx::Error> {
+    access_log::set_access_rows(pool, entry, rows).await
+}
+
+/// Everything held about a phone number (E.164), for a person's access request: each inquiry's
+/// whole detail with the access log about it; each is recorded as a `subject_access` read.
+pub async fn subject_access(
+    pool: &PgPool,
+    staff: &Staff,
+    phone: &str,
+) -> Result<Vec<(Detail, Vec<AccessEntry>)>, sqlx::Error> {
+    let mut held = Vec::new();
+    for id in workflow::ids_by_phone(pool, phone).await? {
+        let Some(detail) = crate::workflow::detail(pool, id, TimelinePage::ALL).await? else {
+            continue; // Erased between the two reads.
+        };
+        let entries = access_log::access_entries(pool, Some(id), 1000).await?;
+        access_log::log_access(pool, staff.key_id, &staff.name, "subject_access", Some(id)).await?;
+        held.push((detail, entries));
+    }
+    Ok(held)
+}
+
+/// A person's erasure request: anonymises every inquiry from the phone number (E.164), each
+/// with [`anonymise`] in its own transaction (so one failure keeps what was done); returns how
+/// many inquiries the number had.
+pub async fn erase_subject(
+    pool: &PgPool,
+    staff: &Staff,
+    phone: &str,
+) -> Result<usize, sqlx::Error> {
+    let ids = workflow::ids_by_phone(pool, phone).await?;
+    for &id in &ids {
+        anonymise(pool, staff, id).await?;
+    }
+    Ok(ids.len())
 }
 
 /// Anonymises every inquiry received more than `older_than` ago; returns how many.

@@ -1,5 +1,5 @@
-//! The sales workflow on an inquiry (SPEC §4): status moves and the assignee, in one transaction
-//! each, with their timeline events. Handlers parse the request and shape the answer; the rules
+//! The sales workflow on an inquiry (SPEC §4): its detail, status moves and the assignee, in
+//! one transaction each, with their timeline events. Handlers parse the request and shape the answer; the rules
 //! live here.
 
 use sqlx::PgPool;
@@ -12,7 +12,10 @@ use crate::domain::timeline::EventKind;
 use crate::error::ApiError;
 use crate::notify::routing;
 use crate::settings::Settings;
-use crate::storage::{articles, events, outbox, workflow};
+use crate::storage::events::{self, EventRow};
+use crate::storage::listing::{self, InquiryRow, Position, RelatedRow};
+use crate::storage::outbox::{self, NotificationRow};
+use crate::storage::{articles, workflow};
 
 /// What a staff member changes on an inquiry.
 #[derive(Debug, Clone, Default)]
@@ -121,4 +124,71 @@ fn rescued_article(
     landing
         .and_then(|u| linked_article(u, intake, Source::ArticleUrl))
         .or_else(|| referrer.and_then(|u| linked_article(u, intake, Source::Referer)))
+}
+
+/// Which part of an inquiry's timeline a detail carries.
+#[derive(Debug, Clone, Copy)]
+pub struct TimelinePage {
+    /// The page starts after this event (0: the first page).
+    pub after: i64,
+    /// At most this many events.
+    pub limit: i64,
+}
+
+/// Timeline events in one page of the detail (SPEC §4).
+pub const TIMELINE_PAGE: i64 = 100;
+
+impl TimelinePage {
+    pub const FIRST: Self = Self {
+        after: 0,
+        limit: TIMELINE_PAGE,
+    };
+    /// Every event at once (a data subject's export).
+    pub const ALL: Self = Self {
+        after: 0,
+        limit: i32::MAX as i64,
+    };
+}
+
+/// Everything staff see of one inquiry, as stored.
+#[derive(Debug)]
+pub struct Detail {
+    pub row: InquiryRow,
+    /// Its outbox rows.
+    pub notifications: Vec<NotificationRow>,
+    /// One page of its timeline, oldest first, with one event more than the page's `limit`
+    /// when there is a next page.
+    pub timeline: Vec<EventRow>,
+    /// Other inquiries from the same phone number.
+    pub related: Vec<RelatedRow>,
+}
+
+/// The detail of inquiry `id` with one page of its timeline; `None` when there is no such
+/// inquiry. Reads only: the caller records the read (`privacy::read`).
+pub async fn detail(
+    pool: &PgPool,
+    id: Uuid,
+    page: TimelinePage,
+) -> Result<Option<Detail>, sqlx::Error> {
+    let Some(row) = listing::get(pool, id).await? else {
+        return Ok(None);
+    };
+    let notifications = outbox::of_inquiry(pool, id).await?;
+    let timeline = events::timeline(pool, id, page.after, page.limit).await?;
+    let related = match &row.phone {
+        Some(phone) => {
+            let here = Position {
+                received_at: row.received_at,
+                id: row.id,
+            };
+            listing::related(pool, phone, here).await?
+        }
+        None => Vec::new(),
+    };
+    Ok(Some(Detail {
+        row,
+        notifications,
+        timeline,
+        related,
+    }))
 }

@@ -7,11 +7,11 @@ use crate::domain::form_token;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[allow(dead_code)]
-#[derive(utoipa::ToSchema)]
+/// A fresh form token.
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct FormToken {
     /// Put it in the form's `_ts` field.
-    token: String,
+    pub token: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/form-token", tag = "public",
@@ -23,7 +23,7 @@ pub async fn get_form_token(state: web::Data<AppState>) -> Result<HttpResponse, 
     let token = form_token::issue(key, now_millis());
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({ "token": token })))
+        .json(FormToken { token }))
 }
 
 pub fn now_millis() -> u64 {

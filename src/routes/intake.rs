@@ -81,7 +81,7 @@ impl Answerer<'_> {
         (crate::openapi::InquiryRequest = "application/x-www-form-urlencoded"))),
     params(("Idempotency-Key" = Option<String>, Header, description = "≤ 255 characters; replays the first answer for 24 h")),
     responses(
-        (status = 201, description = "Received: a new inquiry, a repeat or spam alike (the answer never says which); `id` is the submission's receipt, also in `Location`", body = crate::openapi::IntakeAnswer),
+        (status = 201, description = "Received: a new inquiry, a repeat or spam alike (the answer never says which); `id` is the submission's receipt, also in `Location`", body = crate::intake::IntakeAnswer),
         (status = 303, description = "Browser form post: redirect to _next, thank_you_url or /thanks"),
         (status = 408, description = "The body did not arrive within server.body_timeout", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 400, description = "Malformed body or query", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -2,14 +2,13 @@
 
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ArticleSummary {
     pub id: Uuid,
     pub url: String,
     pub title: Option<String>,
     pub inquiry_count: i64,
     pub last_inquiry_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(skip)]
     pub sort_key: i64,
 }
 

@@ -1,6 +1,7 @@
 //! The inquiry timeline: append-only events.
 
-use sqlx::PgConnection;
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::timeline::EventKind;
@@ -22,4 +23,35 @@ pub async fn record(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    /// The event's position in the timeline (the `timeline_cursor` of the next page).
+    pub seq: i64,
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub data: serde_json::Value,
+    /// A repeat's receipt: the id its sender was given.
+    pub receipt: Option<Uuid>,
+}
+
+/// Events of a timeline page: the first `limit` (+ 1, to tell whether there is more) after the
+/// event `after` (0: from the start), oldest first.
+pub async fn timeline(
+    pool: &PgPool,
+    id: Uuid,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id AS seq, kind, at, actor, data, receipt_id AS receipt FROM inquiry_events
+          WHERE inquiry_id = $1 AND id > $2 ORDER BY id LIMIT $3 + 1",
+    )
+    .bind(id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }

@@ -7,10 +7,8 @@ use futures_util::StreamExt;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::domain::notification::{MessageKind, OutboxState};
 use crate::domain::search;
 use crate::domain::status::Status;
-use crate::domain::timeline::EventKind;
 
 /// The columns of an inquiry as staff see it.
 const COLUMNS: &str = "i.id, i.status, i.need, i.use, i.tax, i.company, i.contact, i.phone,
@@ -314,69 +312,6 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<InquiryRow>, sqlx::Er
         .bind(id)
         .fetch_optional(pool)
         .await
-}
-
-/// One notification of an inquiry (an outbox row).
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct NotificationRow {
-    pub id: Uuid,
-    /// `email` (group robots and webhooks: their channel's name, SPEC §6).
-    pub channel: String,
-    /// `inquiry` (the new-inquiry message) or `supplement` (a repeat's `补充信息`).
-    pub kind: MessageKind,
-    pub recipient: String,
-    /// `pending`, `sent`, `dead` or `cancelled` (`waiting` is shown as `pending`).
-    pub state: OutboxState,
-    pub attempts: i32,
-    pub last_error: Option<String>,
-    /// Held back by the flood guard (`notify.max_per_hour`): sent in the hour's summary.
-    pub held_for_summary: bool,
-}
-
-pub async fn notifications(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, 'email' AS channel, kind, recipient,
-                state, attempts, last_error,
-                flood_held AS held_for_summary
-           FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await
-}
-
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
-pub struct EventRow {
-    /// The event's position in the timeline (the `timeline_cursor` of the next page).
-    #[serde(skip)]
-    pub seq: i64,
-    pub kind: EventKind,
-    pub at: DateTime<Utc>,
-    pub actor: Option<String>,
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    /// A repeat's receipt: the id its sender was given.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub receipt: Option<Uuid>,
-}
-
-/// Events of a timeline page: the first `limit` (+ 1, to tell whether there is more) after the
-/// event `after` (0: from the start), oldest first.
-pub async fn timeline(
-    pool: &PgPool,
-    id: Uuid,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id AS seq, kind, at, actor, data, receipt_id AS receipt FROM inquiry_events
-          WHERE inquiry_id = $1 AND id > $2 ORDER BY id LIMIT $3 + 1",
-    )
-    .bind(id)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
 }
 
 /// The inquiry an id names: an inquiry's own id, or the receipt of one of its repeats (the id

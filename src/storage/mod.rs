@@ -2,12 +2,13 @@
 //! migrations. Functions take a connection or executor and return
 //! `sqlx::Error`; they know nothing of HTTP.
 
+pub mod access_log;
+pub mod api_keys;
 pub mod articles;
 pub mod connection;
 pub mod events;
 pub mod idempotency;
 pub mod intake;
-pub mod keys;
 pub mod listing;
 pub mod outbox;
 pub mod search;

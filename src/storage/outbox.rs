@@ -350,3 +350,33 @@ pub async fn gauges(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
     .fetch_one(pool)
     .await
 }
+
+/// One notification of an inquiry (an outbox row).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NotificationRow {
+    pub id: Uuid,
+    /// `email` (group robots and webhooks: their channel's name, SPEC §6).
+    pub channel: String,
+    /// `inquiry` (the new-inquiry message) or `supplement` (a repeat's `补充信息`).
+    pub kind: MessageKind,
+    pub recipient: String,
+    /// `pending`, `sent`, `dead` or `cancelled` (`waiting` is shown as `pending`).
+    pub state: OutboxState,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// Held back by the flood guard (`notify.max_per_hour`): sent in the hour's summary.
+    pub held_for_summary: bool,
+}
+
+/// An inquiry's outbox rows, as staff see them in its detail.
+pub async fn of_inquiry(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, 'email' AS channel, kind, recipient,
+                state, attempts, last_error,
+                flood_held AS held_for_summary
+           FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await
+}

@@ -1,23 +1,22 @@
 //! Counts for the staff dashboard: by day (Asia/Shanghai), status, article and UTM source.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct DayCount {
     pub day: String,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct StatusCount {
     pub status: crate::domain::status::Status,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct ArticleCount {
     pub article_id: Option<Uuid>,
     pub url: Option<String>,
@@ -25,13 +24,13 @@ pub struct ArticleCount {
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+#[derive(Debug, sqlx::FromRow)]
 pub struct SourceCount {
     pub utm_source: Option<String>,
     pub count: i64,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug)]
 pub struct Stats {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,

@@ -67,7 +67,7 @@ pub async fn link_article(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Note {
     pub id: i64,
     pub body: String,

@@ -104,6 +104,38 @@ async fn the_document_lists_every_route_and_only_those() {
     assert!(intake["responses"]["422"]["content"]["application/problem+json"].is_object());
 }
 
+#[test]
+fn the_form_schema_is_the_field_catalogue() {
+    use inquiry_desk::domain::catalogue::FIELDS;
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(inquiry_desk::openapi::ApiDoc::openapi()).unwrap();
+    let form = &doc["components"]["schemas"]["InquiryRequest"];
+    let required: Vec<&str> = form["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for field in FIELDS {
+        let property = &form["properties"][field.name];
+        assert_eq!(property["maxLength"], field.max, "{}", field.name);
+        assert!(
+            property["description"].as_str().unwrap().contains(field.zh),
+            "{}",
+            field.name
+        );
+        assert_eq!(
+            required.contains(&field.name),
+            field.required,
+            "{}",
+            field.name
+        );
+    }
+    for name in ["utm_source", "utm_content", "consent", "_ts", "_next"] {
+        assert!(form["properties"][name].is_object(), "{name}");
+    }
+}
+
 #[tokio::test]
 async fn the_docs_page_is_served_from_the_binary() {
     let app = spawn_app().await;

@@ -6,17 +6,16 @@ use uuid::Uuid;
 
 use super::auth::SalesKey;
 use super::body::{self, ArticlePatch};
-use super::query_pairs;
-use super::views::Page;
-use crate::domain::field::{FieldCode, FieldError};
+use super::query::{self, ArticleParams, ArticleSort};
+use super::views::{ArticleItem, Page};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::articles::{self, ArticleSummary};
 
 #[utoipa::path(get, path = "/api/v1/articles", tag = "staff", security(("bearer" = ["sales"])),
-    params(crate::openapi::ArticleParams),
+    params(ArticleParams),
     responses(
-        (status = 200, description = "Articles with inquiry counts", body = crate::routes::staff::views::Page<crate::storage::articles::ArticleSummary>),
+        (status = 200, description = "Articles with inquiry counts", body = crate::routes::staff::views::Page<crate::routes::staff::views::ArticleItem>),
         crate::routes::problems::StaffProblems,
         crate::routes::problems::Malformed,
         crate::routes::problems::Invalid))]
@@ -25,31 +24,10 @@ pub async fn list_articles(
     _: SalesKey,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut by_count = true;
-    let mut limit = super::filters::DEFAULT_LIMIT;
-    let mut after = None;
-    let mut errors = Vec::new();
-    for (name, value) in query_pairs(&req)? {
-        match name.as_str() {
-            "sort" => match value.as_str() {
-                "count" => by_count = true,
-                "recent" => by_count = false,
-                _ => errors.push(FieldError::new("sort", FieldCode::InvalidValue)),
-            },
-            "limit" => match value.parse::<i64>() {
-                Ok(n) if (1..=super::filters::MAX_LIMIT).contains(&n) => limit = n,
-                _ => errors.push(FieldError::new("limit", FieldCode::InvalidValue)),
-            },
-            "cursor" if !value.is_empty() => match decode(&value) {
-                Some(position) => after = Some(position),
-                None => errors.push(FieldError::new("cursor", FieldCode::InvalidValue)),
-            },
-            _ => {}
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
+    let params: ArticleParams = query::read(&req)?;
+    let by_count = params.sort != Some(ArticleSort::Recent);
+    let limit = params.limit.unwrap_or(query::DEFAULT_LIMIT);
+    let after = params.cursor;
     let mut items: Vec<ArticleSummary> = state
         .db(articles::list(&state.pool, by_count, after, limit))
         .await?;
@@ -59,6 +37,7 @@ pub async fn list_articles(
     } else {
         None
     };
+    let items: Vec<ArticleItem> = items.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
 
@@ -68,7 +47,8 @@ fn encode(key: i64, id: Uuid) -> String {
     hex::encode(bytes)
 }
 
-fn decode(text: &str) -> Option<(i64, Uuid)> {
+/// The position an article cursor holds; `None` for anything `encode` cannot have written.
+pub fn decode(text: &str) -> Option<(i64, Uuid)> {
     let bytes = hex::decode(text).ok()?;
     if bytes.len() != 24 {
         return None;
@@ -83,7 +63,7 @@ fn decode(text: &str) -> Option<(i64, Uuid)> {
     params(("id" = Uuid, Path, description = "The article's id")),
     request_body = ArticlePatch,
     responses(
-        (status = 200, description = "The article after the change", body = crate::storage::articles::ArticleSummary),
+        (status = 200, description = "The article after the change", body = crate::routes::staff::views::ArticleItem),
         crate::routes::problems::StaffProblems,
         crate::routes::problems::BodyProblems,
         crate::routes::problems::NotFound))]
@@ -102,5 +82,5 @@ pub async fn update_article(
         .await?
         .ok_or(ApiError::NotFound)?;
     tracing::info!(article.id = %id, actor = %staff.name, "article title set");
-    Ok(HttpResponse::Ok().json(article))
+    Ok(HttpResponse::Ok().json(ArticleItem::from(article)))
 }

@@ -37,9 +37,20 @@ pub trait StaffBody: DeserializeOwned + Validate {
 pub fn read<T: StaffBody>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError> {
     let fields = serde_aux::serde_introspection::serde_introspect::<T>();
     let object = super::json_object(req, body, fields)?;
-    // Each field on its own first, so that every unreadable one is named (serde stops at the
-    // first); the types take every field as optional, so one field alone is a whole body. The
-    // rest is read and validated without them, so that their rules are reported too.
+    typed(object, fields, T::unreadable)
+}
+
+/// Reads a JSON object whose names are all among `fields` (the type's, in its order) into `T`
+/// and validates it. Each field is read on its own first, so that every unreadable one is
+/// named (serde stops at the first; the types take every field as optional, so one field alone
+/// is a whole object), with the code `unreadable` gives; the rest is read and validated without
+/// them, so that their rules are reported too. Errors: 422 naming every failing field, in the type's
+/// order; a field left out because its value was unreadable is not also reported as missing.
+pub(super) fn typed<T: DeserializeOwned + Validate>(
+    object: serde_json::Map<String, serde_json::Value>,
+    fields: &[&str],
+    unreadable_code: impl Fn(&str) -> FieldCode,
+) -> Result<T, ApiError> {
     let mut readable = object;
     let unreadable: Vec<&str> = fields
         .iter()
@@ -63,12 +74,10 @@ pub fn read<T: StaffBody>(req: &HttpRequest, body: &[u8]) -> Result<T, ApiError>
     if unreadable.is_empty() && invalid.is_empty() {
         return Ok(value);
     }
-    // In the type's order: each field's unreadable value, or the rules its value breaks. A
-    // field left out because its value was unreadable is not also reported as missing.
     let mut errors = Vec::new();
     for &field in fields {
         if unreadable.contains(&field) {
-            errors.push(FieldError::new(field, T::unreadable(field)));
+            errors.push(FieldError::new(field, unreadable_code(field)));
         } else {
             errors.extend(invalid.iter().filter(|e| e.field == field).cloned());
         }
@@ -103,7 +112,7 @@ fn field_errors(errors: &ValidationErrors, order: &[&str]) -> Vec<FieldError> {
 }
 
 /// A `domain::text::check` failure as `validator`'s error.
-fn text_rule(
+pub(super) fn text_rule(
     field: &'static str,
     value: &str,
     max: usize,

@@ -9,13 +9,14 @@ use phonenumber::Mode;
 
 use super::auth::AdminKey;
 use super::cells::text_cell;
-use super::{filters, query_pairs};
+use super::filters;
+use super::query::{self, ListParams};
 use crate::auth::Staff;
 use crate::domain::catalogue;
 use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
+use crate::privacy;
 use crate::state::AppState;
-use crate::storage::keys;
 use crate::storage::listing::{self, InquiryRow};
 
 /// Excel and WPS read UTF-8 only with a byte-order mark.
@@ -84,7 +85,7 @@ const HEADERS_EN: [&str; 27] = [
 ];
 
 #[utoipa::path(get, path = "/api/v1/inquiries/export.csv", tag = "staff", security(("bearer" = ["admin"])),
-    params(crate::openapi::ListParams, crate::openapi::ExportParams),
+    params(ListParams),
     responses(
         (status = 200, description = "UTF-8 CSV with BOM, streamed (admin)", content_type = "text/csv"),
         crate::routes::problems::StaffProblems,
@@ -95,14 +96,12 @@ pub async fn export_inquiries(
     AdminKey(staff): AdminKey,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(&req)?;
-    let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
+    let (query, pairs) = query::read_pairs::<ListParams>(&req)?;
     let (details, _) = filters::audit_details(&pairs);
     let entry = state
-        .db(keys::log_read(
+        .db(privacy::record_read(
             &state.pool,
-            staff.key_id,
-            &staff.name,
+            &staff,
             "export",
             &details,
         ))
@@ -112,7 +111,7 @@ pub async fn export_inquiries(
         staff: staff.clone(),
         entry,
     };
-    let headers = if query.lang_en {
+    let headers = if query.english() {
         HEADERS_EN
     } else {
         HEADERS_ZH
@@ -120,7 +119,7 @@ pub async fn export_inquiries(
     let mut first = BOM.to_vec();
     first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
     // Fused: when the first answer is the end, the body must not ask again.
-    let mut rows = listing::stream_all(&state.pool, &query.filter).fuse();
+    let mut rows = listing::stream_all(&state.pool, &query.filter()).fuse();
     // The query's first answer before the first byte: a query that fails at once is an
     // error response, not a download that looks like "no leads".
     let head = rows.next().await;
@@ -132,7 +131,7 @@ pub async fn export_inquiries(
     let body = stream::once(async move { Ok(web::Bytes::from(first)) }).chain(csv_rows(
         rows,
         audit,
-        query.lang_en,
+        query.english(),
     ));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
@@ -157,7 +156,7 @@ impl Audit {
     async fn finished(&self, rows: u64) {
         let state = &self.state;
         if let Err(e) = state
-            .db(keys::set_access_rows(&state.pool, self.entry, rows))
+            .db(privacy::record_rows(&state.pool, self.entry, rows))
             .await
         {
             tracing::warn!(error = %e, "the export's row count could not be written to the access log");
@@ -167,13 +166,7 @@ impl Audit {
     async fn record(&self, action: &str) -> Result<(), ApiError> {
         let Self { state, staff, .. } = self;
         state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                action,
-                None,
-            ))
+            .db(privacy::record_action(&state.pool, staff, action, None))
             .await
     }
 

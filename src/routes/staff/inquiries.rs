@@ -7,16 +7,15 @@ use uuid::Uuid;
 use super::auth::{AdminKey, SalesKey};
 use super::body::{self, InquiryPatch, NoteRequest};
 use super::filters::{self, encode_cursor};
-use super::query_pairs;
+use super::query::{self, DetailParams, ListParams};
 use super::views::{InquiryDetail, InquiryItem, Page};
 use crate::auth::Staff;
-use crate::domain::field::{FieldCode, FieldError};
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
 use crate::storage::listing::{self, Position};
-use crate::storage::{keys, workflow};
-use crate::workflow::{apply_change, Change};
+use crate::storage::workflow as notes;
+use crate::workflow::{self, apply_change, Change, TimelinePage};
 
 type Answer = Result<HttpResponse, ApiError>;
 
@@ -36,7 +35,7 @@ fn parse_id(text: &str) -> Result<Uuid, ApiError> {
 
 /// `GET /api/v1/inquiries`: newest first, keyset pages, SPEC §4 filters.
 #[utoipa::path(get, path = "/api/v1/inquiries", tag = "staff", security(("bearer" = ["sales"])),
-    params(crate::openapi::ListParams),
+    params(ListParams),
     responses(
         (status = 200, description = "Newest first", body = crate::routes::staff::views::Page<crate::routes::staff::views::InquiryItem>),
         crate::routes::problems::StaffProblems,
@@ -55,18 +54,18 @@ async fn list(
     staff: &Staff,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    let pairs = query_pairs(req)?;
-    let query = filters::parse(&pairs).map_err(ApiError::Validation)?;
+    let (query, pairs) = query::read_pairs::<ListParams>(req)?;
+    let limit = query.limit();
     let mut rows = state
         .db(listing::page(
             &state.pool,
-            &query.filter,
+            &query.filter(),
             query.cursor,
-            query.limit,
+            limit,
         ))
         .await?;
-    let next_cursor = if rows.len() as i64 > query.limit {
-        rows.truncate(query.limit as usize);
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
         rows.last().map(|r| {
             encode_cursor(Position {
                 received_at: r.received_at,
@@ -79,73 +78,15 @@ async fn list(
     let (mut details, search) = filters::audit_details(&pairs);
     details["rows"] = serde_json::json!(rows.len());
     state
-        .db(keys::log_read(
+        .db(privacy::record_read(
             &state.pool,
-            staff.key_id,
-            &staff.name,
+            staff,
             if search { "search" } else { "list" },
             &details,
         ))
         .await?;
     let items: Vec<InquiryItem> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
-}
-
-/// Timeline events in one page of the detail (SPEC §4).
-pub const TIMELINE_PAGE: i64 = 100;
-
-/// Which part of the timeline a detail carries.
-#[derive(Debug, Clone, Copy)]
-pub struct TimelinePage {
-    /// The page starts after this event (0: the first page).
-    pub after: i64,
-    pub limit: i64,
-}
-
-impl TimelinePage {
-    pub const FIRST: Self = Self {
-        after: 0,
-        limit: TIMELINE_PAGE,
-    };
-    /// Every event at once (a data subject's export).
-    pub const ALL: Self = Self {
-        after: 0,
-        limit: i32::MAX as i64,
-    };
-}
-
-/// The detail of one inquiry, or `NotFound`.
-pub async fn load_detail(
-    state: &AppState,
-    id: Uuid,
-    page: TimelinePage,
-) -> Result<InquiryDetail, ApiError> {
-    let pool = &state.pool;
-    let row = state
-        .db(listing::get(pool, id))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let notifications = state.db(listing::notifications(pool, id)).await?;
-    let timeline = state
-        .db(listing::timeline(pool, id, page.after, page.limit))
-        .await?;
-    let related = match &row.phone {
-        Some(phone) => {
-            let here = Position {
-                received_at: row.received_at,
-                id: row.id,
-            };
-            state.db(listing::related(pool, phone, here)).await?
-        }
-        None => Vec::new(),
-    };
-    Ok(InquiryDetail::new(
-        row,
-        notifications,
-        timeline,
-        page.limit as usize,
-        related,
-    ))
 }
 
 fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) -> HttpResponse {
@@ -158,7 +99,7 @@ fn detail_response(status: actix_web::http::StatusCode, detail: &InquiryDetail) 
 /// `GET /api/v1/inquiries/{id}`; the read goes to the access log, not the timeline.
 #[utoipa::path(get, path = "/api/v1/inquiries/{id}", tag = "staff", security(("bearer" = ["sales"])),
     params(("id" = uuid::Uuid, Path, description = "The inquiry's id, or a receipt id from the public answer (a repeat's)"),
-        ("timeline_cursor" = Option<String>, Query, description = "`timeline_next_cursor` of the previous answer: the next 100 timeline events")),
+        DetailParams),
     responses(
         (status = 200, description = "The inquiry, with ETag", body = crate::routes::staff::views::InquiryDetail),
         crate::routes::problems::StaffProblems,
@@ -170,39 +111,18 @@ pub async fn get_inquiry(
     SalesKey(staff): SalesKey,
     state: web::Data<AppState>,
 ) -> Answer {
-    let page = timeline_page(&query_pairs(&req)?)?;
+    let params: DetailParams = query::read(&req)?;
+    let page = TimelinePage {
+        after: params.timeline_cursor.unwrap_or(0),
+        ..TimelinePage::FIRST
+    };
     let id = inquiry_id(&state, &path).await?;
-    let detail = load_detail(&state, id, page).await?;
-    state
-        .db(keys::log_access(
-            &state.pool,
-            staff.key_id,
-            &staff.name,
-            "read",
-            Some(id),
-        ))
-        .await?;
+    let detail = state
+        .db(privacy::read(&state.pool, &staff, id, page))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let detail = InquiryDetail::new(detail, page.limit as usize);
     Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
-}
-
-/// `timeline_cursor` (from `timeline_next_cursor`), the only parameter of the detail.
-fn timeline_page(pairs: &[(String, String)]) -> Result<TimelinePage, ApiError> {
-    let mut page = TimelinePage::FIRST;
-    let mut errors = Vec::new();
-    for (name, value) in pairs {
-        match name.as_str() {
-            "timeline_cursor" => match value.parse::<i64>() {
-                Ok(after) if after >= 0 => page.after = after,
-                _ => errors.push(FieldError::new(name.clone(), FieldCode::InvalidValue)),
-            },
-            _ => errors.push(FieldError::new(name.clone(), FieldCode::UnknownField)),
-        }
-    }
-    if errors.is_empty() {
-        Ok(page)
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 /// The version an `If-Match` header asks for: `None` for `*` or no header.
@@ -268,7 +188,11 @@ async fn update(
             &staff.name,
         ))
         .await?;
-    let detail = load_detail(state, id, TimelinePage::FIRST).await?;
+    let detail = state
+        .db(workflow::detail(&state.pool, id, TimelinePage::FIRST))
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let detail = InquiryDetail::new(detail, TimelinePage::FIRST.limit as usize);
     Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
 }
 
@@ -277,7 +201,7 @@ async fn update(
     params(("id" = uuid::Uuid, Path)),
     request_body = NoteRequest,
     responses(
-        (status = 201, description = "The note", body = crate::storage::workflow::Note),
+        (status = 201, description = "The note", body = crate::routes::staff::views::NoteView),
         crate::routes::problems::StaffProblems,
         crate::routes::problems::BodyProblems,
         crate::routes::problems::NotFound))]
@@ -292,10 +216,10 @@ pub async fn add_note(
     let note: NoteRequest = body::read(&req, &body)?;
     let note = note.body.unwrap_or_default();
     let created = state
-        .db(workflow::add_note(&state.pool, id, &staff.name, &note))
+        .db(notes::add_note(&state.pool, id, &staff.name, &note))
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Created().json(created))
+    Ok(HttpResponse::Created().json(super::views::NoteView::from(created)))
 }
 
 /// `DELETE /api/v1/inquiries/{id}` (admin): anonymise on a person's request.

@@ -1,23 +1,21 @@
 //! `/api/v1/keys` (admin): create, list and revoke staff keys; `/api/v1/access-log` (admin).
 
+use super::views::{AccessLog, CreatedKey, KeyList};
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 
 use super::auth::AdminKey;
 use super::body::{self, KeyRequest};
-use super::query_pairs;
-use crate::auth::{self};
-use crate::domain::field::{FieldCode, FieldError};
+use super::query::{self, AccessLogParams};
 use crate::error::ApiError;
+use crate::keys;
 use crate::state::AppState;
-use crate::storage::keys;
 
 type Answer = Result<HttpResponse, ApiError>;
 
 #[utoipa::path(post, path = "/api/v1/keys", tag = "staff", security(("bearer" = ["admin"])),
     request_body = KeyRequest,
     responses(
-        (status = 201, description = "The new key, shown once (admin)", body = crate::openapi::CreatedKey),
+        (status = 201, description = "The new key, shown once (admin)", body = crate::routes::staff::views::CreatedKey),
         crate::routes::problems::StaffProblems,
         crate::routes::problems::BodyProblems))]
 pub async fn create_key(
@@ -31,28 +29,23 @@ pub async fn create_key(
         // Both are required: the validation has refused a request without them.
         return Err(ApiError::MalformedBody);
     };
-    let (row, key) = state.db(auth::create_key(&state.pool, &name, role)).await?;
-    state
-        .db(keys::log_access(
-            &state.pool,
-            staff.key_id,
-            &staff.name,
-            "create_key",
-            None,
-        ))
+    let (row, key) = state
+        .db(keys::create(&state.pool, Some(&staff), &name, role))
         .await?;
-    let mut answer = serde_json::to_value(&row).map_err(|e| ApiError::Internal(e.into()))?;
-    answer["key"] = json!(key);
-    Ok(HttpResponse::Created().json(answer))
+    Ok(HttpResponse::Created().json(CreatedKey {
+        key_row: row.into(),
+        key,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/keys", tag = "staff", security(("bearer" = ["admin"])),
     responses(
-        (status = 200, description = "Every key (admin)", body = crate::openapi::KeyList),
+        (status = 200, description = "Every key (admin)", body = crate::routes::staff::views::KeyList),
         crate::routes::problems::StaffProblems))]
 pub async fn list_keys(_: AdminKey, state: web::Data<AppState>) -> Answer {
-    let items = state.db(keys::list(&state.pool)).await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let rows = state.db(keys::list(&state.pool)).await?;
+    let items = rows.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(KeyList { items }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/keys/{id}", tag = "staff", security(("bearer" = ["admin"])),
@@ -68,59 +61,26 @@ pub async fn revoke_key(
 ) -> Answer {
     let id = uuid::Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
     state
-        .db(keys::revoke(&state.pool, &id.to_string()))
+        .db(keys::revoke(&state.pool, Some(&staff), &id.to_string()))
         .await?
         .ok_or(ApiError::NotFound)?;
-    state
-        .db(keys::log_access(
-            &state.pool,
-            staff.key_id,
-            &staff.name,
-            "revoke_key",
-            None,
-        ))
-        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/access-log?inquiry_id&limit` (admin): who read or exported what, newest first.
 #[utoipa::path(get, path = "/api/v1/access-log", tag = "staff", security(("bearer" = ["admin"])),
-    params(crate::openapi::AccessLogParams),
+    params(AccessLogParams),
     responses(
-        (status = 200, description = "Who read or exported what, newest first (admin)", body = crate::openapi::AccessLog),
+        (status = 200, description = "Who read or exported what, newest first (admin)", body = crate::routes::staff::views::AccessLog),
         crate::routes::problems::StaffProblems,
         crate::routes::problems::Malformed,
         crate::routes::problems::Invalid))]
 pub async fn access_log(req: HttpRequest, _: AdminKey, state: web::Data<AppState>) -> Answer {
-    let mut inquiry_id = None;
-    let mut limit = 100i64;
-    for (name, value) in query_pairs(&req)? {
-        match name.as_str() {
-            "inquiry_id" => {
-                inquiry_id = Some(uuid::Uuid::parse_str(&value).map_err(|_| {
-                    ApiError::Validation(vec![FieldError::new(
-                        "inquiry_id",
-                        FieldCode::InvalidValue,
-                    )])
-                })?)
-            }
-            "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=1000).contains(n))
-                    .ok_or_else(|| {
-                        ApiError::Validation(vec![FieldError::new(
-                            "limit",
-                            FieldCode::InvalidValue,
-                        )])
-                    })?
-            }
-            _ => {}
-        }
-    }
-    let items = state
-        .db(keys::access_entries(&state.pool, inquiry_id, limit))
+    let AccessLogParams { inquiry_id, limit } = query::read(&req)?;
+    let limit = limit.unwrap_or(100);
+    let entries = state
+        .db(keys::access_log(&state.pool, inquiry_id, limit))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+    let items = entries.into_iter().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(AccessLog { items }))
 }

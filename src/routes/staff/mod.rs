@@ -11,6 +11,7 @@ pub mod inquiries;
 pub mod keys;
 pub mod params;
 pub mod privacy;
+pub mod query;
 pub mod stats;
 pub mod views;
 
@@ -54,10 +55,4 @@ pub fn json_object(
     } else {
         Err(ApiError::Validation(errors))
     }
-}
-
-/// The query string as pairs; a value PostgreSQL cannot take (or that is not UTF-8) is a 422
-/// naming its parameter ([`params::query_pairs`]).
-pub fn query_pairs(req: &HttpRequest) -> Result<Vec<(String, String)>, ApiError> {
-    params::query_pairs(req.query_string()).map_err(ApiError::Validation)
 }

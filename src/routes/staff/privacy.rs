@@ -5,16 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
 use super::auth::AdminKey;
-use super::inquiries::{load_detail, TimelinePage};
-use super::query_pairs;
+use super::query::{self, SubjectParams};
+use super::views::AccessEntryView;
 use super::views::InquiryDetail;
-use crate::domain::field::{FieldCode, FieldError};
-use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
-use crate::storage::keys::{self, AccessEntry};
-use crate::storage::workflow;
+use crate::workflow::TimelinePage;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SubjectData {
@@ -23,7 +20,7 @@ pub struct SubjectData {
     /// Every inquiry from the phone with its timeline and notifications.
     pub inquiries: Vec<InquiryDetail>,
     /// Staff reads of those inquiries.
-    pub access_log: Vec<AccessEntry>,
+    pub access_log: Vec<AccessEntryView>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -31,23 +28,11 @@ pub struct SubjectErased {
     pub anonymised: usize,
 }
 
-#[allow(dead_code)]
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SubjectParams {
-    /// The person's phone number, in any accepted spelling.
-    phone: String,
-}
-
+/// The E.164 number the query's `phone` names: 422 unless it is one.
 fn subject_phone(req: &HttpRequest) -> Result<String, ApiError> {
-    let phone = query_pairs(req)?
-        .into_iter()
-        .find(|(k, _)| k == "phone")
-        .and_then(|(_, v)| PhoneNumber::parse(&v))
-        .ok_or_else(|| {
-            ApiError::Validation(vec![FieldError::new("phone", FieldCode::InvalidValue)])
-        })?;
-    Ok(phone.as_e164().to_string())
+    let SubjectParams { phone } = query::read(req)?;
+    // `validator` has refused a query without it.
+    phone.ok_or(ApiError::MalformedBody)
 }
 
 #[utoipa::path(get, path = "/api/v1/privacy/subject", tag = "staff", security(("bearer" = ["admin"])),
@@ -62,27 +47,14 @@ pub async fn export_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let ids = state
-        .db(workflow::ids_by_phone(&state.pool, &phone))
+    let held = state
+        .db(privacy::subject_access(&state.pool, &staff, &phone))
         .await?;
-    let mut inquiries = Vec::with_capacity(ids.len());
+    let mut inquiries = Vec::with_capacity(held.len());
     let mut access_log = Vec::new();
-    for id in ids {
-        inquiries.push(load_detail(&state, id, TimelinePage::ALL).await?);
-        access_log.extend(
-            state
-                .db(keys::access_entries(&state.pool, Some(id), 1000))
-                .await?,
-        );
-        state
-            .db(keys::log_access(
-                &state.pool,
-                staff.key_id,
-                &staff.name,
-                "subject_access",
-                Some(id),
-            ))
-            .await?;
+    for (detail, entries) in held {
+        inquiries.push(InquiryDetail::new(detail, TimelinePage::ALL.limit as usize));
+        access_log.extend(entries.into_iter().map(AccessEntryView::from));
     }
     Ok(HttpResponse::Ok().json(SubjectData {
         phone,
@@ -103,15 +75,8 @@ pub async fn erase_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let ids = state
-        .db(privacy::subject_inquiries(&state.pool, &phone))
+    let anonymised = state
+        .db(privacy::erase_subject(&state.pool, &staff, &phone))
         .await?;
-    for &id in &ids {
-        state
-            .db(privacy::anonymise(&state.pool, &staff, id))
-            .await?;
-    }
-    Ok(HttpResponse::Ok().json(SubjectErased {
-        anonymised: ids.len(),
-    }))
+    Ok(HttpResponse::Ok().json(SubjectErased { anonymised }))
 }

@@ -211,7 +211,7 @@ impl TestApp {
             role.as_str(),
             &Uuid::new_v4().simple().to_string()[..6]
         );
-        inquiry_desk::auth::create_key(&self.pool, &name, role)
+        inquiry_desk::keys::create(&self.pool, None, &name, role)
             .await
             .unwrap()
             .1

@@ -4,9 +4,11 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::{EventView, NotificationView};
 use crate::domain::inquiry::Attribution;
 use crate::domain::status::Status;
-use crate::storage::listing::{EventRow, InquiryRow, NotificationRow, RelatedRow};
+use crate::storage::listing::{InquiryRow, RelatedRow};
+use crate::workflow::Detail;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
@@ -113,9 +115,9 @@ impl From<RelatedRow> for RelatedItem {
 pub struct InquiryDetail {
     #[serde(flatten)]
     pub item: InquiryItem,
-    pub notifications: Vec<NotificationRow>,
+    pub notifications: Vec<NotificationView>,
     /// Oldest first, at most 100 events a page (SPEC §4).
-    pub timeline: Vec<EventRow>,
+    pub timeline: Vec<EventView>,
     /// The `timeline_cursor` of the next page; `null` on the last.
     pub timeline_next_cursor: Option<String>,
     pub related: Vec<RelatedItem>,
@@ -125,15 +127,15 @@ pub struct InquiryDetail {
 }
 
 impl InquiryDetail {
-    /// `timeline` as read (up to `timeline_limit` + 1 events: the extra one says there is a
-    /// next page).
-    pub fn new(
-        row: InquiryRow,
-        mut notifications: Vec<NotificationRow>,
-        mut timeline: Vec<EventRow>,
-        timeline_limit: usize,
-        related: Vec<RelatedRow>,
-    ) -> Self {
+    /// The detail as read (its timeline up to `timeline_limit` + 1 events: the extra one says
+    /// there is a next page).
+    pub fn new(detail: Detail, timeline_limit: usize) -> Self {
+        let Detail {
+            row,
+            notifications,
+            mut timeline,
+            related,
+        } = detail;
         let timeline_next_cursor = if timeline.len() > timeline_limit {
             timeline.truncate(timeline_limit);
             timeline.last().map(|e| e.seq.to_string())
@@ -142,13 +144,10 @@ impl InquiryDetail {
         };
         let allowed = row.status.allowed_transitions();
         let version = row.version;
-        for n in &mut notifications {
-            n.state = n.state.shown();
-        }
         Self {
             item: row.into(),
-            notifications,
-            timeline,
+            notifications: notifications.into_iter().map(Into::into).collect(),
+            timeline: timeline.into_iter().map(Into::into).collect(),
             timeline_next_cursor,
             related: related.into_iter().map(Into::into).collect(),
             allowed_transitions: allowed,
