@@ -20,7 +20,7 @@ use inquiry_desk::notify::{
     worker::{Worker, WorkerOptions},
 };
 use inquiry_desk::settings::{Settings, SmtpTls};
-use inquiry_desk::storage::intake::RequestMeta;
+use inquiry_desk::storage::intake_record::RequestMeta;
 use secrecy::SecretString;
 use tokio::sync::watch;
 

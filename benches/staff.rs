@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use common::{percentile, record, rss_kib, Better};
 use futures_util::StreamExt;
 use inquiry_desk::routes::staff::query::{self, ListParams};
-use inquiry_desk::storage::listing::{self, Position};
+use inquiry_desk::storage::inquiries::{self, Position};
 use sqlx::PgPool;
 
 const ARTICLES: i64 = 2_000;
@@ -122,7 +122,7 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
         let started = Instant::now();
         match detail {
             Some(id) => {
-                let row = listing::get(pool, id)
+                let row = inquiries::get(pool, id)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("gone"))?;
                 inquiry_desk::storage::outbox::of_inquiry(pool, id).await?;
@@ -132,11 +132,11 @@ async fn measure_direct(pool: &PgPool, path: &str) -> anyhow::Result<(f64, f64)>
                         received_at: row.received_at,
                         id: row.id,
                     };
-                    listing::related(pool, phone, here).await?;
+                    inquiries::related(pool, phone, here).await?;
                 }
             }
             None => {
-                listing::page(pool, &filter, query.cursor, query.limit()).await?;
+                inquiries::page(pool, &filter, query.cursor, query.limit()).await?;
             }
         }
         if i >= 10 {
@@ -341,7 +341,7 @@ async fn main() -> anyhow::Result<()> {
     // The ceiling: the same streaming query through sqlx, rows counted, nothing formatted.
     let started = Instant::now();
     let mut direct_rows = 0usize;
-    let mut rows_stream = listing::stream_all(&pool, &listing::Filter::default());
+    let mut rows_stream = inquiries::stream_all(&pool, &inquiries::Filter::default());
     while let Some(row) = rows_stream.next().await {
         row?;
         direct_rows += 1;

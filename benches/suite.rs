@@ -1,7 +1,7 @@
 //! Intake, footprint and scaling benchmark (issue 6), each figure beside its ceiling measured in
 //! the same run: the release binary against a fresh database, loaded over loopback by a small
 //! HTTP/1.1 client of ours (keep-alive, unique ~450-byte Chinese JSON bodies), and pgbench
-//! running the very call of the intake (`storage::intake::RECORD_SQL`, prepared once per
+//! running the very call of the intake (`storage::intake_record::RECORD_SQL`, prepared once per
 //! connection, values generated in SQL) at the same client counts.
 //! Run with `scripts/bench` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
 //! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{cpu_secs, median, percentile, record, rss_kib, Better, Sink};
 use inquiry_desk::domain::search;
-use inquiry_desk::storage::intake::RECORD_SQL;
+use inquiry_desk::storage::intake_record::RECORD_SQL;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -10,8 +10,8 @@ use crate::notify::routing;
 use crate::notify::wakeup::Wakeup;
 use crate::settings::Settings;
 use crate::storage::idempotency::{self, StoredAnswer};
-use crate::storage::intake;
-use crate::storage::intake::RequestMeta;
+use crate::storage::intake_record;
+use crate::storage::intake_record::RequestMeta;
 use crate::storage::writers::Writers;
 
 /// One submission to record.
@@ -33,8 +33,8 @@ pub struct Outcome {
     pub duplicate: bool,
 }
 
-impl From<intake::Written> for Outcome {
-    fn from(written: intake::Written) -> Self {
+impl From<intake_record::Written> for Outcome {
+    fn from(written: intake_record::Written) -> Self {
         Self {
             id: written.id,
             receipt: written.receipt,
@@ -94,14 +94,15 @@ pub async fn record(
         .filter(|_| spam_reason.is_none())
         .map(|p| p.as_e164());
     let article = inquiry.article.as_ref();
-    let lock_key = phone.map(|phone| intake::lock_key(phone, article.map(|a| a.url.as_str())));
+    let lock_key =
+        phone.map(|phone| intake_record::lock_key(phone, article.map(|a| a.url.as_str())));
 
     let recipients = if spam_reason.is_none() {
         routing::recipients_for(&settings.notify, article.map(|a| &a.url))
     } else {
         Vec::new()
     };
-    let args = intake::RecordArgs {
+    let args = intake_record::RecordArgs {
         lock_key: lock_key.as_deref(),
         article: article.map(|a| (a.url.as_str(), a.url.host(), a.title.as_deref())),
         id: Uuid::now_v7(),
@@ -117,10 +118,10 @@ pub async fn record(
     // transaction. The connection goes back unchecked only when every step succeeded.
     let mut conn = writers.get().await?;
     let written = match idempotency_key {
-        None => intake::record(&mut conn, inquiry, args).await?,
+        None => intake_record::record(&mut conn, inquiry, args).await?,
         Some((scope, key)) => {
             let mut tx = conn.begin().await?;
-            let written = intake::record(&mut tx, inquiry, args).await?;
+            let written = intake_record::record(&mut tx, inquiry, args).await?;
             let outcome = Outcome::from(written);
             idempotency::complete(&mut tx, scope, key, outcome.id, &outcome.answer()).await?;
             tx.commit().await?;

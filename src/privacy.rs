@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::Staff;
 use crate::storage::access_log::{self, AccessEntry};
-use crate::storage::workflow;
+use crate::storage::inquiries::changes as workflow;
 use crate::workflow::{Detail, TimelinePage};
 
 const BATCH: i64 = 500;

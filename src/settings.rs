@@ -12,6 +12,9 @@ use lettre::message::Mailbox;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use crate::domain::host_pattern::{HostPattern, TrackingParameter};
+pub use crate::domain::recipient::Recipient;
+
 /// The defaults, compiled in so the binary runs without any file next to it.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 const ENV_PREFIX: &str = "INQUIRY_DESK__";
@@ -204,69 +207,6 @@ pub fn canonical_ip(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// An entry of `intake.allowed_site_hosts`: a host name, or `*.example.cn` for its subdomains.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostPattern {
-    Exact(String),
-    Subdomains(String),
-}
-
-impl std::str::FromStr for HostPattern {
-    type Err = String;
-    /// Reads `www.example.cn`, `*.example.cn`, or a host written in Unicode (`招商.中国`),
-    /// which is kept in its ASCII (punycode, IDNA/UTS #46) form — the form the `url` crate gives
-    /// an article URL's host — so that either spelling matches the other.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim().trim_end_matches('.').to_lowercase();
-        let (wildcard, host) = match s.strip_prefix("*.") {
-            Some(rest) => (true, rest.to_string()),
-            None => (false, s.clone()),
-        };
-        if host.is_empty()
-            || host.contains(['/', ':', '*', ' ', '@'])
-            || host.split('.').any(str::is_empty)
-        {
-            return Err(format!("`{s}` is not a host name or `*.domain` pattern"));
-        }
-        let host = idna::domain_to_ascii(&host)
-            .map_err(|_| format!("`{s}` is not a valid host name (IDNA)"))?;
-        Ok(if wildcard {
-            Self::Subdomains(host)
-        } else {
-            Self::Exact(host)
-        })
-    }
-}
-
-impl HostPattern {
-    pub fn matches(&self, host: &str) -> bool {
-        let host = host.trim_end_matches('.');
-        match self {
-            Self::Exact(h) => host.eq_ignore_ascii_case(h),
-            Self::Subdomains(domain) => {
-                host.len() > domain.len() + 1
-                    && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain)
-                    && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
-            }
-        }
-    }
-}
-
-/// An entry of `intake.tracking_parameters`: a query parameter name, compared without case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrackingParameter(pub String);
-
-impl std::str::FromStr for TrackingParameter {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let name = s.trim().to_ascii_lowercase();
-        if name.is_empty() || name.contains(['&', '=', '#', ' ', '?']) {
-            return Err(format!("`{s}` is not a query parameter name"));
-        }
-        Ok(Self(name))
-    }
-}
-
 impl IntakeSettings {
     /// Whether an article from this host may be recorded; an empty list allows any host.
     pub fn host_allowed(&self, host: &str) -> bool {
@@ -280,26 +220,6 @@ impl IntakeSettings {
         self.allowed_site_hosts
             .iter()
             .any(|p| matches!(p, HostPattern::Exact(h) if host.eq_ignore_ascii_case(h)))
-    }
-}
-
-/// A notification recipient: `a@example.cn` or `名字 <a@example.cn>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Recipient(pub Mailbox);
-
-impl std::str::FromStr for Recipient {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        s.trim()
-            .parse::<Mailbox>()
-            .map(Self)
-            .map_err(|e| format!("`{s}` is not an email address: {e}"))
-    }
-}
-
-impl std::fmt::Display for Recipient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
     }
 }
 

@@ -12,10 +12,11 @@ use crate::domain::timeline::EventKind;
 use crate::error::ApiError;
 use crate::notify::routing;
 use crate::settings::Settings;
+use crate::storage::articles;
 use crate::storage::events::{self, EventRow};
-use crate::storage::listing::{self, InquiryRow, Position, RelatedRow};
+use crate::storage::inquiries::changes as workflow;
+use crate::storage::inquiries::{self, InquiryRow, Position, RelatedRow};
 use crate::storage::outbox::{self, NotificationRow};
-use crate::storage::{articles, workflow};
 
 /// What a staff member changes on an inquiry.
 #[derive(Debug, Clone, Default)]
@@ -170,7 +171,7 @@ pub async fn detail(
     id: Uuid,
     page: TimelinePage,
 ) -> Result<Option<Detail>, sqlx::Error> {
-    let Some(row) = listing::get(pool, id).await? else {
+    let Some(row) = inquiries::get(pool, id).await? else {
         return Ok(None);
     };
     let notifications = outbox::of_inquiry(pool, id).await?;
@@ -181,7 +182,7 @@ pub async fn detail(
                 received_at: row.received_at,
                 id: row.id,
             };
-            listing::related(pool, phone, here).await?
+            inquiries::related(pool, phone, here).await?
         }
         None => Vec::new(),
     };

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::settings::Settings;
 
 /// What the mail says about an inquiry: the inquiry's one row type, as staff read it.
-pub type InquiryMail = crate::storage::listing::InquiryRow;
+pub type InquiryMail = crate::storage::inquiries::InquiryRow;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {

@@ -115,7 +115,7 @@ impl Worker {
             .collect();
         ids.sort();
         ids.dedup();
-        let mails: HashMap<_, _> = crate::storage::listing::by_ids(&self.pool, &ids)
+        let mails: HashMap<_, _> = crate::storage::inquiries::by_ids(&self.pool, &ids)
             .await?
             .into_iter()
             .map(|m| (m.id, m))

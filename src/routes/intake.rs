@@ -15,7 +15,7 @@ use crate::error::{ApiError, Lang};
 use crate::intake::{self, Outcome, Submission};
 use crate::state::AppState;
 use crate::storage::idempotency::{self, Claim, StoredAnswer};
-use crate::storage::intake::RequestMeta;
+use crate::storage::intake_record::RequestMeta;
 
 const MAX_IDEMPOTENCY_KEY_CHARS: usize = 255;
 

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use inquiry_desk::domain::inquiry::{Attribution, NewInquiry};
 use inquiry_desk::domain::phone::PhoneNumber;
 use inquiry_desk::domain::status::Status;
-use inquiry_desk::storage::intake::InquiryRecord;
+use inquiry_desk::storage::intake_record::InquiryRecord;
 use sqlx::PgPool;
 
 use crate::helpers::migrated_database;

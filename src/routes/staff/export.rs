@@ -17,7 +17,7 @@ use crate::domain::phone::PhoneNumber;
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
-use crate::storage::listing::{self, InquiryRow};
+use crate::storage::inquiries::{self, InquiryRow};
 
 /// Excel and WPS read UTF-8 only with a byte-order mark.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -119,7 +119,7 @@ pub async fn export_inquiries(
     let mut first = BOM.to_vec();
     first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
     // Fused: when the first answer is the end, the body must not ask again.
-    let mut rows = listing::stream_all(&state.pool, &query.filter()).fuse();
+    let mut rows = inquiries::stream_all(&state.pool, &query.filter()).fuse();
     // The query's first answer before the first byte: a query that fails at once is an
     // error response, not a download that looks like "no leads".
     let head = rows.next().await;

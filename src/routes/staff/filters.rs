@@ -4,7 +4,7 @@
 use chrono::DateTime;
 use uuid::Uuid;
 
-use crate::storage::listing::Position;
+use crate::storage::inquiries::Position;
 
 use super::params;
 

@@ -13,8 +13,8 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
-use crate::storage::listing::{self, Position};
-use crate::storage::workflow as notes;
+use crate::storage::inquiries::changes as notes;
+use crate::storage::inquiries::{self, Position};
 use crate::workflow::{self, apply_change, Change, TimelinePage};
 
 type Answer = Result<HttpResponse, ApiError>;
@@ -24,7 +24,7 @@ type Answer = Result<HttpResponse, ApiError>;
 async fn inquiry_id(state: &AppState, text: &str) -> Result<Uuid, ApiError> {
     let id = parse_id(text)?;
     state
-        .db(listing::resolve(&state.pool, id))
+        .db(inquiries::resolve(&state.pool, id))
         .await?
         .ok_or(ApiError::NotFound)
 }
@@ -57,7 +57,7 @@ async fn list(
     let (query, pairs) = query::read_pairs::<ListParams>(req)?;
     let limit = query.limit();
     let mut rows = state
-        .db(listing::page(
+        .db(inquiries::page(
             &state.pool,
             &query.filter(),
             query.cursor,

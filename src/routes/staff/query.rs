@@ -26,7 +26,7 @@ use crate::domain::search;
 use crate::domain::status::Status;
 use crate::domain::text::{self, Lines};
 use crate::error::ApiError;
-use crate::storage::listing::{Filter, Position};
+use crate::storage::inquiries::{Filter, Position};
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;

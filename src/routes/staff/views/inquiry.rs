@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{EventView, NotificationView};
 use crate::domain::inquiry::Attribution;
 use crate::domain::status::Status;
-use crate::storage::listing::{InquiryRow, RelatedRow};
+use crate::storage::inquiries::{InquiryRow, RelatedRow};
 use crate::workflow::Detail;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -13,9 +13,9 @@ use crate::storage::access_log::AccessEntry;
 use crate::storage::api_keys::KeyRow;
 use crate::storage::articles::ArticleSummary;
 use crate::storage::events::EventRow;
+use crate::storage::inquiries::changes::Note;
 use crate::storage::outbox::NotificationRow;
 use crate::storage::stats::{ArticleCount, DayCount, SourceCount, Stats, StatusCount};
-use crate::storage::workflow::Note;
 
 /// One notification of an inquiry: an outbox row as staff see it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -1,5 +1,8 @@
-//! Staff reads of inquiries: the filters shared by the list and the CSV export, keyset pages,
-//! one inquiry with its notifications, timeline and related inquiries.
+//! The `inquiries` table. Here: staff reads (the filters shared by the list and the CSV export,
+//! keyset pages, one inquiry, related inquiries); `changes`: staff writes. The intake's write is
+//! `storage::intake_record`.
+
+pub mod changes;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::BoxStream;
