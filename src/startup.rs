@@ -92,6 +92,7 @@ impl Application {
                 .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
                 .wrap(from_fn(crate::routes::headers::by_path))
                 .wrap(from_fn(telemetry::log_requests))
+                .wrap(tracing_actix_web::TracingLogger::<telemetry::RequestSpan>::new())
                 .configure(crate::routes::table::configure)
         })
         .shutdown_timeout(30)

@@ -45,20 +45,49 @@ impl AppState {
             .map(Vec::as_slice)
     }
 
-    /// Runs a database step within the request's deadline: slower is a 503, never a hang.
+    /// Runs a database step within the request's deadline: slower is a 503, never a hang. A
+    /// request has one deadline, `db_deadline` after its first step (see [`one_deadline`]), so
+    /// a handler of several steps cannot take several times as long; outside a request (a
+    /// streamed body's last write, a background task) each step has its own.
     /// Errors: the step's own, as an `ApiError` (`sqlx::Error` through
     /// [`ApiError::from_db`], a service's error enum through its `From`).
     pub async fn db<T, E: Into<ApiError>>(
         &self,
         step: impl std::future::Future<Output = Result<T, E>>,
     ) -> Result<T, ApiError> {
-        match tokio::time::timeout(self.db_deadline, step).await {
-            Ok(result) => result.map_err(Into::into),
-            Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
-                "database step timed out"
-            ))),
-        }
+        within_deadline(self.db_deadline, step).await
     }
+}
+
+tokio::task_local! {
+    /// The database deadline of the request being served, set by its first step.
+    static REQUEST_DEADLINE: std::sync::OnceLock<tokio::time::Instant>;
+}
+
+/// Runs `step` until the request's deadline (`budget` after its first step), or `budget` from
+/// now outside a request.
+async fn within_deadline<T, E: Into<ApiError>>(
+    budget: Duration,
+    step: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, ApiError> {
+    let own = tokio::time::Instant::now() + budget;
+    let deadline = REQUEST_DEADLINE
+        .try_with(|cell| *cell.get_or_init(|| own))
+        .unwrap_or(own);
+    match tokio::time::timeout_at(deadline, step).await {
+        Ok(result) => result.map_err(Into::into),
+        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
+            "database step timed out"
+        ))),
+    }
+}
+
+/// Serves a request (`fut`) under one database deadline: its first [`AppState::db`] step sets
+/// it, every later step shares it.
+pub async fn one_deadline<F: std::future::Future>(fut: F) -> F::Output {
+    REQUEST_DEADLINE
+        .scope(std::sync::OnceLock::new(), fut)
+        .await
 }
 
 pub(crate) fn rate_limiter(settings: &Settings) -> Option<IpRateLimiter> {
@@ -68,4 +97,31 @@ pub(crate) fn rate_limiter(settings: &Settings) -> Option<IpRateLimiter> {
     Some(governor::RateLimiter::keyed(
         governor::Quota::per_minute(per_minute).allow_burst(burst),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn step(seconds: u64) -> Result<(), ApiError> {
+        tokio::time::sleep(Duration::from_secs(seconds)).await;
+        Ok(())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_has_one_deadline_for_all_its_steps() {
+        let budget = Duration::from_secs(4);
+        // On their own, two steps of 3 s each end within 4 s.
+        assert!(within_deadline(budget, step(3)).await.is_ok());
+        assert!(within_deadline(budget, step(3)).await.is_ok());
+        // In one request the second would end at 6 s, past the request's 4 s.
+        let request = one_deadline(async {
+            within_deadline(budget, step(3)).await?;
+            within_deadline(budget, step(3)).await
+        });
+        assert!(matches!(request.await, Err(ApiError::Unavailable(_))));
+        // Each request has its own.
+        let next = one_deadline(async { within_deadline(budget, step(3)).await });
+        assert!(next.await.is_ok());
+    }
 }

@@ -1,4 +1,5 @@
-//! Tracing set-up, one log line per request with a request id, and masking of personal data.
+//! Tracing set-up, the request's root span (`tracing-actix-web`) and its one log line, and
+//! masking of personal data.
 
 use std::time::Instant;
 
@@ -7,7 +8,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use tracing::Instrument;
+use actix_web::HttpMessage;
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::{LogFormat, LogSettings};
@@ -54,27 +55,62 @@ fn loggable_path(path: &str) -> String {
     }
 }
 
-/// Logs every request once, when it ends: method, route, status, latency and a request id
-/// (taken from `X-Request-Id` when the load balancer sets a sane one, and sent back). A method
-/// the API does not use is answered 405 here, before any handler, and logged and counted as
-/// `other`: nothing a client sends becomes an unbounded label or field.
+/// The request's id, as [`RequestSpan`] chose it: kept in the request's extensions and sent
+/// back in `X-Request-Id`.
+#[derive(Debug, Clone)]
+struct RequestId(String);
+
+/// The root span of every request, for `tracing-actix-web`'s `TracingLogger`: `request` with the
+/// request id (taken from `X-Request-Id` when the load balancer sets a sane one: at most 64
+/// letters, digits, `-` and `_`; else a new UUID) and the method's label. Nothing else: unlike
+/// the crate's default span it carries no path, query, client address or user agent, which may
+/// hold personal data (a phone number in a query, a visitor's IP). The request's one log line
+/// is [`log_requests`]'s, inside this span.
+pub struct RequestSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let request_id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let span = tracing::info_span!("request", request_id = %request_id);
+        request.extensions_mut().insert(RequestId(request_id));
+        span
+    }
+
+    /// Nothing to add: [`log_requests`] has logged the request, and an error was logged once
+    /// where it became a response (`ApiError::log`).
+    fn on_request_end<B: MessageBody>(
+        _span: tracing::Span,
+        _outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+    }
+}
+
+/// Logs every request once, when it ends: method, route, status, latency, within the root span
+/// of [`RequestSpan`] (which carries the request id, sent back here). A method the API does not
+/// use is answered 405 here, before any handler, and logged and counted as `other`: nothing a
+/// client sends becomes an unbounded label or field. The handler runs under one database
+/// deadline for the whole request (`state::one_deadline`).
 pub async fn log_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let request_id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let span = tracing::info_span!("request", request_id = %request_id);
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.clone())
+        .unwrap_or_default();
+
     let method = method_label(req.method());
     let started = Instant::now();
     if method == "other" {
@@ -90,15 +126,13 @@ pub async fn log_requests(
             .headers_mut()
             .insert(actix_web::http::header::ALLOW, allow);
         let res = req.into_response(response).map_into_right_body();
-        let _entered = span.enter();
         let route = "unmatched";
         tracing::info!(method, route, status = 405, "request");
         crate::metrics::request(route, method, 405, started.elapsed().as_secs_f64());
         return Ok(res);
     }
-    let result = next.call(req).instrument(span.clone()).await;
+    let result = crate::state::one_deadline(next.call(req)).await;
     let latency_ms = (started.elapsed().as_secs_f64() * 1e6).round() / 1e3;
-    let _entered = span.enter();
     match result {
         Ok(res) => {
             // An error's problem body, in the request's language (see `error::english_body`).
