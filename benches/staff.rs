@@ -7,8 +7,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "../tests/support/launcher.rs"]
+mod launcher;
 
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{percentile, record, rss_kib, Better};
@@ -181,36 +182,16 @@ async fn main() -> anyhow::Result<()> {
     let (_, key) =
         inquiry_desk::keys::create(&pool, None, "bench", inquiry_desk::auth::Role::Admin).await?;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"))
-        .arg("serve")
-        .env("DATABASE_URL", &database_url)
-        .env("INQUIRY_DESK__SERVER__PORT", port.to_string())
-        .env("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "false")
-        .env("INQUIRY_DESK__LOG__LEVEL", "warn")
-        .env_remove("APP_ENV")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+    let mut server =
+        launcher::Service::start(env!("CARGO_BIN_EXE_inquiry-desk"), &database_url, None, &[])?;
+    server
+        .wait_ready(Duration::from_secs(60), Duration::from_millis(100))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let port = server.port;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    let ready = Instant::now();
-    while client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status() != 200)
-        .unwrap_or(true)
-    {
-        anyhow::ensure!(
-            ready.elapsed() < Duration::from_secs(60),
-            "server not ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let idle_rss = rss_kib(server.id(), "VmRSS:");
+    let idle_rss = rss_kib(server.pid(), "VmRSS:");
 
     // A position halfway down the list, for the deep keyset page.
     let (deep_at, deep_id): (chrono::DateTime<chrono::Utc>, uuid::Uuid) = sqlx::query_as(
@@ -307,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     // Export of every row: rate, and the server's memory sampled while it streams.
-    let pid = server.id();
+    let pid = server.pid();
     let sampler = tokio::spawn(async move {
         let mut peak = 0;
         loop {
@@ -341,7 +322,11 @@ async fn main() -> anyhow::Result<()> {
     // The ceiling: the same streaming query through sqlx, rows counted, nothing formatted.
     let started = Instant::now();
     let mut direct_rows = 0usize;
-    let mut rows_stream = inquiries::stream_all(&pool, &inquiries::Filter::default());
+    let mut rows_stream = inquiries::stream_all(
+        &pool,
+        &inquiries::Filter::default(),
+        Duration::from_secs(60),
+    );
     while let Some(row) = rows_stream.next().await {
         row?;
         direct_rows += 1;
@@ -379,11 +364,7 @@ async fn main() -> anyhow::Result<()> {
         peak_during as f64 / 1024.0
     );
 
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(server.id().to_string())
-        .status();
-    let _ = server.wait();
+    server.stop();
     if std::env::var("BENCH_KEEP_DB").is_err() {
         pool.close().await;
     }

@@ -11,8 +11,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+#[path = "../tests/support/launcher.rs"]
+mod launcher;
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +22,7 @@ use std::time::{Duration, Instant};
 use common::{cpu_secs, median, percentile, record, rss_kib, Better, Sink};
 use inquiry_desk::domain::search;
 use inquiry_desk::storage::intake_record::RECORD_SQL;
+use launcher::Service;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -126,84 +129,29 @@ impl Conn {
     }
 }
 
-struct Service {
-    child: Child,
-    port: u16,
+/// Starts `binary` (this build's unless another is named) as the intake figures measure it:
+/// through the shared launcher, with one default recipient, so every inquiry queues its email
+/// as in production.
+fn start(
+    binary: Option<&str>,
+    database_url: &str,
+    extra: &[(&str, String)],
+) -> anyhow::Result<Service> {
+    let binary = binary.unwrap_or(env!("CARGO_BIN_EXE_inquiry-desk"));
+    let mut env = vec![(
+        "INQUIRY_DESK__NOTIFY__DEFAULT_RECIPIENTS",
+        "sales@example.cn".to_string(),
+    )];
+    env.extend(extra.iter().cloned());
+    Ok(Service::start(binary, database_url, None, &env)?)
 }
 
-impl Service {
-    fn start(database_url: &str, extra: &[(&str, String)]) -> anyhow::Result<Self> {
-        Self::start_binary(env!("CARGO_BIN_EXE_inquiry-desk"), database_url, extra)
-    }
-
-    fn start_binary(
-        binary: &str,
-        database_url: &str,
-        extra: &[(&str, String)],
-    ) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .env_remove("APP_ENV")
-            .env("DATABASE_URL", database_url)
-            .env("INQUIRY_DESK__SERVER__PORT", port.to_string())
-            .env("INQUIRY_DESK__INTAKE__RATE_LIMIT_PER_MINUTE", "0")
-            .env(
-                "INQUIRY_DESK__NOTIFY__DEFAULT_RECIPIENTS",
-                "sales@example.cn",
-            )
-            .env("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "false")
-            .env("INQUIRY_DESK__LOG__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (key, value) in extra {
-            command.env(key, value);
-        }
-        Ok(Self {
-            child: command.spawn()?,
-            port,
-        })
-    }
-
-    /// Polls `/readyz` every 2 ms; the time from now until it answers 200.
-    async fn wait_ready(&self) -> anyhow::Result<Duration> {
-        let started = Instant::now();
-        let request = b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-        while started.elapsed() < Duration::from_secs(60) {
-            if let Ok(mut conn) = Conn::open(self.port).await {
-                if conn.send(request).await.ok() == Some(200) {
-                    return Ok(started.elapsed());
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        anyhow::bail!("the service did not become ready")
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn stop(mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-/// A run that fails half-way leaves no service behind.
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// Polls `/readyz` every 2 ms; the time until it answered 200.
+async fn ready(service: &mut Service) -> anyhow::Result<Duration> {
+    service
+        .wait_ready(Duration::from_secs(60), Duration::from_millis(2))
+        .await
+        .map_err(anyhow::Error::msg)
 }
 
 /// Closed loop: `connections` clients post back to back for `secs` (after a one-second warm-up
@@ -548,12 +496,12 @@ async fn main() -> anyhow::Result<()> {
     let binary = std::fs::metadata(env!("CARGO_BIN_EXE_inquiry-desk"))?.len();
     let mut startups = Vec::new();
     for _ in 0..3 {
-        let service = Service::start(&database_url, &[])?;
-        startups.push(service.wait_ready().await?.as_secs_f64() * 1000.0);
+        let mut service = start(None, &database_url, &[])?;
+        startups.push(ready(&mut service).await?.as_secs_f64() * 1000.0);
         service.stop();
     }
-    let service = Service::start(&database_url, &[])?;
-    service.wait_ready().await?;
+    let mut service = start(None, &database_url, &[])?;
+    ready(&mut service).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss = rss_kib(service.pid(), "VmRSS:") as f64 / 1024.0;
 
@@ -577,8 +525,8 @@ async fn main() -> anyhow::Result<()> {
         // both at 16 connections on this database, so a change is measured against its
         // predecessor in the same minutes.
         if let Ok(other) = std::env::var("BENCH_COMPARE") {
-            let other = Service::start_binary(&other, &database_url, &[])?;
-            other.wait_ready().await?;
+            let mut other = start(Some(&other), &database_url, &[])?;
+            ready(&mut other).await?;
             closed_loop(&[other.port], 16, 3).await?;
             // Each run's rate and the service's CPU time per request (which noise moves less).
             let run = |port: u16, pid: u32| async move {
@@ -699,10 +647,10 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("UPDATE outbox SET state = 'cancelled' WHERE state IN ('pending', 'waiting')")
         .execute(&pool)
         .await?;
-    let a = Service::start(&database_url, &smtp)?;
-    let b = Service::start(&database_url, &smtp)?;
-    a.wait_ready().await?;
-    b.wait_ready().await?;
+    let mut a = start(None, &database_url, &smtp)?;
+    let mut b = start(None, &database_url, &smtp)?;
+    ready(&mut a).await?;
+    ready(&mut b).await?;
     let two = closed_loop(&[a.port, b.port], 32, secs).await?;
     let (pg32, _) = pgbench.run(32, secs, None)?;
     let queued: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE state <> 'cancelled'")

@@ -29,32 +29,11 @@ impl ToSchema for InquiryRequest {
 
 impl utoipa::PartialSchema for InquiryRequest {
     fn schema() -> RefOr<Schema> {
-        use crate::domain::catalogue::{self, Input};
+        use crate::domain::catalogue;
         use crate::domain::inquiry::{limits, UTM_FIELDS};
-        use crate::domain::text::Lines;
-        let text = |description: String, max: Option<usize>| {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some(description))
-                .max_length(max)
-        };
         let mut object = ObjectBuilder::new().schema_type(Type::Object);
         for field in catalogue::FIELDS {
-            let mut about = format!("{}（{}）", field.en, field.zh);
-            about.push_str(match field.lines {
-                Lines::Single => "; one line",
-                Lines::Multi => "; several lines",
-            });
-            if field.input == Input::Tel {
-                about.push_str(
-                    "; any spelling people type or paste (full-width digits, dashes, \
-                                spaces), default region CN; stored as E.164",
-                );
-            }
-            if !field.hint.is_empty() {
-                about.push_str(&format!("; e.g. {}", field.hint));
-            }
-            object = object.property(field.name, text(about, Some(field.max)));
+            object = object.property(field.name, visitor_field(field));
             if field.required {
                 object = object.required(field.name);
             }
@@ -63,37 +42,60 @@ impl utoipa::PartialSchema for InquiryRequest {
             let about = format!("{name}: kept with the inquiry (longer is cut)");
             object = object.property(name, text(about, Some(limits::UTM)));
         }
-        object = object
-            .property(
-                "consent",
-                ObjectBuilder::new()
-                    .schema_type(Type::Boolean)
-                    .description(Some(
-                        "Required (true) when intake.require_consent is on; `true`, `on`, `1`, \
-                     `yes` in a form",
-                    )),
-            )
+        let consent = ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .description(Some(
+                "Required (true) when intake.require_consent is on; `true`, `on`, `1`, `yes` in \
+                 a form",
+            ));
+        object
+            .property("consent", consent)
             .property(
                 "website",
                 text(
-                    "Honeypot (its name is intake.honeypot_field): humans leave it empty".into(),
+                    "Honeypot (its name is intake.honeypot_field): humans leave it empty",
                     None,
                 ),
             )
-            .property(
-                "_ts",
-                text("The form token (GET /api/v1/form-token)".into(), None),
-            )
+            .property("_ts", text("The form token (GET /api/v1/form-token)", None))
             .property(
                 "_next",
                 text(
-                    "Browser form posts: where to redirect after success (listed hosts only)"
-                        .into(),
+                    "Browser form posts: where to redirect after success (listed hosts only)",
                     None,
                 ),
-            );
-        object.into()
+            )
+            .into()
     }
+}
+
+/// A text property of the form's schema.
+fn text(description: impl Into<String>, max: Option<usize>) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .max_length(max)
+}
+
+/// A catalogue field as a property: its labels, lines, limit and example.
+fn visitor_field(field: &crate::domain::catalogue::Field) -> ObjectBuilder {
+    use crate::domain::catalogue::Input;
+    use crate::domain::text::Lines;
+    let mut about = format!("{}（{}）", field.en, field.zh);
+    about.push_str(match field.lines {
+        Lines::Single => "; one line",
+        Lines::Multi => "; several lines",
+    });
+    if field.input == Input::Tel {
+        about.push_str(
+            "; any spelling people type or paste (full-width digits, dashes, spaces), default \
+             region CN; stored as E.164",
+        );
+    }
+    if !field.hint.is_empty() {
+        about.push_str(&format!("; e.g. {}", field.hint));
+    }
+    text(about, Some(field.max))
 }
 
 struct BearerAuth;

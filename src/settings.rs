@@ -44,6 +44,11 @@ pub struct ServerSettings {
     /// How long a request body may take to arrive after the headers (SPEC §5); later: 408.
     #[serde(deserialize_with = "de::duration")]
     pub body_timeout: Duration,
+    /// How long a CSV export waits for its client to take more data before it gives up and
+    /// returns its database connection (a client that stopped reading must not hold a pool
+    /// connection, and with it every other staff request).
+    #[serde(deserialize_with = "de::duration")]
+    pub stalled_download_timeout: Duration,
     /// `/metrics` on its own listener (e.g. `127.0.0.1:9090`) instead of the main one.
     #[serde(deserialize_with = "de::opt_socket_addr")]
     pub metrics_address: Option<std::net::SocketAddr>,
@@ -530,6 +535,7 @@ mod tests {
         assert_eq!(s.server.host, "127.0.0.1");
         assert_eq!(s.server.port, 8080);
         assert_eq!(s.server.body_timeout, Duration::from_secs(10));
+        assert_eq!(s.server.stalled_download_timeout, Duration::from_secs(60));
         assert_eq!(s.server.metrics_address, None);
         assert_eq!(s.notify.max_per_hour, 120);
         assert_eq!(s.database.max_connections, 16);

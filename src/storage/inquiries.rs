@@ -256,20 +256,17 @@ pub async fn page(
     qb.build_query_as().fetch_all(pool).await
 }
 
-/// How long the export's reading task waits for its reader (the HTTP response, and so the
-/// client) to take a row before it gives up and returns its connection (SPEC §4).
-pub const STALLED_READER_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Every matching row, newest first, streamed from the database: a task reads the rows and
 /// hands them over through a small bounded channel, so memory stays flat however many rows
 /// match, and the reading stops when the receiver (the HTTP response) goes away, or takes no row
-/// for [`STALLED_READER_LIMIT`] (a client that stopped reading must not keep a pool connection
+/// for `stall_limit` (`server.stalled_download_timeout`: a client that stopped reading must not keep a pool connection
 /// — and with it every other staff request — waiting). The stream
 /// ends only after the last row: if the task ends without saying so (a panic while decoding a
 /// row, a runtime stopping), the stream ends with an error, never as if it were complete.
 pub fn stream_all(
     pool: &PgPool,
     filter: &Filter,
+    stall_limit: std::time::Duration,
 ) -> BoxStream<'static, Result<InquiryRow, sqlx::Error>> {
     // `None` from the task: every row was read.
     let (tx, rx) = tokio::sync::mpsc::channel::<Option<Result<InquiryRow, sqlx::Error>>>(256);
@@ -282,13 +279,13 @@ pub fn stream_all(
         let mut rows = qb.build_query_as::<InquiryRow>().fetch(&pool);
         while let Some(row) = rows.next().await {
             let failed = row.is_err();
-            match tokio::time::timeout(STALLED_READER_LIMIT, tx.send(Some(row))).await {
+            match tokio::time::timeout(stall_limit, tx.send(Some(row))).await {
                 Ok(Ok(())) if !failed => {}
                 Ok(_) => return,
                 Err(_) => {
                     tracing::warn!(
                         "export: the client took no data for {} s; its database connection is returned",
-                        STALLED_READER_LIMIT.as_secs()
+                        stall_limit.as_secs()
                     );
                     return;
                 }

@@ -5,6 +5,7 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::helpers::launcher::Service;
 use crate::helpers::{fresh_database_url, valid_inquiry, SmtpSink};
 
 #[tokio::test]
@@ -122,49 +123,28 @@ async fn serve_creates_its_database_sends_mail_masks_phones_and_stops_on_sigterm
     }
 }
 
-/// Starts `serve` on this database and port with the fill-time check armed, and waits until it
-/// is ready. The caller ends it with [`stop`], which waits for it.
-#[allow(clippy::zombie_processes)] // returned to the caller, who waits in `stop`
-pub(crate) async fn serve_ready(database_url: &str, port: u16) -> std::process::Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inquiry-desk"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("INQUIRY_DESK__SERVER__PORT", port.to_string())
-        .env("INQUIRY_DESK__INTAKE__MIN_FILL_TIME", "1s")
-        .env("INQUIRY_DESK__INTAKE__RATE_LIMIT_PER_MINUTE", "0")
-        .env("INQUIRY_DESK__NOTIFY__WORKER_ENABLED", "false")
-        .env_remove("INQUIRY_DESK__INTAKE__FORM_TOKEN_SECRET")
-        .env_remove("APP_ENV")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start inquiry-desk serve");
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = client
-            .get(format!("http://127.0.0.1:{port}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200);
-        if ready {
-            return child;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("serve did not become ready");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+/// Starts `serve` on this database and port with the fill-time check armed (the shared
+/// launcher, `tests/support/launcher.rs`), and waits until it is ready. The caller ends it with
+/// [`stop`].
+pub(crate) async fn serve_ready(database_url: &str, port: u16) -> Service {
+    let env = [("INQUIRY_DESK__INTAKE__MIN_FILL_TIME", "1s".to_string())];
+    let mut service = Service::start(
+        env!("CARGO_BIN_EXE_inquiry-desk"),
+        database_url,
+        Some(port),
+        &env,
+    )
+    .expect("start inquiry-desk serve");
+    service
+        .wait_ready(Duration::from_secs(60), Duration::from_millis(100))
+        .await
+        .expect("serve ready");
+    service
 }
 
-pub(crate) fn stop(mut child: std::process::Child) {
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status();
-    let _ = child.wait();
+/// Ends a service started by [`serve_ready`] with SIGTERM and waits for it.
+pub(crate) fn stop(service: Service) {
+    service.stop();
 }
 
 #[tokio::test]

@@ -33,4 +33,5 @@ mod staff_list;
 mod staff_reports;
 mod staff_workflow;
 mod surface;
+mod test_app;
 mod web_pages;

@@ -163,8 +163,8 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     assert_eq!(sink.wait_for(1, Duration::from_secs(5)).await.len(), 1);
     // The same text again: nothing more is sent.
     app.submit(&stranger).await;
+    // Synchronous: every due message has been answered by the sink when it returns.
     app.worker().dispatch_pending().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         sink.messages().len(),
         1,
@@ -174,8 +174,8 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
     let mut fewer = stranger.clone();
     fewer.as_object_mut().unwrap().remove("tax");
     app.submit(&fewer).await;
+    // Synchronous: every due message has been answered by the sink when it returns.
     app.worker().dispatch_pending().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         sink.messages().len(),
         1,
@@ -214,8 +214,8 @@ async fn a_repeat_with_new_details_sends_a_short_supplement_at_most_once_an_hour
         more["need"] = need.into();
         app.submit(&more).await;
     }
+    // Synchronous: every due message has been answered by the sink when it returns.
     app.worker().dispatch_pending().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 2);
     let supplements = || async {
         sqlx::query_as::<_, (String, f64)>(
@@ -336,6 +336,14 @@ async fn new_details_while_a_supplement_is_being_sent_queue_one_more_and_never_f
         moved, 2,
         "each recipient's waiting supplement carries the latest"
     );
+    // The send in flight completes (the test app checks at its end that none is left claimed).
+    sqlx::query(
+        "UPDATE outbox SET state = 'sent', sent_at = now(), locked_until = NULL
+          WHERE locked_until > now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -518,8 +526,8 @@ async fn past_max_per_hour_the_rest_of_the_hour_goes_out_in_one_summary() {
         body["company"] = format!("公司{i}").into();
         ids.push(app.submit(&body).await);
     }
+    // Synchronous: every due message has been answered by the sink when it returns.
     app.worker().dispatch_pending().await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 3, "three messages in the hour");
     // Held until the clock hour ends (due on the hour, within the next hour).
     let held: Vec<(bool, String, bool)> = sqlx::query_as(

@@ -64,7 +64,7 @@ async fn methods_the_api_does_not_use_are_405_and_grow_neither_metrics_nor_memor
         Duration::from_secs(5),
     );
     let before_metrics = metrics().await.len();
-    let before_rss = rss_kib(child.id());
+    let before_rss = rss_kib(child.pid());
     let mut refused = 0;
     for i in 0..200 {
         // A different 32 KB method each time, on a known path and on an unknown one.
@@ -93,7 +93,7 @@ async fn methods_the_api_does_not_use_are_405_and_grow_neither_metrics_nor_memor
         "the 32 KB methods reach the service and are answered 405"
     );
     let after_metrics = metrics().await;
-    let after_rss = rss_kib(child.id());
+    let after_rss = rss_kib(child.pid());
     println!(
         "method flood: /metrics {} -> {} bytes, RSS {} -> {} KiB, {} answered 405",
         before_metrics,
@@ -241,6 +241,8 @@ async fn an_export_whose_client_stops_reading_gives_its_database_connection_back
     let app = spawn_app_with(|s| {
         s.database.max_connections = 2;
         s.database.acquire_timeout = Duration::from_secs(2);
+        // The stall limit is a setting (60 s by default), so the test waits seconds, not a minute.
+        s.server.stalled_download_timeout = Duration::from_secs(8);
     })
     .await;
     let key = app.admin().await;
@@ -281,8 +283,8 @@ async fn an_export_whose_client_stops_reading_gives_its_database_connection_back
         503,
         "the stalled exports hold every connection"
     );
-    // Within 60 s of the last byte taken, the exports give their connections back.
-    tokio::time::sleep(Duration::from_secs(62)).await;
+    // Within the stall limit of the last byte taken, the exports give their connections back.
+    tokio::time::sleep(Duration::from_secs(6)).await;
     let started = Instant::now();
     let list = app.get_as(&key, "/api/v1/inquiries?limit=1").await;
     assert_eq!(list.status(), 200);

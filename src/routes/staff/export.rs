@@ -119,7 +119,12 @@ pub async fn export_inquiries(
     let mut first = BOM.to_vec();
     first.extend_from_slice(&csv_line(headers.iter().map(|h| h.to_string())));
     // Fused: when the first answer is the end, the body must not ask again.
-    let mut rows = inquiries::stream_all(&state.pool, &query.filter()).fuse();
+    let mut rows = inquiries::stream_all(
+        &state.pool,
+        &query.filter(),
+        state.settings.server.stalled_download_timeout,
+    )
+    .fuse();
     // The query's first answer before the first byte: a query that fails at once is an
     // error response, not a download that looks like "no leads".
     let head = rows.next().await;

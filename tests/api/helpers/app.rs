@@ -23,6 +23,88 @@ pub struct TestApp {
     pub wakeup: Arc<Wakeup>,
     /// The metrics listener's port, when `server.metrics_address` is set.
     pub metrics_port: Option<u16>,
+    /// The test database (straight, not through any proxy the app may be given).
+    pub database_url: String,
+}
+
+impl Drop for TestApp {
+    /// When a test ends, its outbox must be drained — no message still claimed by a worker, so
+    /// no send was cut off by the end of the test — and its database is dropped. A test that
+    /// failed already only drops its database.
+    fn drop(&mut self) {
+        let url = self.database_url.clone();
+        let check = !std::thread::panicking();
+        // Drop cannot await; a thread of its own runs the checks on a runtime of its own.
+        let outcome = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(finish(url, check))
+        })
+        .join();
+        if check {
+            match outcome {
+                Ok(Ok(())) => {}
+                Ok(Err(problem)) => panic!("when the test app ended: {problem}"),
+                Err(_) => panic!("the test app's end check panicked"),
+            }
+        }
+    }
+}
+
+/// The end of a test app: checks its outbox (`check`), then drops its database (connections the
+/// app still holds are ended: `WITH (FORCE)`).
+async fn finish(url: String, check: bool) -> Result<(), String> {
+    let checked = if check {
+        outbox_drained(&url).await
+    } else {
+        Ok(())
+    };
+    drop_database(&url).await?;
+    checked
+}
+
+/// No outbox message of this database is still claimed by a worker.
+async fn outbox_drained(url: &str) -> Result<(), String> {
+    {
+        let pool = PgPool::connect(url).await.map_err(|e| e.to_string())?;
+        let claimed: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM outbox
+              WHERE state IN ('pending', 'waiting') AND locked_until > now()",
+        )
+        .fetch_one(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+        pool.close().await;
+        if claimed > 0 {
+            return Err(format!(
+                "{claimed} outbox message(s) still claimed by a worker: a send was cut off"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Drops a test database, ending the connections to it.
+pub async fn drop_database(url: &str) -> Result<(), String> {
+    let name = url::Url::parse(url)
+        .map_err(|e| e.to_string())?
+        .path()
+        .trim_start_matches('/')
+        .to_string();
+    if !name.starts_with("test_") {
+        return Err(format!("not a test database: {name}"));
+    }
+    let admin = PgPool::connect(&admin_url())
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .map_err(|e| e.to_string())?;
+    admin.close().await;
+    Ok(())
 }
 
 /// The server that test databases are created on.
@@ -94,6 +176,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         settings,
         wakeup,
         metrics_port,
+        database_url: url,
     }
 }
 

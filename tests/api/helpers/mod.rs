@@ -1,10 +1,12 @@
 //! Spawns the real application on a free port with a fresh database, and typed helpers.
 //!
-//! Split by what each part provides; everything is re-exported here, so tests use
+//! Split by what each part provides (`launcher` is shared with the benchmarks); everything is re-exported here, so tests use
 //! `crate::helpers::…` whatever part it comes from.
 
 mod app;
 mod db_proxy;
+#[path = "../../support/launcher.rs"]
+pub mod launcher;
 mod smtp;
 mod tls;
 
