@@ -72,8 +72,10 @@ pub enum ApiError {
     /// The body did not arrive within `server.body_timeout` (SPEC §5).
     #[error("request body timed out")]
     RequestTimeout,
+    /// A body in a type the route does not read: `json_only` for the staff API (JSON bodies
+    /// only), else the intake (JSON or a form).
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType { json_only: bool },
     #[error("invalid Idempotency-Key")]
     InvalidIdempotencyKey,
     #[error("Idempotency-Key reused with another body")]
@@ -118,7 +120,7 @@ impl ApiError {
             }
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::IdempotencyKeyInUse => StatusCode::CONFLICT,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -139,7 +141,7 @@ impl ApiError {
             Self::UndecodableBody => "undecodable_body",
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::RequestTimeout => "request_timeout",
-            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::UnsupportedMediaType { .. } => "unsupported_media_type",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyInUse => "idempotency_key_in_use",
@@ -165,7 +167,9 @@ impl ApiError {
             }
             Self::PayloadTooLarge { .. } => lang.pick("提交内容过大", "Request body too large"),
             Self::RequestTimeout => lang.pick("提交超时", "Request body timed out"),
-            Self::UnsupportedMediaType => lang.pick("不支持的内容类型", "Unsupported content type"),
+            Self::UnsupportedMediaType { .. } => {
+                lang.pick("不支持的内容类型", "Unsupported content type")
+            }
             Self::InvalidIdempotencyKey => {
                 lang.pick("Idempotency-Key 无效", "Invalid Idempotency-Key")
             }
@@ -218,7 +222,10 @@ impl ApiError {
                     "The request body did not arrive in time; nothing was stored. Check the connection and submit again.",
                 )
                 .into(),
-            Self::UnsupportedMediaType => lang
+            Self::UnsupportedMediaType { json_only: true } => lang
+                .pick("请以 application/json 格式提交。", "Send application/json.")
+                .into(),
+            Self::UnsupportedMediaType { json_only: false } => lang
                 .pick(
                     "请以 application/json 或 application/x-www-form-urlencoded 格式提交。",
                     "Send application/json or application/x-www-form-urlencoded.",
@@ -368,8 +375,8 @@ pub fn is_unavailable(error: &sqlx::Error) -> bool {
 }
 
 /// Handlers and extractors return `ApiError` as it is: actix-web renders it here, in Chinese,
-/// and logs it once; `telemetry::log_requests` (the outermost middleware, which sees the
-/// request) rewrites the body in English when the request prefers it ([`english_body`]). So the
+/// and logs it once; `telemetry::log_requests` (the middleware that sees every request, inside
+/// `tracing-actix-web`'s root span) rewrites the body in English when the request prefers it ([`english_body`]). So the
 /// request's language is resolved in one place, and no handler maps errors by hand.
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {

@@ -39,8 +39,11 @@ impl utoipa::PartialSchema for InquiryRequest {
             }
         }
         for name in UTM_FIELDS {
-            let about = format!("{name}: kept with the inquiry (longer is cut)");
-            object = object.property(name, text(about, Some(limits::UTM)));
+            let about = format!(
+                "{name}: kept with the inquiry; never an error: kept up to {} characters",
+                limits::UTM
+            );
+            object = object.property(name, text(about, None));
         }
         let consent = ObjectBuilder::new()
             .schema_type(Type::Boolean)
@@ -58,6 +61,13 @@ impl utoipa::PartialSchema for InquiryRequest {
                 ),
             )
             .property("_ts", text("The form token (GET /api/v1/form-token)", None))
+            .property(
+                "_charset_",
+                text(
+                    "Filled in by the browser: the encoding of a form post (GBK pages)",
+                    None,
+                ),
+            )
             .property(
                 "_next",
                 text(
@@ -94,6 +104,14 @@ fn visitor_field(field: &crate::domain::catalogue::Field) -> ObjectBuilder {
     }
     if !field.hint.is_empty() {
         about.push_str(&format!("; e.g. {}", field.hint));
+    }
+    if field.lenient {
+        // Cut, never refused: a client must not refuse what the server takes.
+        about.push_str(&format!(
+            "; never an error: kept up to {} characters",
+            field.max
+        ));
+        return text(about, None);
     }
     text(about, Some(field.max))
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::auth::Staff;
 use crate::storage::access_log::{self, AccessEntry};
-use crate::storage::inquiries::changes as workflow;
+use crate::storage::inquiries::changes;
 use crate::workflow::{Detail, TimelinePage};
 
 const BATCH: i64 = 500;
@@ -23,7 +23,7 @@ pub async fn anonymise(
     id: Uuid,
 ) -> Result<Option<bool>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let anonymised = workflow::anonymise(&mut tx, id, &staff.name).await?;
+    let anonymised = changes::anonymise(&mut tx, id, &staff.name).await?;
     if anonymised.is_some() {
         access_log::log_access(&mut *tx, staff.key_id, &staff.name, "anonymise", Some(id)).await?;
     }
@@ -77,36 +77,55 @@ pub async fn record_rows(pool: &PgPool, entry: i64, rows: u64) -> Result<(), sql
 
 /// Everything held about a phone number (E.164), for a person's access request: each inquiry's
 /// whole detail with the access log about it; each is recorded as a `subject_access` read.
+/// Each inquiry is read within `step` of its own (a person with many inquiries is never cut
+/// short half-way by one deadline for all); a step that takes longer is
+/// `sqlx::Error::PoolTimedOut` (the database is too slow: 503).
 pub async fn subject_access(
     pool: &PgPool,
     staff: &Staff,
     phone: &str,
+    step: Duration,
 ) -> Result<Vec<(Detail, Vec<AccessEntry>)>, sqlx::Error> {
     let mut held = Vec::new();
-    for id in workflow::ids_by_phone(pool, phone).await? {
-        let Some(detail) = crate::workflow::detail(pool, id, TimelinePage::ALL).await? else {
-            continue; // Erased between the two reads.
+    for id in within(step, changes::ids_by_phone(pool, phone)).await? {
+        let one = async {
+            let Some(detail) = crate::workflow::detail(pool, id, TimelinePage::ALL).await? else {
+                return Ok(None); // Erased between the two reads.
+            };
+            let entries = access_log::access_entries(pool, Some(id), 1000).await?;
+            access_log::log_access(pool, staff.key_id, &staff.name, "subject_access", Some(id))
+                .await?;
+            Ok(Some((detail, entries)))
         };
-        let entries = access_log::access_entries(pool, Some(id), 1000).await?;
-        access_log::log_access(pool, staff.key_id, &staff.name, "subject_access", Some(id)).await?;
-        held.push((detail, entries));
+        held.extend(within(step, one).await?);
     }
     Ok(held)
 }
 
 /// A person's erasure request: anonymises every inquiry from the phone number (E.164), each
-/// with [`anonymise`] in its own transaction (so one failure keeps what was done); returns how
-/// many inquiries the number had.
+/// with [`anonymise`] in its own transaction (so one failure keeps what was done) and within
+/// `step` of its own, as in [`subject_access`]; returns how many inquiries the number had.
 pub async fn erase_subject(
     pool: &PgPool,
     staff: &Staff,
     phone: &str,
+    step: Duration,
 ) -> Result<usize, sqlx::Error> {
-    let ids = workflow::ids_by_phone(pool, phone).await?;
+    let ids = within(step, changes::ids_by_phone(pool, phone)).await?;
     for &id in &ids {
-        anonymise(pool, staff, id).await?;
+        within(step, anonymise(pool, staff, id)).await?;
     }
     Ok(ids.len())
+}
+
+/// `step` within `limit`, or `sqlx::Error::PoolTimedOut`.
+async fn within<T>(
+    limit: Duration,
+    step: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    tokio::time::timeout(limit, step)
+        .await
+        .unwrap_or(Err(sqlx::Error::PoolTimedOut))
 }
 
 /// Anonymises every inquiry received more than `older_than` ago; returns how many.
@@ -118,13 +137,13 @@ pub async fn purge_older_than(
     let cutoff = chrono::Utc::now() - chrono::Duration::from_std(older_than)?;
     let mut total = 0;
     loop {
-        let ids = workflow::ids_received_before(pool, cutoff, BATCH).await?;
+        let ids = changes::ids_received_before(pool, cutoff, BATCH).await?;
         if ids.is_empty() {
             return Ok(total);
         }
         for id in ids {
             let mut tx = pool.begin().await?;
-            let anonymised = workflow::anonymise(&mut tx, id, actor).await?;
+            let anonymised = changes::anonymise(&mut tx, id, actor).await?;
             tx.commit().await?;
             if anonymised == Some(true) {
                 total += 1;

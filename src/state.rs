@@ -57,6 +57,22 @@ impl AppState {
     ) -> Result<T, ApiError> {
         within_deadline(self.db_deadline, step).await
     }
+
+    /// Runs a database step with a deadline of its own (`db_deadline` from now), outside the
+    /// request's one deadline: for the key check (an extractor, which runs while the body may
+    /// still be arriving: the request's clock starts at the handler's first step) and for
+    /// clean-up after a failed step (releasing an idempotency claim, an export's access-log
+    /// entry), which must run even when the request's deadline has passed.
+    /// Errors: as [`AppState::db`].
+    pub async fn db_own<T, E: Into<ApiError>>(
+        &self,
+        step: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.db_deadline, step).await {
+            Ok(result) => result.map_err(Into::into),
+            Err(_) => Err(timed_out()),
+        }
+    }
 }
 
 tokio::task_local! {
@@ -76,10 +92,12 @@ async fn within_deadline<T, E: Into<ApiError>>(
         .unwrap_or(own);
     match tokio::time::timeout_at(deadline, step).await {
         Ok(result) => result.map_err(Into::into),
-        Err(_) => Err(ApiError::Unavailable(anyhow::anyhow!(
-            "database step timed out"
-        ))),
+        Err(_) => Err(timed_out()),
     }
+}
+
+fn timed_out() -> ApiError {
+    ApiError::Unavailable(anyhow::anyhow!("database step timed out"))
 }
 
 /// Serves a request (`fut`) under one database deadline: its first [`AppState::db`] step sets

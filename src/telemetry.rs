@@ -45,10 +45,13 @@ pub fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// A path that matched no route, as it may be logged: phone numbers and emails masked, cut to
-/// [`MAX_LOGGED_PATH_CHARS`] characters.
+/// A path that matched no route, as it may be logged: percent-decoded, then phone numbers
+/// however they are written (`139-1234-5678`, `139 1234 5678`, `0756-3331234`) and email
+/// addresses blanked (`domain::redact::blank_contacts`, the anonymiser's own reader), any other
+/// long digit run masked, cut to [`MAX_LOGGED_PATH_CHARS`] characters.
 fn loggable_path(path: &str) -> String {
-    let masked = mask_pii(path);
+    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
+    let masked = mask_pii(&crate::domain::redact::blank_contacts(&decoded));
     match masked.char_indices().nth(MAX_LOGGED_PATH_CHARS) {
         Some((end, _)) => format!("{}…", &masked[..end]),
         None => masked,
@@ -62,7 +65,7 @@ struct RequestId(String);
 
 /// The root span of every request, for `tracing-actix-web`'s `TracingLogger`: `request` with the
 /// request id (taken from `X-Request-Id` when the load balancer sets a sane one: at most 64
-/// letters, digits, `-` and `_`; else a new UUID) and the method's label. Nothing else: unlike
+/// letters, digits, `-` and `_`; else a new UUID). Nothing else: unlike
 /// the crate's default span it carries no path, query, client address or user agent, which may
 /// hold personal data (a phone number in a query, a visitor's IP). The request's one log line
 /// is [`log_requests`]'s, inside this span.
@@ -228,6 +231,25 @@ fn mask_digit_runs(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unmatched_paths_are_logged_without_contact_details() {
+        for path in [
+            "/x/139-1234-5678",
+            "/x/139.1234.5678",
+            "/x/139%201234%205678",
+            "/x/wang%40example.cn",
+            "/x/0756-3331234",
+            "/x/%2B86%20139%201234%205678",
+        ] {
+            let logged = loggable_path(path);
+            assert!(
+                !logged.contains("1234") && !logged.contains("wang") && !logged.contains("3331234"),
+                "{path} logged as {logged}"
+            );
+        }
+        assert_eq!(loggable_path("/api/v1/nope"), "/api/v1/nope");
+    }
 
     #[test]
     fn masks_phones_and_emails() {

@@ -14,7 +14,7 @@ use crate::notify::routing;
 use crate::settings::Settings;
 use crate::storage::articles;
 use crate::storage::events::{self, EventRow};
-use crate::storage::inquiries::changes as workflow;
+use crate::storage::inquiries::changes;
 use crate::storage::inquiries::{self, InquiryRow, Position, RelatedRow};
 use crate::storage::outbox::{self, NotificationRow};
 
@@ -69,7 +69,7 @@ pub async fn apply_change(
     actor: &str,
 ) -> Result<(), WorkflowError> {
     let mut tx = pool.begin().await?;
-    let Some(current) = workflow::lock(&mut tx, id).await? else {
+    let Some(current) = changes::lock(&mut tx, id).await? else {
         return Err(WorkflowError::NotFound);
     };
     if expected_version.is_some_and(|v| v != current.version) {
@@ -87,7 +87,7 @@ pub async fn apply_change(
     if to == from && assignee == current.assignee {
         return Ok(()); // nothing changes: no event, same ETag
     }
-    workflow::set_status_and_assignee(&mut tx, id, to, assignee.as_deref()).await?;
+    changes::set_status_and_assignee(&mut tx, id, to, assignee.as_deref()).await?;
     if to != from {
         let data = serde_json::json!({"from": from.as_str(), "to": to.as_str()});
         events::record(&mut tx, id, EventKind::StatusChanged, Some(actor), &data).await?;
@@ -100,7 +100,7 @@ pub async fn apply_change(
             };
             if let (Some(url), None) = (&url, &current.article_url) {
                 let article = articles::find_or_create(&mut tx, url.as_str(), url.host()).await?;
-                workflow::link_article(&mut tx, id, article).await?;
+                changes::link_article(&mut tx, id, article).await?;
             }
             let recipients = routing::recipients_for(&settings.notify, url.as_ref());
             outbox::enqueue(&mut tx, id, &recipients).await?;
@@ -118,7 +118,7 @@ pub async fn apply_change(
 /// reads it: the landing URL, else the Referer.
 fn rescued_article(
     intake: &crate::settings::IntakeSettings,
-    current: &workflow::Locked,
+    current: &changes::Locked,
 ) -> Option<ArticleUrl> {
     let landing = current.landing_url.as_deref();
     let referrer = current.referrer.as_deref();

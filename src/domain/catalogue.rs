@@ -44,6 +44,9 @@ pub struct Field {
     pub hint: &'static str,
     /// Marked `选填` (optional) on the form, beside its label.
     pub marked_optional: bool,
+    /// Never an error (SPEC §2: input a visitor cannot see or fix is never refused): a longer
+    /// value is cut to `max` and line breaks become spaces.
+    pub lenient: bool,
 }
 
 fn single_line<S: serde::Serializer>(lines: &Lines, s: S) -> Result<S::Ok, S::Error> {
@@ -79,7 +82,14 @@ const fn field(
         input: Input::None,
         hint: "",
         marked_optional: false,
+        lenient: false,
     }
+}
+
+/// A field the intake reads leniently ([`Field::lenient`]).
+const fn lenient(mut f: Field) -> Field {
+    f.lenient = true;
+    f
 }
 
 const fn on_form(mut f: Field, input: Input, hint: &'static str, marked_optional: bool) -> Field {
@@ -134,28 +144,28 @@ pub const EMAIL: Field = on_form(
     true,
 );
 pub const WECHAT: Field = on_form(
-    field("wechat", "微信", "WeChat", 50, Single, false),
+    lenient(field("wechat", "微信", "WeChat", 50, Single, false)),
     Input::Text,
     "微信号",
     true,
 );
 pub const MESSAGE: Field = field("message", "留言", "message", 2000, Multi, false);
-pub const ARTICLE_URL: Field = field(
+pub const ARTICLE_URL: Field = lenient(field(
     "article_url",
     "文章链接",
     "article URL",
     super::article::MAX_URL_CHARS,
     Single,
     false,
-);
-pub const ARTICLE_TITLE: Field = field(
+));
+pub const ARTICLE_TITLE: Field = lenient(field(
     "article_title",
     "文章标题",
     "article title",
     200,
     Single,
     false,
-);
+));
 
 /// Every field, in the order forms, mails and exports show them.
 pub const FIELDS: &[Field] = &[

@@ -581,6 +581,33 @@ mod tests {
     }
 
     #[test]
+    fn the_catalogue_says_which_fields_are_cut_and_which_refused() {
+        for field in catalogue::FIELDS {
+            let mut pairs = vec![
+                ("need", "求租厂房"),
+                ("contact", "王总"),
+                ("phone", "13912345678"),
+            ];
+            pairs.retain(|(name, _)| *name != field.name);
+            let long = match field.name {
+                "email" => format!("{}@example.cn", "a".repeat(field.max)),
+                "phone" => "1".repeat(field.max + 1),
+                "article_url" => format!("https://www.example.cn/{}", "a".repeat(field.max)),
+                _ => "厂".repeat(field.max + 1),
+            };
+            pairs.push((field.name, &long));
+            let parsed = NewInquiry::parse(&form(&pairs), &Origin::default(), &settings());
+            assert_eq!(
+                parsed.is_ok(),
+                field.lenient,
+                "{}: over-long is {}",
+                field.name,
+                if field.lenient { "cut" } else { "refused" }
+            );
+        }
+    }
+
+    #[test]
     fn reports_every_failing_field_at_once() {
         let raw = form(&[
             ("need", "  "),

@@ -99,7 +99,7 @@ pub async fn create_inquiry(
     let lang = Lang::from_request(&req);
     let Some(kind) = BodyKind::of(&req) else {
         crate::metrics::inquiry_outcome("rejected");
-        return ApiError::UnsupportedMediaType.to_response(lang);
+        return ApiError::UnsupportedMediaType { json_only: false }.to_response(lang);
     };
     let answerer = Answerer {
         lang,
@@ -205,7 +205,7 @@ async fn handle(
             if let Some((scope, key)) = &idempotency {
                 // Errors are not stored; if the database is gone, the claim expires by itself.
                 let _ = state
-                    .db(idempotency::release(&state.pool, scope, key))
+                    .db_own(idempotency::release(&state.pool, scope, key))
                     .await;
             }
             Err(error)

@@ -48,7 +48,8 @@ pub async fn list(pool: &PgPool) -> Result<Vec<KeyRow>, sqlx::Error> {
     .await
 }
 
-/// Revokes by id or prefix; returns whether a key was active and is now revoked.
+/// Revokes by id or prefix (a revoked key keeps its first `revoked_at`); the key's row, or
+/// `None` when no key has that id or prefix.
 pub async fn revoke(
     pool: impl sqlx::PgExecutor<'_>,
     id_or_prefix: &str,

@@ -1,4 +1,5 @@
-//! Articles with their inquiry counts (created at intake: `storage::intake`).
+//! The `articles` table: articles with their inquiry counts (created at intake: the `intake_record`
+//! function), their titles.
 
 use uuid::Uuid;
 

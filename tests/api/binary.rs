@@ -125,7 +125,7 @@ async fn serve_creates_its_database_sends_mail_masks_phones_and_stops_on_sigterm
 
 /// Starts `serve` on this database and port with the fill-time check armed (the shared
 /// launcher, `tests/support/launcher.rs`), and waits until it is ready. The caller ends it with
-/// [`stop`].
+/// `Service::stop`.
 pub(crate) async fn serve_ready(database_url: &str, port: u16) -> Service {
     let env = [("INQUIRY_DESK__INTAKE__MIN_FILL_TIME", "1s".to_string())];
     let mut service = Service::start(
@@ -140,11 +140,6 @@ pub(crate) async fn serve_ready(database_url: &str, port: u16) -> Service {
         .await
         .expect("serve ready");
     service
-}
-
-/// Ends a service started by [`serve_ready`] with SIGTERM and waits for it.
-pub(crate) fn stop(service: Service) {
-    service.stop();
 }
 
 #[tokio::test]
@@ -170,7 +165,7 @@ async fn a_form_token_fetched_before_a_restart_or_from_another_instance_files_a_
     };
     let first = serve_ready(&database_url, port_a).await;
     let before_restart = token(port_a).await;
-    stop(first);
+    first.stop();
     let restarted = serve_ready(&database_url, port_a).await;
     let other = serve_ready(&database_url, port_b).await;
     let from_other_instance = token(port_b).await;
@@ -209,8 +204,8 @@ async fn a_form_token_fetched_before_a_restart_or_from_another_instance_files_a_
         .await
         .unwrap();
     assert!(response.status().is_success());
-    stop(restarted);
-    stop(other);
+    restarted.stop();
+    other.stop();
 
     let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
     let statuses: Vec<(String, String)> =

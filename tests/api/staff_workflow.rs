@@ -224,6 +224,9 @@ async fn patch_refuses_other_fields_and_bad_values() {
         .await
         .unwrap();
     assert_eq!(not_json.status(), 415);
+    // It asks for what the staff API reads, not for the public form's encodings too.
+    let problem: serde_json::Value = not_json.json().await.unwrap();
+    assert_eq!(problem["detail"], "请以 application/json 格式提交。");
     let broken = app
         .staff(Method::PATCH, &sales, &format!("/api/v1/inquiries/{id}"))
         .header("content-type", "application/json")

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::binary::{serve_ready, stop};
+use crate::binary::serve_ready;
 use crate::helpers::{fresh_database_url, spawn_app_with, valid_inquiry, SmtpSink};
 
 /// Sends `request` on a new connection and reads until the server closes it or `wait` passes;
@@ -116,7 +116,7 @@ async fn methods_the_api_does_not_use_are_405_and_grow_neither_metrics_nor_memor
         after_rss < before_rss + 8 * 1024,
         "RSS grew from {before_rss} KiB to {after_rss} KiB"
     );
-    stop(child);
+    child.stop();
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! Starts `inquiry-desk serve` as a process of its own, as an operator runs it: the one launcher of
 //! the integration tests (`tests/api`, included with `#[path]`) and the benchmarks (`benches/`).
-//! The fault scenarios (`scripts/faults`, bash) start the binary with the same environment
-//! (`DATABASE_URL`, `INQUIRY_DESK__SERVER__PORT`, …) and the same readiness probe (`/readyz`).
+//! The fault scenarios (`scripts/faults`, Python) cannot share Rust code: they start the binary
+//! through the same settings (`DATABASE_URL`, `INQUIRY_DESK__…` variables) and wait on the same
+//! readiness probe (`/readyz`), with the worker and SMTP of their own scenarios.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

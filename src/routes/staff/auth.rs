@@ -47,7 +47,7 @@ impl FromRequest for Staff {
                 })
                 .map(str::trim)
                 .ok_or_else(failed)?;
-            match state.db(auth::authenticate(&state.pool, key)).await? {
+            match state.db_own(auth::authenticate(&state.pool, key)).await? {
                 Some(staff) => Ok(staff),
                 None => Err(failed()),
             }

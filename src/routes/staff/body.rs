@@ -138,8 +138,11 @@ fn normalised_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<S
         .map(|s| Some(s.map(|s| text::normalise(&s)).filter(|s| !s.is_empty())))
 }
 
-/// A code (`Status`, `Role`) as staff type it: surrounding spaces are ignored, nothing else.
-fn code<'de, D: Deserializer<'de>, T: std::str::FromStr>(d: D) -> Result<Option<T>, D::Error> {
+/// A value parsed from its text (a code such as `Status` or `Role`, a number, an id):
+/// surrounding spaces are ignored, nothing else.
+pub(super) fn parsed<'de, D: Deserializer<'de>, T: std::str::FromStr>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
     let text = String::deserialize(d)?;
     text.trim()
         .parse()
@@ -157,7 +160,7 @@ pub const MAX_KEY_NAME_CHARS: usize = 100;
 #[serde(default, deny_unknown_fields)]
 pub struct InquiryPatch {
     /// new, contacted, qualified, won, lost or spam (allowed moves only).
-    #[serde(deserialize_with = "code")]
+    #[serde(deserialize_with = "parsed")]
     #[schema(value_type = Option<Status>)]
     pub status: Option<Status>,
     /// ≤ 50 characters, one line; `null` (or empty) unassigns.
@@ -210,7 +213,7 @@ pub struct KeyRequest {
     #[schema(value_type = String, required = true)]
     pub name: Option<String>,
     /// sales or admin.
-    #[serde(deserialize_with = "code")]
+    #[serde(deserialize_with = "parsed")]
     #[validate(required(code = "invalid_value"))]
     #[schema(value_type = Role, required = true)]
     pub role: Option<Role>,

@@ -161,7 +161,7 @@ impl Audit {
     async fn finished(&self, rows: u64) {
         let state = &self.state;
         if let Err(e) = state
-            .db(privacy::record_rows(&state.pool, self.entry, rows))
+            .db_own(privacy::record_rows(&state.pool, self.entry, rows))
             .await
         {
             tracing::warn!(error = %e, "the export's row count could not be written to the access log");
@@ -171,7 +171,7 @@ impl Audit {
     async fn record(&self, action: &str) -> Result<(), ApiError> {
         let Self { state, staff, .. } = self;
         state
-            .db(privacy::record_action(&state.pool, staff, action, None))
+            .db_own(privacy::record_action(&state.pool, staff, action, None))
             .await
     }
 

@@ -22,7 +22,10 @@ pub fn audit_details(pairs: &[(String, String)]) -> (serde_json::Value, bool) {
     let mut filters = serde_json::Map::new();
     let mut search = false;
     for (name, value) in pairs {
-        if matches!(name.as_str(), "cursor" | "limit") {
+        if matches!(
+            name.as_str(),
+            "cursor" | "limit" | super::query::CACHE_BUSTER
+        ) {
             continue;
         }
         let value = match name.as_str() {

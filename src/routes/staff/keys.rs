@@ -42,7 +42,8 @@ pub async fn create_key(
     responses(
         (status = 200, description = "Every key (admin)", body = crate::routes::staff::views::KeyList),
         crate::routes::problems::StaffProblems))]
-pub async fn list_keys(_: AdminKey, state: web::Data<AppState>) -> Answer {
+pub async fn list_keys(req: HttpRequest, _: AdminKey, state: web::Data<AppState>) -> Answer {
+    let query::NoParams {} = query::read(&req)?;
     let rows = state.db(keys::list(&state.pool)).await?;
     let items = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(KeyList { items }))

@@ -36,7 +36,7 @@ pub fn json_object(
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return Err(ApiError::UnsupportedMediaType);
+        return Err(ApiError::UnsupportedMediaType { json_only: true });
     }
     let object = match serde_json::from_slice(body) {
         Ok(serde_json::Value::Object(object)) => object,

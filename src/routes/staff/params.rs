@@ -41,6 +41,17 @@ pub fn timestamp(field: &str, value: &str) -> Result<DateTime<Utc>, FieldError> 
 /// included: no staff parameter has one) or longer than [`MAX_PARAM_CHARS`]. Every failing
 /// parameter is named.
 pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Vec<FieldError>> {
+    let (pairs, errors) = decode_pairs(query);
+    if errors.is_empty() {
+        Ok(pairs)
+    } else {
+        Err(errors)
+    }
+}
+
+/// [`query_pairs`], as the pairs it could read and the errors of those it could not: a caller
+/// that checks the readable ones too can name every failing parameter at once.
+pub fn decode_pairs(query: &str) -> (Vec<(String, String)>, Vec<FieldError>) {
     let mut pairs = Vec::new();
     let mut errors = Vec::new();
     for part in query.split('&').filter(|p| !p.is_empty()) {
@@ -62,11 +73,7 @@ pub fn query_pairs(query: &str) -> Result<Vec<(String, String)>, Vec<FieldError>
             pairs.push((name, value));
         }
     }
-    if errors.is_empty() {
-        Ok(pairs)
-    } else {
-        Err(errors)
-    }
+    (pairs, errors)
 }
 
 /// `+` is a space, `%XX` a byte; a `%` without two hex digits stays as it is (as browsers do).

@@ -47,9 +47,8 @@ pub async fn export_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let held = state
-        .db(privacy::subject_access(&state.pool, &staff, &phone))
-        .await?;
+    // Each inquiry has a deadline of its own (not the request's one): see `privacy`.
+    let held = privacy::subject_access(&state.pool, &staff, &phone, state.db_deadline).await?;
     let mut inquiries = Vec::with_capacity(held.len());
     let mut access_log = Vec::new();
     for (detail, entries) in held {
@@ -75,8 +74,7 @@ pub async fn erase_subject(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let phone = subject_phone(&req)?;
-    let anonymised = state
-        .db(privacy::erase_subject(&state.pool, &staff, &phone))
-        .await?;
+    // Each inquiry has a deadline of its own (not the request's one): see `privacy`.
+    let anonymised = privacy::erase_subject(&state.pool, &staff, &phone, state.db_deadline).await?;
     Ok(HttpResponse::Ok().json(SubjectErased { anonymised }))
 }

@@ -5,10 +5,9 @@
 //! The types derive their OpenAPI parameters (`IntoParams`), so the document describes what
 //! the code reads.
 //!
-//! A parameter given twice counts once, the last one; `status` is the exception, its values
-//! add up (`status=new&status=won` is `status=new,won`). An empty value is no value for the
-//! parameters that filter (`status`, `q`, `assignee`, `cursor`, `lang`), as a form that
-//! leaves a box empty sends them.
+//! A parameter given twice is refused (which one was meant?), except `status`, whose values add
+//! up (`status=new&status=won` is `status=new,won`). An empty value is no value, as a filter
+//! form that leaves a box empty sends it. `_` (a client's cache-buster) is ignored.
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
@@ -19,10 +18,10 @@ use validator::{Validate, ValidationError};
 mod types;
 pub use types::*;
 
-use super::body::typed;
+use super::body::{parsed, typed};
 use super::filters::decode_cursor;
 use super::params;
-use crate::domain::field::FieldCode;
+use crate::domain::field::{FieldCode, FieldError};
 use crate::domain::phone::PhoneNumber;
 use crate::domain::search;
 use crate::domain::status::Status;
@@ -43,51 +42,62 @@ pub fn read_pairs<T: DeserializeOwned + Validate>(
     parse(req.query_string())
 }
 
-/// A query string (without `?`) into `T`, with its decoded pairs; errors as [`read`].
+/// A query string (without `?`) into `T`, with its decoded pairs; errors as [`read`]: every
+/// failing parameter is named — undecodable, unknown, given twice, unreadable or breaking a
+/// rule — in one 422.
 pub fn parse<T: DeserializeOwned + Validate>(
     query_string: &str,
 ) -> Result<(T, Vec<(String, String)>), ApiError> {
-    let pairs = params::query_pairs(query_string).map_err(ApiError::Validation)?;
+    let (pairs, mut errors) = params::decode_pairs(query_string);
     let fields = serde_aux::serde_introspection::serde_introspect::<T>();
     let mut object = serde_json::Map::new();
-    let mut unknown = Vec::new();
+    let named = |errors: &mut Vec<FieldError>, name: &str, code: FieldCode| {
+        if !errors.iter().any(|e| e.field == name) {
+            errors.push(FieldError::new(name, code));
+        }
+    };
     for (name, value) in &pairs {
-        if !fields.contains(&name.as_str()) {
-            if !unknown
-                .iter()
-                .any(|e: &crate::domain::field::FieldError| &e.field == name)
-            {
-                unknown.push(crate::domain::field::FieldError::new(
-                    name.clone(),
-                    FieldCode::UnknownField,
-                ));
-            }
+        if name == CACHE_BUSTER {
             continue;
         }
-        let value = match object.get(name) {
+        if !fields.contains(&name.as_str()) {
+            named(&mut errors, name, FieldCode::UnknownField);
+            continue;
+        }
+        // An empty box of a filter form is no value.
+        if value.trim().is_empty() {
+            continue;
+        }
+        match object.get(name) {
             Some(serde_json::Value::String(before)) if name == "status" => {
-                format!("{before},{value}")
+                let both = format!("{before},{value}");
+                object.insert(name.clone(), serde_json::Value::String(both));
             }
-            _ => value.clone(),
-        };
-        object.insert(name.clone(), serde_json::Value::String(value));
+            // Which one was meant? Refused rather than guessed.
+            Some(_) => named(&mut errors, name, FieldCode::InvalidValue),
+            None => {
+                object.insert(name.clone(), serde_json::Value::String(value.clone()));
+            }
+        }
     }
-    if !unknown.is_empty() {
-        return Err(ApiError::Validation(unknown));
+    for name in errors.iter().map(|e| e.field.clone()).collect::<Vec<_>>() {
+        object.remove(&name);
     }
     // Every value here is text: one serde cannot read is a value outside the parameter's set.
-    let value = typed(object, fields, |_| FieldCode::InvalidValue)?;
-    Ok((value, pairs))
+    match typed::<T>(object, fields, |_| FieldCode::InvalidValue) {
+        Ok(value) if errors.is_empty() => Ok((value, pairs)),
+        Ok(_) => Err(ApiError::Validation(errors)),
+        Err(ApiError::Validation(more)) => {
+            errors.extend(more);
+            Err(ApiError::Validation(errors))
+        }
+        Err(other) => Err(other),
+    }
 }
 
-/// A value parsed from its text, surrounding spaces ignored.
-fn parsed<'de, D: Deserializer<'de>, T: std::str::FromStr>(d: D) -> Result<Option<T>, D::Error> {
-    let text = String::deserialize(d)?;
-    text.trim()
-        .parse()
-        .map(Some)
-        .map_err(|_| serde::de::Error::custom("invalid value"))
-}
+/// The parameter jQuery's `cache: false` (and other clients) add to defeat caches, `_=<time>`:
+/// ignored wherever it appears.
+pub const CACHE_BUSTER: &str = "_";
 
 /// An RFC 3339 instant PostgreSQL can hold ([`params::timestamp`]).
 fn instant<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {

@@ -16,8 +16,6 @@ use crate::storage::inquiries::{Filter, Position};
 
 /// Page size when `limit` is not given.
 pub const DEFAULT_LIMIT: i64 = 50;
-/// The largest `limit` of a list.
-pub const MAX_LIMIT: i64 = 200;
 /// The longest search text, in characters (after normalising).
 const MAX_QUERY_CHARS: usize = 100;
 
@@ -65,12 +63,12 @@ pub struct ListParams {
     #[serde(deserialize_with = "parsed")]
     #[param(value_type = Option<String>)]
     pub notification: Option<NotificationFilter>,
-    /// 1–200, default 50.
+    /// 1–200, default 50. The export checks it and exports every row.
     #[serde(deserialize_with = "parsed")]
     #[validate(range(min = 1, max = 200, code = "invalid_value"))]
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page. The export checks it and exports every row.
     #[serde(deserialize_with = "list_cursor")]
     #[param(value_type = Option<String>)]
     pub cursor: Option<Position>,
@@ -153,6 +151,11 @@ impl std::str::FromStr for HeaderLang {
         }
     }
 }
+
+/// A route that takes no parameters (`GET /api/v1/keys`): any is named as unknown.
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(default, deny_unknown_fields)]
+pub struct NoParams {}
 
 /// `GET /api/v1/inquiries/{id}`: which page of the timeline.
 #[derive(Debug, Default, Deserialize, Validate, utoipa::IntoParams)]
@@ -335,6 +338,35 @@ mod tests {
         assert!(empty.assignee.is_none() && empty.q.is_none() && empty.cursor.is_none());
         assert!(!empty.english());
         assert!(list("lang=en").unwrap().english());
+    }
+
+    #[test]
+    fn one_422_names_unknown_repeated_undecodable_and_invalid_parameters_together() {
+        let errors = list("status=foo&limit=abc&satus=won&q=%00&phone=139&phone=138").unwrap_err();
+        let mut named: Vec<(&str, FieldCode)> =
+            errors.iter().map(|(f, c)| (f.as_str(), *c)).collect();
+        named.sort_by_key(|(f, _)| *f);
+        assert_eq!(
+            named,
+            [
+                ("limit", FieldCode::InvalidValue),
+                ("phone", FieldCode::InvalidValue),
+                ("q", FieldCode::ControlCharacters),
+                ("satus", FieldCode::UnknownField),
+                ("status", FieldCode::InvalidValue),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_boxes_and_cache_busters_are_no_parameters() {
+        let empty = "status=&article_id=&q=&phone=&from=&to=&assignee=&min_tax=\
+                     &notification=&limit=&cursor=&lang=&_=1732950000000";
+        let params = list(empty).unwrap();
+        assert_eq!(params.limit(), DEFAULT_LIMIT);
+        assert!(params.article_id.is_none() && params.phone.is_none() && params.from.is_none());
+        let req = TestRequest::with_uri("/?timeline_cursor=&_=1").to_http_request();
+        assert_eq!(read::<DetailParams>(&req).unwrap().timeline_cursor, None);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! What the staff API answers: its wire types. Storage rows are never served as they are; each
 //! answer is one of these, built from rows by `From`, so that renaming a column or adding one
 //! to a row never changes the public JSON by accident (the OpenAPI document is derived from
-//! these types; each keeps its public schema name with `schema(as = …)`).
+//! these types; their schema names are the API's nouns — `Notification`, `TimelineEvent`,
+//! `Key`, `Stats` — set with `schema(as = …)`, never a storage row's name).
 
 mod inquiry;
 mod records;
