@@ -264,6 +264,23 @@ fn check_config(settings: &Settings) -> anyhow::Result<()> {
         if s.notify.smtp.host.is_empty() { "(none: .eml files under data/mail/)" } else { &s.notify.smtp.host },
         secret_state(s.notify.smtp.password.expose_secret().is_empty()),
     );
+    for c in &s.notify.channels {
+        println!(
+            "notify.channels[{}]: kind={} url={} secret={} rate_per_minute={} throttle_pause={:?} mentions={} show_phone={}",
+            c.name,
+            c.kind.as_str(),
+            c.masked_url(),
+            secret_state(c.secret.is_none()),
+            c.rate_per_minute().map_or("unlimited".to_string(), |n| n.to_string()),
+            c.throttle_pause(),
+            c.mention_mobiles.len() + c.mention_open_ids.len(),
+            c.show_phone,
+        );
+    }
+    println!(
+        "notify.default_channels: [{}]",
+        s.notify.default_channels.join(", ")
+    );
     for warning in s.warnings() {
         println!("warning: {warning}");
     }

@@ -14,6 +14,9 @@ use serde::Deserialize;
 
 pub use crate::domain::host_pattern::{HostPattern, TrackingParameter};
 pub use crate::domain::recipient::Recipient;
+pub use channels::{Channel, ChannelKind};
+
+pub mod channels;
 
 /// The defaults, compiled in so the binary runs without any file next to it.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
@@ -103,6 +106,12 @@ pub struct NotifySettings {
     pub default_recipients: Vec<Recipient>,
     #[serde(deserialize_with = "de::routes")]
     pub routes: Vec<Route>,
+    /// Group robots and partner webhooks (SPEC §6).
+    #[serde(deserialize_with = "channels::channels")]
+    pub channels: Vec<Channel>,
+    /// The channels of an inquiry no route matches, by name.
+    #[serde(deserialize_with = "de::list")]
+    pub default_channels: Vec<String>,
     /// New-inquiry messages one recipient gets in a clock hour before the rest of that hour is
     /// folded into one summary (SPEC §3's flood guard).
     pub max_per_hour: u32,
@@ -125,6 +134,9 @@ pub struct Route {
     pub host: Option<String>,
     #[serde(deserialize_with = "de::list")]
     pub recipients: Vec<Recipient>,
+    /// The channels this route's inquiries go to, by name (`notify.channels`).
+    #[serde(default, deserialize_with = "de::list")]
+    pub channels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -248,13 +260,20 @@ impl Settings {
         }
         figment = figment.merge(
             Env::prefixed(ENV_PREFIX)
-                .filter(|key| !key.as_str().eq_ignore_ascii_case("notify__routes"))
+                .filter(|key| {
+                    !key.as_str().eq_ignore_ascii_case("notify__routes")
+                        && !key.as_str().eq_ignore_ascii_case("notify__channels")
+                })
                 .split("__"),
         );
         // `notify.routes` comes as JSON text; read it ourselves so that Env's own value syntax
         // does not reinterpret it.
         if let Ok(routes) = std::env::var(format!("{ENV_PREFIX}NOTIFY__ROUTES")) {
             figment = figment.merge(Serialized::default("notify.routes", routes));
+        }
+        // So does `notify.channels` (`[{"name": …, "kind": …}]`).
+        if let Ok(channels) = std::env::var(format!("{ENV_PREFIX}NOTIFY__CHANNELS")) {
+            figment = figment.merge(Serialized::default("notify.channels", channels));
         }
         Self::from_figment(figment)
     }
@@ -265,7 +284,8 @@ impl Settings {
     }
 
     fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
-        let settings: Self = figment.extract().map_err(Box::new)?;
+        let mut settings: Self = figment.extract().map_err(Box::new)?;
+        channels::check_all(&mut settings.notify.channels).map_err(SettingsError::Invalid)?;
         settings.check()?;
         Ok(settings)
     }
@@ -273,6 +293,19 @@ impl Settings {
     /// Checks what serde cannot: relations between keys and values that must parse.
     pub fn check(&self) -> Result<(), SettingsError> {
         let invalid = |m: String| Err(SettingsError::Invalid(m));
+        let named = |name: &String| self.notify.channels.iter().any(|c| &c.name == name);
+        let routes = self.notify.routes.iter().flat_map(|r| &r.channels);
+        if let Some(name) = self
+            .notify
+            .default_channels
+            .iter()
+            .chain(routes)
+            .find(|n| !named(n))
+        {
+            return invalid(format!(
+                "notify: the channel {name:?} is not one of notify.channels"
+            ));
+        }
         if url::Url::parse(&self.server.public_base_url).is_err() {
             return invalid("server.public_base_url must be an absolute URL".into());
         }
@@ -330,6 +363,13 @@ impl Settings {
                  inquiries are stored but nobody is emailed"
                     .into(),
             );
+        }
+        for channel in self.notify.channels.iter().filter(|c| c.insecure()) {
+            warnings.push(format!(
+                "notify.channels[{}] posts over plain http to a host that is not this machine: \
+                 its credential and every lead can be read on the way",
+                channel.name
+            ));
         }
         if self.intake.allowed_site_hosts.is_empty() {
             warnings.push(

@@ -161,7 +161,7 @@ fn need_head(need: &str) -> String {
         .collect()
 }
 
-fn shanghai_time(at: DateTime<Utc>) -> String {
+pub(crate) fn shanghai_time(at: DateTime<Utc>) -> String {
     let shanghai = FixedOffset::east_opt(SHANGHAI_OFFSET_SECS).expect("a valid offset");
     at.with_timezone(&shanghai)
         .format("%Y-%m-%d %H:%M:%S")
@@ -399,7 +399,7 @@ fn alternative(text: String, html: String) -> MultiPart {
         )
 }
 
-fn group_thousands(n: i64) -> String {
+pub(crate) fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -414,7 +414,7 @@ fn group_thousands(n: i64) -> String {
     out
 }
 
-fn format_area(sqm: f64) -> String {
+pub(crate) fn format_area(sqm: f64) -> String {
     if sqm.fract() == 0.0 {
         group_thousands(sqm as i64)
     } else {

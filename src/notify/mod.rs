@@ -2,7 +2,9 @@
 //! transports, and the outbox worker that sends reliably.
 
 pub mod mail;
+pub mod robot;
 pub mod routing;
+pub mod sign;
 pub mod smtp_pool;
 pub mod transport;
 pub mod wakeup;

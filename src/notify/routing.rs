@@ -1,12 +1,16 @@
-//! Which sales contacts are told about an inquiry: the first matching rule of
-//! `notify.routes`, else `notify.default_recipients`.
+//! Which sales contacts and channels are told about an inquiry: the first matching rule of
+//! `notify.routes`, else `notify.default_recipients` and `notify.default_channels`.
 
 use crate::domain::article::ArticleUrl;
-use crate::settings::{HostPattern, NotifySettings, Recipient};
+use crate::settings::{HostPattern, NotifySettings, Recipient, Route};
 
-/// The recipients for an inquiry on this article (or without one), as mailbox strings.
-pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
-    let routed = article.and_then(|url| {
+/// The rule of `notify.routes` that decides this article's notifications: the first whose
+/// prefix or host matches; `None` for an inquiry without an article or when none matches.
+fn matching_route<'a>(
+    settings: &'a NotifySettings,
+    article: Option<&ArticleUrl>,
+) -> Option<&'a Route> {
+    article.and_then(|url| {
         settings.routes.iter().find(|route| {
             let by_prefix = route
                 .article_url_prefix
@@ -19,12 +23,28 @@ pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -
                 .is_some_and(|pattern| pattern.matches(url.host()));
             by_prefix || by_host
         })
-    });
-    let recipients: &[Recipient] = match routed {
+    })
+}
+
+/// The recipients for an inquiry on this article (or without one), as mailbox strings.
+pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
+    let recipients: &[Recipient] = match matching_route(settings, article) {
         Some(route) => &route.recipients,
         None => &settings.default_recipients,
     };
     let mut out: Vec<String> = recipients.iter().map(ToString::to_string).collect();
+    out.dedup();
+    out
+}
+
+/// The channels (`notify.channels`, by name) for an inquiry on this article: the matching
+/// route's, else `notify.default_channels` (SPEC §6).
+pub fn channels_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
+    let names = match matching_route(settings, article) {
+        Some(route) => &route.channels,
+        None => &settings.default_channels,
+    };
+    let mut out = names.clone();
     out.dedup();
     out
 }
@@ -39,6 +59,7 @@ mod tests {
             article_url_prefix: prefix.map(Into::into),
             host: host.map(Into::into),
             recipients: vec![to.parse().unwrap()],
+            channels: Vec::new(),
         }
     }
 
@@ -75,5 +96,24 @@ mod tests {
                 vec![expected.to_string()]
             );
         }
+    }
+
+    #[test]
+    fn a_route_names_its_channels_and_the_defaults_hold_elsewhere() {
+        let mut notify = Settings::defaults().unwrap().notify;
+        notify.default_channels = vec!["all-sales".into()];
+        let mut zhuhai = route(Some("https://www.example.cn/zhuhai/"), None, "z@example.cn");
+        zhuhai.channels = vec!["zhuhai-wecom".into(), "crm".into()];
+        let quiet = route(None, Some("www.example.hk"), "hk@example.cn");
+        notify.routes = vec![zhuhai, quiet];
+        let url = |u: &str| ArticleUrl::parse(u).unwrap();
+        let zh = url("https://www.example.cn/zhuhai/1.html");
+        assert_eq!(channels_for(&notify, Some(&zh)), ["zhuhai-wecom", "crm"]);
+        // A route that names no channel sends to none (its email recipients only).
+        let hk = url("https://www.example.hk/a");
+        assert!(channels_for(&notify, Some(&hk)).is_empty());
+        assert_eq!(channels_for(&notify, None), ["all-sales"]);
+        let other = url("https://other.cn/a");
+        assert_eq!(channels_for(&notify, Some(&other)), ["all-sales"]);
     }
 }

@@ -165,3 +165,90 @@ fn a_remote_database_without_verified_tls_is_warned_about() {
         assert!(!stdout.contains(":secret@"), "{stdout}");
     }
 }
+
+#[test]
+fn channels_come_from_toml_or_the_environment_as_json_and_are_shown_masked() {
+    let dir = temp_dir();
+    std::fs::write(
+        dir.join("production.toml"),
+        r#"[notify]
+default_channels = ["sales-wecom"]
+routes = [{ host = "www.example.hk", recipients = ["hk@example.cn"], channels = ["hk-feishu"] }]
+
+[[notify.channels]]
+name = "sales-wecom"
+kind = "wecom"
+webhook_url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wecom-key-6f1c"
+mention_mobiles = ["139-1234-5678"]
+
+[[notify.channels]]
+name = "hk-feishu"
+kind = "feishu"
+webhook_url = "https://open.feishu.cn/open-apis/bot/v2/hook/feishu-hook-9a8b"
+secret = "feishu-secret-77"
+"#,
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = check_config(&[("APP_ENV", "production")], &dir);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("notify.channels[sales-wecom]: kind=wecom url=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?***"), "{stdout}");
+    assert!(stdout.contains("notify.channels[hk-feishu]: kind=feishu url=https://open.feishu.cn/open-apis/bot/v2/hook/feis***"), "{stdout}");
+    assert!(
+        stdout.contains("secret=(set)") && stdout.contains("rate_per_minute=20"),
+        "{stdout}"
+    );
+    for secret in ["wecom-key-6f1c", "feishu-hook-9a8b", "feishu-secret-77"] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{secret} shown"
+        );
+    }
+
+    // The environment form: JSON, as for notify.routes.
+    let json = r#"[{"name": "dd", "kind": "dingtalk", "webhook_url": "http://203.0.113.9/robot/send?access_token=tok-123", "secret": "SEC-ding"}]"#;
+    let (ok, stdout, stderr) = check_config(
+        &[
+            ("INQUIRY_DESK__NOTIFY__CHANNELS", json),
+            ("INQUIRY_DESK__NOTIFY__DEFAULT_CHANNELS", "dd"),
+        ],
+        &temp_dir(),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("notify.channels[dd]: kind=dingtalk url=http://203.0.113.9/robot/send?***"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("notify.default_channels: [dd]"), "{stdout}");
+    assert!(
+        stdout.contains("warning: notify.channels[dd] posts over plain http"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("tok-123") && !stdout.contains("SEC-ding"),
+        "{stdout}"
+    );
+
+    // A channel named nowhere, or a bad one, is refused without its secrets in the message.
+    for (envs, says) in [
+        (
+            vec![("INQUIRY_DESK__NOTIFY__DEFAULT_CHANNELS", "nope")],
+            "\"nope\" is not one of notify.channels",
+        ),
+        (
+            vec![(
+                "INQUIRY_DESK__NOTIFY__CHANNELS",
+                r#"[{"name": "w", "kind": "wecom", "webhook_url": "https://x/send?token=tok-456"}]"#,
+            )],
+            "`key`",
+        ),
+        (
+            vec![("INQUIRY_DESK__NOTIFY__CHANNELS", "[{")],
+            "notify.channels is not valid JSON",
+        ),
+    ] {
+        let (ok, stdout, stderr) = check_config(&envs, &temp_dir());
+        assert!(!ok, "{envs:?}: {stdout}");
+        assert!(stderr.contains(says), "{envs:?}: {stderr}");
+        assert!(!stderr.contains("tok-456"), "{stderr}");
+    }
+}

@@ -24,6 +24,7 @@ mod privacy;
 mod real_input;
 mod receipts;
 mod record;
+mod robots;
 mod search;
 mod smtp_tls;
 mod staff_auth;

@@ -1,0 +1,295 @@
+//! The group robots' messages (SPEC §6): one inquiry announced in each platform's dialect, as
+//! the JSON body the robot's webhook takes (signatures are added when it is sent,
+//! `notify::sign`).
+//!
+//! - WeCom group robot (developer.work.weixin.qq.com, "群机器人配置说明"): `markdown`, at most
+//!   4,096 bytes of content; a mention by mobile number works only in a `text` message (at most
+//!   2,048 bytes), so mentions go in a second, short text message.
+//! - DingTalk custom robot (open.dingtalk.com, "自定义机器人发送群消息"): `markdown` with
+//!   `at.atMobiles`; a number is mentioned only when it also stands in the text as `@<number>`.
+//! - Feishu custom bot (open.feishu.cn, "自定义机器人使用指南"): a `post` (rich text) whose
+//!   elements are plain `text`, one `a` (the inbox link) and `at` elements by open_id.
+//!
+//! Visitor text is inert in every dialect: the characters of markdown and HTML (asterisk,
+//! underscore, brackets, parentheses, angle brackets, hash, tilde, bar, bang, backtick, ampersand,
+//! backslash) and `@` become their full-width forms, line breaks become spaces, and `://`
+//! loses its colon, so no visitor can make a heading, a link, a tag or a mention. Messages are
+//! cut to each platform's limit by shortening visitor text, never the link. The templates are
+//! minijinja's (`templates/robot.md`, `templates/robot.txt`).
+
+use minijinja::Environment;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::mail::{format_area, group_thousands, shanghai_time};
+use crate::domain::phone;
+use crate::settings::{Channel, ChannelKind};
+use crate::storage::inquiries::InquiryRow;
+
+/// WeCom's markdown content limit, in bytes (UTF-8).
+pub const WECOM_MARKDOWN_BYTES: usize = 4096;
+/// WeCom's text content limit, in bytes.
+pub const WECOM_TEXT_BYTES: usize = 2048;
+/// DingTalk's and Feishu's message limit, in bytes of the request body.
+pub const LARGE_MESSAGE_BYTES: usize = 20_000;
+/// The need's first characters in a message (SPEC §6).
+const NEED_CHARS: usize = 80;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RobotError {
+    #[error("template: {0}")]
+    Template(#[from] minijinja::Error),
+    #[error("a webhook channel takes the inquiry's JSON, not a robot message")]
+    NotARobot,
+}
+
+/// Renders robot messages.
+pub struct RobotRenderer {
+    env: Environment<'static>,
+    public_base_url: String,
+}
+
+/// What a message says, each visitor value already made inert for the dialect.
+#[derive(Serialize, Clone)]
+struct Context {
+    supplement: bool,
+    keyword: String,
+    title: Option<String>,
+    need: String,
+    r#use: Option<String>,
+    tax: Option<String>,
+    tax_cny: Option<String>,
+    area: Option<String>,
+    company: Option<String>,
+    contact: Option<String>,
+    phone: Option<String>,
+    received_at: String,
+    link: String,
+    mentions: String,
+}
+
+impl RobotRenderer {
+    /// `public_base_url`: the service's address, for the inbox link.
+    pub fn new(public_base_url: &str) -> Result<Self, RobotError> {
+        let mut env = Environment::new();
+        env.add_template("robot.md", include_str!("templates/robot.md"))?;
+        env.add_template("robot.txt", include_str!("templates/robot.txt"))?;
+        Ok(Self {
+            env,
+            public_base_url: public_base_url.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// The request bodies that announce `inquiry` on `channel`, in the order to send them
+    /// (two for WeCom with mentions). `supplement`: a repeat's `补充信息`. Errors: a template
+    /// error, or a webhook channel.
+    pub fn render(
+        &self,
+        channel: &Channel,
+        inquiry: &InquiryRow,
+        supplement: bool,
+    ) -> Result<Vec<Value>, RobotError> {
+        let inert = |text: &str| inert(text);
+        let phone = inquiry.phone.as_deref().map(|p| {
+            let shown = if channel.show_phone {
+                p.to_string()
+            } else {
+                phone::mask(p)
+            };
+            // In markdown the mask's `****` is a delimiter run: shown as full-width stars.
+            match channel.kind {
+                ChannelKind::Wecom | ChannelKind::Dingtalk => inert(&shown),
+                _ => shown,
+            }
+        });
+        let mut context = Context {
+            supplement,
+            keyword: inert(&channel.keyword),
+            title: inquiry.article_title.as_deref().map(inert),
+            need: inert(&cut(&inquiry.need, NEED_CHARS)),
+            r#use: inquiry.r#use.as_deref().map(inert),
+            tax: inquiry.tax.as_deref().map(inert),
+            tax_cny: inquiry.tax_cny_per_year.map(group_thousands),
+            area: inquiry.area_sqm.map(format_area),
+            company: inquiry.company.as_deref().map(inert),
+            contact: inquiry.contact.as_deref().map(inert),
+            phone,
+            received_at: shanghai_time(inquiry.received_at),
+            link: format!("{}/inbox#/inquiries/{}", self.public_base_url, inquiry.id),
+            mentions: String::new(),
+        };
+        let headline = if supplement {
+            "补充信息"
+        } else {
+            "新询盘"
+        };
+        match channel.kind {
+            ChannelKind::Wecom => {
+                let content = self.fit(&mut context, "robot.md", WECOM_MARKDOWN_BYTES)?;
+                let mut bodies =
+                    vec![json!({"msgtype": "markdown", "markdown": {"content": content}})];
+                if !channel.mention_mobiles.is_empty() {
+                    // WeCom honours mobile mentions in text messages only; the keyword rides
+                    // along for a robot secured by one.
+                    let text = format!("{headline}，请跟进 {}", context.keyword)
+                        .trim()
+                        .to_string();
+                    bodies.push(json!({"msgtype": "text", "text": {
+                        "content": text, "mentioned_mobile_list": channel.mention_mobiles,
+                    }}));
+                }
+                Ok(bodies)
+            }
+            ChannelKind::Dingtalk => {
+                context.mentions = channel
+                    .mention_mobiles
+                    .iter()
+                    .map(|m| format!("@{m}"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let text = self.fit(&mut context, "robot.md", LARGE_MESSAGE_BYTES - 1000)?;
+                Ok(vec![json!({
+                    "msgtype": "markdown",
+                    "markdown": {"title": headline, "text": text},
+                    "at": {"atMobiles": channel.mention_mobiles, "isAtAll": false},
+                })])
+            }
+            ChannelKind::Feishu => {
+                let text = self.fit(&mut context, "robot.txt", LARGE_MESSAGE_BYTES - 2000)?;
+                let title = match &context.title {
+                    Some(title) => format!("{headline} · {title} {}", context.keyword),
+                    None => format!("{headline} {}", context.keyword),
+                };
+                let mut lines: Vec<Value> = text
+                    .lines()
+                    .map(|line| json!([{"tag": "text", "text": line}]))
+                    .collect();
+                lines.push(json!([{"tag": "a", "text": "在收件箱中处理", "href": context.link}]));
+                if !channel.mention_open_ids.is_empty() {
+                    let ats: Vec<Value> = channel
+                        .mention_open_ids
+                        .iter()
+                        .map(|id| json!({"tag": "at", "user_id": id}))
+                        .collect();
+                    lines.push(Value::Array(ats));
+                }
+                Ok(vec![json!({
+                    "msg_type": "post",
+                    "content": {"post": {"zh_cn": {"title": title.trim(), "content": lines}}},
+                })])
+            }
+            ChannelKind::Webhook => Err(RobotError::NotARobot),
+        }
+    }
+
+    /// Renders `template`, shortening visitor text until the result fits in `limit` bytes.
+    /// The link, the labels and the time are never cut.
+    fn fit(
+        &self,
+        context: &mut Context,
+        template: &str,
+        limit: usize,
+    ) -> Result<String, RobotError> {
+        let template = self.env.get_template(template)?;
+        let mut budget = 200;
+        loop {
+            let text = template.render(&*context)?;
+            if text.len() <= limit || budget == 0 {
+                return Ok(text);
+            }
+            budget /= 2;
+            for field in [
+                &mut context.r#use,
+                &mut context.tax,
+                &mut context.company,
+                &mut context.contact,
+                &mut context.title,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                *field = cut(field, budget);
+            }
+            context.need = cut(&context.need, budget);
+        }
+    }
+}
+
+/// The first `max` characters, with `…` when cut.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max).collect();
+    out.push('…');
+    out
+}
+
+/// Visitor text made inert in markdown, HTML and mentions (see the module's doc), on one line.
+pub fn inert(text: &str) -> String {
+    let one_line: String = text
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut out = String::with_capacity(one_line.len());
+    for c in one_line.replace("://", "∶//").chars() {
+        out.push(match c {
+            '*' => '＊',
+            '_' => '＿',
+            '[' => '［',
+            ']' => '］',
+            '(' => '（',
+            ')' => '）',
+            '<' => '＜',
+            '>' => '＞',
+            '#' => '＃',
+            '~' => '～',
+            '|' => '｜',
+            '!' => '！',
+            '`' => '｀',
+            '@' => '＠',
+            '\\' => '＼',
+            '&' => '＆',
+            other => other,
+        });
+    }
+    // Every value follows its label on its line, so none can start a list item or a quote.
+    out.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visitor_text_cannot_make_markup_links_or_mentions() {
+        for (input, must_not) in [
+            ("<script>alert(1)</script>", "<"),
+            ("[点我](http://evil.example/x)", "]("),
+            ("**加粗** _斜体_ `code`", "*"),
+            ("@all 请注意 @13912345678", "@"),
+            ("# 标题\n> 引用", "#"),
+            ("<font color=\"warning\">红字</font>", "<font"),
+            ("<at user_id=\"all\">所有人</at>", "<at"),
+            ("http://evil.example", "://"),
+            ("&lt;b&gt;", "&lt;"),
+        ] {
+            let out = inert(input);
+            assert!(!out.contains(must_not), "{input} -> {out}");
+            assert!(!out.contains('\n'), "{input} -> {out}");
+        }
+        assert_eq!(inert("求租厂房 2000 平方米"), "求租厂房 2000 平方米");
+    }
+
+    #[test]
+    fn cutting_marks_what_was_cut() {
+        assert_eq!(cut("一二三四", 2), "一二…");
+        assert_eq!(cut("一二", 2), "一二");
+    }
+}
