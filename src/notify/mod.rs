@@ -1,6 +1,7 @@
 //! Notification of sales contacts: who gets which inquiry (routing), the mail (templates), the
 //! transports, and the outbox worker that sends reliably.
 
+pub mod channel_send;
 pub mod mail;
 pub mod robot;
 pub mod routing;

@@ -5,6 +5,7 @@
 
 mod abuse;
 mod binary;
+mod channel_send;
 mod codes;
 mod config;
 mod database_outage;

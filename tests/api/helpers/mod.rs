@@ -7,10 +7,12 @@ mod app;
 mod db_proxy;
 #[path = "../../support/launcher.rs"]
 pub mod launcher;
+mod robot_peer;
 mod smtp;
 mod tls;
 
 pub use app::*;
 pub use db_proxy::*;
+pub use robot_peer::*;
 pub use smtp::*;
 pub use tls::*;

@@ -1,0 +1,73 @@
+//! The robots' platforms on loopback (`tests/support/robot_peer.py`): real HTTP servers that
+//! check signatures, answer with the platforms' error codes, enforce their rate limits and
+//! record what they accepted.
+
+use serde_json::Value;
+
+pub struct RobotPeer {
+    pub port: u16,
+    child: std::process::Child,
+}
+
+impl RobotPeer {
+    /// Starts a peer with `args` (`--dingtalk-secret S`, `--rate 20`, `--minute 3`, …).
+    pub async fn start(args: &[&str]) -> Self {
+        use std::io::BufRead;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/robot_peer.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3");
+        let stdout = child.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .map(|_| line)
+        })
+        .await
+        .unwrap()
+        .expect("the peer announces its port");
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .expect("PORT line")
+            .parse()
+            .unwrap();
+        Self { port, child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Every request the peer accepted: `{"platform", "path", "headers", "body"}`.
+    pub async fn received(&self) -> Vec<Value> {
+        reqwest::get(self.url("/_received"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// How many requests each platform saw, accepted or not.
+    pub async fn requests(&self, platform: &str) -> i64 {
+        let counts: Value = reqwest::get(self.url("/_requests"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        counts[platform].as_i64().unwrap_or(0)
+    }
+}
+
+impl Drop for RobotPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
