@@ -65,13 +65,23 @@ pub struct EventView {
     pub receipt: Option<Uuid>,
 }
 
+/// Facts an event keeps for the service's own use, never shown: the digest a repeat's text is
+/// compared by.
+const INTERNAL_EVENT_KEYS: [&str; 1] = ["text_digest"];
+
 impl From<EventRow> for EventView {
     fn from(r: EventRow) -> Self {
+        let mut data = r.data;
+        if let Some(facts) = data.as_object_mut() {
+            for key in INTERNAL_EVENT_KEYS {
+                facts.remove(key);
+            }
+        }
         Self {
             kind: r.kind,
             at: r.at,
             actor: r.actor,
-            data: r.data,
+            data,
             receipt: r.receipt,
         }
     }
