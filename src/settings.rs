@@ -132,7 +132,8 @@ pub struct Route {
     pub article_url_prefix: Option<String>,
     #[serde(default)]
     pub host: Option<String>,
-    #[serde(deserialize_with = "de::list")]
+    /// Who is emailed; a route may tell channels only.
+    #[serde(default, deserialize_with = "de::list")]
     pub recipients: Vec<Recipient>,
     /// The channels this route's inquiries go to, by name (`notify.channels`).
     #[serde(default, deserialize_with = "de::list")]
@@ -344,8 +345,10 @@ impl Settings {
                     "notify.routes[{i}] needs exactly one of article_url_prefix or host"
                 ));
             }
-            if route.recipients.is_empty() {
-                return invalid(format!("notify.routes[{i}] has no recipients"));
+            if route.recipients.is_empty() && route.channels.is_empty() {
+                return invalid(format!(
+                    "notify.routes[{i}] has no recipients and no channels"
+                ));
             }
         }
         if let Err(e) = self.log.level.parse::<tracing_subscriber::EnvFilter>() {
@@ -357,6 +360,32 @@ impl Settings {
     /// Warnings worth printing at start-up and by `check-config`.
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
+        for c in &self.notify.channels {
+            let platform = c.kind.default_rate_per_minute();
+            if let (Some(rate), Some(limit)) = (c.rate_per_minute, platform) {
+                if rate > limit {
+                    warnings.push(format!(
+                        "notify.channels[{}].rate_per_minute = {rate} is more than the platform \
+                         allows ({limit} a minute): the robot will be throttled or banned",
+                        c.name
+                    ));
+                }
+            }
+        }
+        let mut urls: Vec<&str> = self
+            .notify
+            .channels
+            .iter()
+            .map(|c| c.webhook_url.expose_secret())
+            .collect();
+        urls.sort_unstable();
+        if urls.windows(2).any(|pair| pair[0] == pair[1]) {
+            warnings.push(
+                "two notify.channels share one webhook_url: each counts its own rate, so the \
+                 robot sees both and may throttle or ban them"
+                    .into(),
+            );
+        }
         if self.notify.default_recipients.is_empty() && self.notify.routes.is_empty() {
             warnings.push(
                 "no notification recipients configured (notify.default_recipients, notify.routes): \

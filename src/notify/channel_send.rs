@@ -161,19 +161,19 @@ pub fn classify(kind: ChannelKind, status: u16, text: &str) -> Outcome {
             },
         };
     }
-    if status != 200 {
-        return Outcome::Transient {
-            error: format!("HTTP {status}"),
-        };
-    }
+    // The platform's code decides, whatever the HTTP status (Feishu answers some refusals
+    // with 400 and a code); Feishu's older answers carry `StatusCode` instead of `code`.
     let answer: Value = serde_json::from_str(text).unwrap_or(Value::Null);
     let (code, message) = match kind {
-        ChannelKind::Feishu => (answer.get("code"), answer.get("msg")),
+        ChannelKind::Feishu => (
+            answer.get("code").or_else(|| answer.get("StatusCode")),
+            answer.get("msg").or_else(|| answer.get("StatusMessage")),
+        ),
         _ => (answer.get("errcode"), answer.get("errmsg")),
     };
     let Some(code) = code.and_then(Value::as_i64) else {
         return Outcome::Transient {
-            error: "an answer without a code".into(),
+            error: format!("HTTP {status}, an answer without a code"),
         };
     };
     let message: String = message
@@ -219,6 +219,7 @@ mod tests {
             (Wecom, 200, r#"{"errcode":0,"errmsg":"ok"}"#),
             (Dingtalk, 200, r#"{"errcode":0,"errmsg":"ok"}"#),
             (Feishu, 200, r#"{"StatusCode":0,"code":0,"msg":"success"}"#),
+            (Feishu, 200, r#"{"StatusCode":0,"StatusMessage":"success"}"#),
             (Webhook, 204, ""),
         ];
         for (kind, status, text) in sent {
@@ -270,6 +271,13 @@ mod tests {
             (Feishu, r#"{"code":9499,"msg":"Bad Request"}"#, "9499"),
         ];
         for (kind, text, expected) in dead {
+            // Refusals come with 200 or with a 4xx: the code decides.
+            for status in [200, 400] {
+                match classify(kind, status, text) {
+                    Outcome::Permanent { code, .. } => assert_eq!(code, expected),
+                    other => panic!("{kind:?} {status} {text}: {other:?}"),
+                }
+            }
             match classify(kind, 200, text) {
                 Outcome::Permanent { code, message } => {
                     assert_eq!(code, expected);

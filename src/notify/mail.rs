@@ -81,6 +81,11 @@ impl MailRenderer {
         })
     }
 
+    /// The service's address, as links in messages start (no trailing `/`).
+    pub fn public_base_url(&self) -> &str {
+        &self.public_base_url
+    }
+
     /// The staff link of an inquiry.
     pub fn staff_link(&self, id: Uuid) -> String {
         format!("{}/inbox#/inquiries/{id}", self.public_base_url)

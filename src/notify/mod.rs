@@ -2,6 +2,7 @@
 //! transports, and the outbox worker that sends reliably.
 
 pub mod channel_send;
+pub mod channel_worker;
 pub mod mail;
 pub mod robot;
 pub mod routing;

@@ -104,7 +104,9 @@ impl RobotRenderer {
         });
         let mut context = Context {
             supplement,
-            keyword: inert(&channel.keyword),
+            // Checked when the settings load (`Channel::check`): nothing to make inert, and
+            // changed it would no longer be the robot's keyword.
+            keyword: channel.keyword.clone(),
             title: inquiry.article_title.as_deref().map(inert),
             need: inert(&cut(&inquiry.need, NEED_CHARS)),
             r#use: inquiry.r#use.as_deref().map(inert),
@@ -160,8 +162,9 @@ impl RobotRenderer {
                     Some(title) => format!("{headline} · {title} {}", context.keyword),
                     None => format!("{headline} {}", context.keyword),
                 };
-                let mut lines: Vec<Value> = text
-                    .lines()
+                // The headline in the body too: a keyword check need not read the title.
+                let mut lines: Vec<Value> = std::iter::once(title.trim().to_string())
+                    .chain(text.lines().map(str::to_string))
                     .map(|line| json!([{"tag": "text", "text": line}]))
                     .collect();
                 lines.push(json!([{"tag": "a", "text": "在收件箱中处理", "href": context.link}]));
@@ -238,7 +241,16 @@ pub fn inert(text: &str) -> String {
         })
         .collect();
     let mut out = String::with_capacity(one_line.len());
-    for c in one_line.replace("://", "∶//").chars() {
+    let chars: Vec<char> = one_line.replace("://", "∶//").chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // `evil.com`, `www.evil.com`: a dot between a letter or digit and a letter would let a
+        // chat client make a link of a bare domain (numbers such as `2.5` keep theirs).
+        let next = chars.get(i + 1).copied().unwrap_or(' ');
+        let previous = if i > 0 { chars[i - 1] } else { ' ' };
+        if c == '.' && previous.is_ascii_alphanumeric() && next.is_ascii_alphabetic() {
+            out.push('．');
+            continue;
+        }
         out.push(match c {
             '*' => '＊',
             '_' => '＿',
@@ -279,12 +291,43 @@ mod tests {
             ("<at user_id=\"all\">所有人</at>", "<at"),
             ("http://evil.example", "://"),
             ("&lt;b&gt;", "&lt;"),
+            ("加微信 www.evil.com 或 evil.cn/pay", "evil.c"),
         ] {
             let out = inert(input);
             assert!(!out.contains(must_not), "{input} -> {out}");
             assert!(!out.contains('\n'), "{input} -> {out}");
         }
         assert_eq!(inert("求租厂房 2000 平方米"), "求租厂房 2000 平方米");
+        assert_eq!(inert("层高 8.5 米，2.5 万元"), "层高 8.5 米，2.5 万元");
+    }
+
+    #[test]
+    fn a_message_over_the_limit_is_cut_in_its_visitor_text_never_its_link() {
+        let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
+        let mut context = Context {
+            supplement: false,
+            keyword: String::new(),
+            title: Some("标".repeat(200)),
+            need: "需".repeat(80),
+            r#use: Some("用".repeat(200)),
+            tax: Some("税".repeat(100)),
+            tax_cny: None,
+            area: None,
+            company: Some("公".repeat(100)),
+            contact: Some("联".repeat(50)),
+            phone: Some("139＊＊＊＊5678".into()),
+            received_at: "2026-11-30 10:00:00".into(),
+            link: "https://leads.example.cn/inbox#/inquiries/0193a000".into(),
+            mentions: String::new(),
+        };
+        let full = renderer
+            .fit(&mut context.clone(), "robot.md", usize::MAX)
+            .unwrap();
+        assert!(full.len() > 2000, "{}", full.len());
+        let fitted = renderer.fit(&mut context, "robot.md", 1200).unwrap();
+        assert!(fitted.len() <= 1200, "{} bytes", fitted.len());
+        assert!(fitted.contains("(https://leads.example.cn/inbox#/inquiries/0193a000)"));
+        assert!(fitted.contains("手机号：139＊＊＊＊5678") && fitted.contains('…'));
     }
 
     #[test]

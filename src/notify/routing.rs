@@ -26,15 +26,35 @@ fn matching_route<'a>(
     })
 }
 
-/// The recipients for an inquiry on this article (or without one), as mailbox strings.
+/// Who is told about an inquiry on this article (or without one), as the outbox's recipients:
+/// the mailboxes, then each channel as `channel:<name>` ([`CHANNEL_PREFIX`]; the outbox's
+/// `channel` column reads it back).
 pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
-    let recipients: &[Recipient] = match matching_route(settings, article) {
+    let route = matching_route(settings, article);
+    let recipients: &[Recipient] = match route {
         Some(route) => &route.recipients,
         None => &settings.default_recipients,
     };
-    let mut out: Vec<String> = recipients.iter().map(ToString::to_string).collect();
-    out.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for recipient in recipients.iter().map(ToString::to_string) {
+        if !out.contains(&recipient) {
+            out.push(recipient);
+        }
+    }
+    out.extend(
+        channels_for(settings, article)
+            .into_iter()
+            .map(|name| format!("{CHANNEL_PREFIX}{name}")),
+    );
     out
+}
+
+/// How an outbox row names a channel as its recipient.
+pub const CHANNEL_PREFIX: &str = "channel:";
+
+/// The channel an outbox recipient names, if it names one.
+pub fn channel_of(recipient: &str) -> Option<&str> {
+    recipient.strip_prefix(CHANNEL_PREFIX)
 }
 
 /// The channels (`notify.channels`, by name) for an inquiry on this article: the matching
@@ -44,8 +64,12 @@ pub fn channels_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> 
         Some(route) => &route.channels,
         None => &settings.default_channels,
     };
-    let mut out = names.clone();
-    out.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
     out
 }
 
@@ -113,6 +137,13 @@ mod tests {
         let hk = url("https://www.example.hk/a");
         assert!(channels_for(&notify, Some(&hk)).is_empty());
         assert_eq!(channels_for(&notify, None), ["all-sales"]);
+        // The outbox's recipients: mailboxes, then the channels.
+        assert_eq!(
+            recipients_for(&notify, Some(&zh)),
+            ["z@example.cn", "channel:zhuhai-wecom", "channel:crm"]
+        );
+        assert_eq!(channel_of("channel:crm"), Some("crm"));
+        assert_eq!(channel_of("sales@example.cn"), None);
         let other = url("https://other.cn/a");
         assert_eq!(channels_for(&notify, Some(&other)), ["all-sales"]);
     }

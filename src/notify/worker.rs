@@ -2,6 +2,8 @@
 //! intakes (`wakeup`) or by LISTEN/NOTIFY, polling as a fallback; any number may run against
 //! one database.
 
+use super::channel_send::Outcome;
+use super::channel_worker::{ChannelDelivery, ChannelResult};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -55,6 +57,8 @@ pub struct Worker {
     poll_interval: Duration,
     options: WorkerOptions,
     wakeup: Option<Arc<Wakeup>>,
+    /// The group robots and webhooks (rows whose recipient is `channel:<name>`).
+    channels: Arc<ChannelDelivery>,
 }
 
 impl Worker {
@@ -65,10 +69,12 @@ impl Worker {
         settings: &NotifySettings,
         options: WorkerOptions,
     ) -> Self {
+        let channels = Arc::new(ChannelDelivery::new(settings, renderer.public_base_url()));
         Self {
             pool,
             transport: Arc::new(transport),
             renderer: Arc::new(renderer),
+            channels,
             max_attempts: i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
             max_per_hour: settings.max_per_hour,
             retry_initial_delay: settings.retry_initial_delay,
@@ -107,9 +113,14 @@ impl Worker {
         if count == 0 {
             return Ok(0);
         }
+        // Channel rows go their own way (their rate and pause, not the mail flood guard).
+        let (channel_rows, claimed): (Vec<Claimed>, Vec<Claimed>) = claimed
+            .into_iter()
+            .partition(|r| crate::notify::routing::channel_of(&r.recipient).is_some());
         let rows = self.flood_guard(claimed).await?;
         let mut ids: Vec<_> = rows
             .iter()
+            .chain(&channel_rows)
             .chain(summaries.iter().flatten())
             .map(|r| r.inquiry_id)
             .collect();
@@ -150,6 +161,10 @@ impl Worker {
                 }
             })
             .await;
+        for row in &channel_rows {
+            self.deliver_to_channel(row, mails.get(&row.inquiry_id))
+                .await;
+        }
         for group in &summaries {
             let result = self.send_summary(group, &mails, &latest).await;
             if result.is_ok() {
@@ -178,6 +193,34 @@ impl Worker {
             }
         }
         Ok(count)
+    }
+
+    /// Sends one channel row and records what its answer means (a deferred row is recorded
+    /// already).
+    async fn deliver_to_channel(&self, row: &Claimed, inquiry: Option<&InquiryMail>) {
+        let delivery = match self.channels.deliver(&self.pool, row, inquiry).await {
+            Ok(ChannelResult::Deferred) => return,
+            Ok(ChannelResult::Answered(Outcome::Sent)) => Delivery::Sent,
+            Ok(ChannelResult::Answered(Outcome::Permanent { code, message })) => Delivery::Dead {
+                error: format!("{code} {message}"),
+                permanent: true,
+            },
+            Ok(ChannelResult::Answered(Outcome::Transient { error })) => {
+                self.outcome(Err(SendError::Transient(error)), row.attempts)
+            }
+            Ok(ChannelResult::Answered(Outcome::Throttled { code, message })) => {
+                // `deliver` pauses and defers throttled rows itself; never here.
+                self.outcome(
+                    Err(SendError::Transient(format!("{code} {message}"))),
+                    row.attempts,
+                )
+            }
+            Err(e) => {
+                tracing::warn!(outbox.id = %row.id, error = %e, "channel delivery: database error");
+                return;
+            }
+        };
+        self.finish(row, &delivery, false).await;
     }
 
     /// Logs and counts one row's outcome and records it (`summary`: it went out in one).

@@ -115,25 +115,30 @@ impl Channel {
             .unwrap_or_else(|| self.kind.default_throttle_pause())
     }
 
-    /// The URL as `check-config` shows it: scheme, host and path, with the query (WeCom's `key`,
-    /// DingTalk's `access_token`) and Feishu's hook id masked.
+    /// The URL as `check-config` shows it: scheme, host and port, and the path of the robots'
+    /// fixed endpoints, with the query (WeCom's `key`, DingTalk's `access_token`) and Feishu's
+    /// hook id masked; a webhook's path (partners put tokens there) is not shown at all.
     pub fn masked_url(&self) -> String {
-        match url::Url::parse(self.webhook_url.expose_secret()) {
-            Ok(url) => {
-                let path = match self.kind {
-                    // The hook id is the credential: keep its first characters only.
-                    ChannelKind::Feishu => mask_last_segment(url.path()),
-                    _ => url.path().to_string(),
-                };
-                let query = if url.query().is_some() { "?***" } else { "" };
-                format!(
-                    "{}://{}{path}{query}",
-                    url.scheme(),
-                    url.host_str().unwrap_or("")
-                )
-            }
-            Err(_) => "(invalid)".into(),
-        }
+        let Ok(url) = url::Url::parse(self.webhook_url.expose_secret()) else {
+            return "(invalid)".into();
+        };
+        let host = url.host_str().unwrap_or("");
+        let origin = match url.port() {
+            Some(port) => format!("{}://{host}:{port}", url.scheme()),
+            None => format!("{}://{host}", url.scheme()),
+        };
+        let path = match self.kind {
+            // The hook id is the credential: keep its first characters only.
+            ChannelKind::Feishu => mask_hook_id(url.path()),
+            ChannelKind::Webhook => "/***".to_string(),
+            _ => url.path().to_string(),
+        };
+        let query = if url.query().is_some() && self.kind != ChannelKind::Webhook {
+            "?***"
+        } else {
+            ""
+        };
+        format!("{origin}{path}{query}")
     }
 
     /// Whether the URL leaves the machine unencrypted: `http://` to a host that is not a
@@ -252,9 +257,15 @@ impl Channel {
                 at("mention_open_ids")
             ));
         }
-        if self.keyword.chars().any(char::is_control) || self.keyword.chars().count() > 20 {
+        // Sent as it is (it must match the robot's own), so it holds nothing visitor text is
+        // made inert for: letters, digits, CJK, spaces, `-`, `:` and the like.
+        if self.keyword.chars().count() > 20
+            || self.keyword != self.keyword.trim()
+            || crate::notify::robot::inert(&self.keyword) != self.keyword
+        {
             return Err(format!(
-                "{} must be one line of at most 20 characters",
+                "{} must be at most 20 characters without markdown or HTML characters \
+                 (* _ [ ] ( ) < > # ~ | ! ` @ & \\), dots between letters or a line break",
                 at("keyword")
             ));
         }
@@ -271,14 +282,15 @@ impl Channel {
     }
 }
 
-/// `/open-apis/bot/v2/hook/0a1b2c3d-…` as `/open-apis/bot/v2/hook/0a1b***`.
-fn mask_last_segment(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some((head, last)) if !last.is_empty() => {
-            let kept: String = last.chars().take(4).collect();
-            format!("{head}/{kept}***")
+/// `/open-apis/bot/v2/hook/0a1b2c3d-…` (with a trailing `/` or not) as
+/// `/open-apis/bot/v2/hook/0a1b***`.
+fn mask_hook_id(path: &str) -> String {
+    match path.split_once("/hook/") {
+        Some((head, id)) => {
+            let kept: String = id.chars().take(4).collect();
+            format!("{head}/hook/{kept}***")
         }
-        _ => path.to_string(),
+        None => "/***".to_string(),
     }
 }
 
@@ -308,33 +320,51 @@ fn optional_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretStrin
     Ok((!text.is_empty()).then(|| SecretString::from(text.to_string())))
 }
 
+/// A duration as the other settings take it: `"65s"`, `"10m"`, or a number of seconds.
 fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-    let text = String::deserialize(d)?;
-    if text.trim().is_empty() {
-        return Ok(None);
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .filter(|s| *s >= 0.0)
+            .map(|s| Some(Duration::from_secs_f64(s)))
+            .ok_or_else(|| serde::de::Error::custom("a duration must not be negative")),
+        serde_json::Value::String(text) if text.trim().is_empty() => Ok(None),
+        serde_json::Value::String(text) => humantime::parse_duration(text.trim())
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+        _ => Err(serde::de::Error::custom(
+            "a duration: \"65s\", \"10m\" or a number of seconds",
+        )),
     }
-    humantime::parse_duration(text.trim())
-        .map(Some)
-        .map_err(serde::de::Error::custom)
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum ChannelsOrJson {
-    Channels(Vec<Channel>),
-    Json(String),
 }
 
 /// `notify.channels` as an array of tables (TOML), or as JSON text (the environment:
-/// `INQUIRY_DESK__NOTIFY__CHANNELS='[{"name": …}]'`).
+/// `INQUIRY_DESK__NOTIFY__CHANNELS='[{"name": …}]'`). Each channel is read on its own, so an
+/// error names the channel's position and serde's own reason (the key, the value).
 pub fn channels<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Channel>, D::Error> {
-    match ChannelsOrJson::deserialize(d)? {
-        ChannelsOrJson::Channels(channels) => Ok(channels),
-        ChannelsOrJson::Json(text) if text.trim().is_empty() => Ok(Vec::new()),
-        ChannelsOrJson::Json(text) => serde_json::from_str(&text).map_err(|e| {
-            serde::de::Error::custom(format!("notify.channels is not valid JSON: {e}"))
-        }),
-    }
+    use serde::de::Error;
+    let items = match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::String(text) if text.trim().is_empty() => Vec::new(),
+        serde_json::Value::String(text) => match serde_json::from_str(&text) {
+            Ok(serde_json::Value::Array(items)) => items,
+            Ok(_) => return Err(D::Error::custom("notify.channels must be a JSON array")),
+            Err(e) => {
+                return Err(D::Error::custom(format!(
+                    "notify.channels is not valid JSON: {e}"
+                )))
+            }
+        },
+        _ => return Err(D::Error::custom("notify.channels must be a list of tables")),
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            serde_json::from_value(item)
+                .map_err(|e| D::Error::custom(format!("notify.channels[{i}]: {e}")))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -384,6 +414,27 @@ mod tests {
             feishu.masked_url(),
             "https://open.feishu.cn/open-apis/bot/v2/hook/0a1b***"
         );
+        let slash = channel(serde_json::json!({"name": "fs", "kind": "feishu",
+            "webhook_url": "https://open.feishu.cn/open-apis/bot/v2/hook/0a1b2c3d-4e5f/"}))
+        .unwrap();
+        assert_eq!(
+            slash.masked_url(),
+            "https://open.feishu.cn/open-apis/bot/v2/hook/0a1b***"
+        );
+        let partner = channel(serde_json::json!({"name": "crm", "kind": "webhook",
+            "webhook_url": "https://crm.example.cn:8443/hooks/tok-123?sig=abc",
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "throttle_pause": 30}))
+        .unwrap();
+        assert_eq!(partner.masked_url(), "https://crm.example.cn:8443/***");
+        assert_eq!(partner.throttle_pause(), Duration::from_secs(30));
+        for bad in ["lead_bot", "#线索", "C&I", "a.com", " 招商"] {
+            let keyworded = channel(serde_json::json!({"name": "w", "kind": "wecom",
+                "webhook_url": "https://x/send?key=k", "keyword": bad}));
+            assert!(keyworded.unwrap_err().contains("keyword"), "{bad}");
+        }
+        assert!(channel(serde_json::json!({"name": "w", "kind": "wecom",
+            "webhook_url": "https://x/send?key=k", "keyword": "招商线索"}))
+        .is_ok());
         let webhook = channel(serde_json::json!({
             "name": "crm", "kind": "webhook", "webhook_url": "http://127.0.0.1:9000/hooks",
             "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",

@@ -5,6 +5,7 @@
 pub mod access_log;
 pub mod api_keys;
 pub mod articles;
+pub mod channels;
 pub mod connection;
 pub mod events;
 pub mod idempotency;

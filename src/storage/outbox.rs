@@ -278,13 +278,42 @@ pub async fn record(
     Ok(())
 }
 
+/// A claimed channel row that may not be sent yet (the channel's rate, or its pause after a
+/// throttling answer): due again at `at`, its attempt given back — a wait is not a failure.
+/// `throttled`: the platform was asked and answered by throttling (`code message`): recorded as
+/// a `throttled` attempt.
+pub async fn defer(
+    pool: &PgPool,
+    row: &Claimed,
+    at: chrono::DateTime<chrono::Utc>,
+    throttled: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "WITH o AS (
+             UPDATE outbox
+                SET attempts = greatest(attempts - 1, 0), locked_until = NULL,
+                    next_attempt_at = $2, updated_at = now(),
+                    last_error = coalesce($3, last_error)
+              WHERE id = $1 AND state IN ('pending', 'waiting')
+          RETURNING id, attempts)
+         INSERT INTO outbox_attempts (outbox_id, attempt, outcome, error)
+         SELECT id, attempts + 1, 'throttled', $3 FROM o WHERE $3::text IS NOT NULL",
+    )
+    .bind(row.id)
+    .bind(at)
+    .bind(throttled)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// After a successful send the mail server is back: rows waiting out a transient failure are
 /// made due now instead of after hours of backoff. Returns how many.
 pub async fn make_waiting_rows_due(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE outbox SET next_attempt_at = now(), updated_at = now()
           WHERE state IN ('pending', 'waiting') AND next_attempt_at > now()
-            AND last_error IS NOT NULL",
+            AND last_error IS NOT NULL AND channel = 'email'",
     )
     .execute(pool)
     .await?;
@@ -371,7 +400,8 @@ pub struct NotificationRow {
 /// An inquiry's outbox rows, as staff see them in its detail.
 pub async fn of_inquiry(pool: &PgPool, id: Uuid) -> Result<Vec<NotificationRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, 'email' AS channel, kind, recipient,
+        "SELECT id, channel, kind,
+                CASE WHEN channel = 'email' THEN recipient ELSE channel END AS recipient,
                 state, attempts, last_error,
                 flood_held AS held_for_summary
            FROM outbox WHERE inquiry_id = $1 ORDER BY created_at, recipient",

@@ -155,7 +155,7 @@ async fn a_bad_key_or_signature_is_dead_at_once_with_the_platforms_code() {
 
 #[tokio::test]
 async fn past_the_platforms_rate_the_answer_is_throttling_and_dingtalk_bans() {
-    let peer = RobotPeer::start(&["--rate", "3", "--minute", "30", "--ban", "30"]).await;
+    let peer = RobotPeer::start(&["--rate", "3", "--minute", "1", "--ban", "30"]).await;
     let http = client().unwrap();
     let wecom = channel(json!({"name": "w", "kind": "wecom",
         "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")}));
@@ -191,6 +191,18 @@ async fn past_the_platforms_rate_the_answer_is_throttling_and_dingtalk_bans() {
         peer.requests("dingtalk").await,
         5,
         "every request counts, refused or not"
+    );
+    // Once the window has passed WeCom takes messages again; DingTalk's ban still holds.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    let wecom_body = json!({"msgtype": "markdown", "markdown": {"content": "新询盘"}});
+    assert_eq!(
+        send(&http, &wecom, &wecom_body, "unused", now_ms()).await,
+        Outcome::Sent
+    );
+    let banned = send(&http, &dingtalk, &body, "unused", now_ms()).await;
+    assert!(
+        matches!(&banned, Outcome::Throttled { code, .. } if code == "130101"),
+        "banned for 10 minutes, not for the window: {banned:?}"
     );
 }
 

@@ -6,6 +6,7 @@
 mod abuse;
 mod binary;
 mod channel_send;
+mod channels;
 mod codes;
 mod config;
 mod database_outage;

@@ -155,6 +155,24 @@ async fn visitor_markup_links_and_mentions_arrive_inert() {
         visitor.contains("＜script＞alert（1）＜/script＞"),
         "{visitor}"
     );
+    // The other dialects carry the same text, inert too.
+    let dingtalk = channel(json!({"name": "d", "kind": "dingtalk",
+        "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t"}));
+    let feishu = channel(json!({"name": "f", "kind": "feishu",
+        "webhook_url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc"}));
+    for channel in [dingtalk, feishu] {
+        let body = renderer.render(&channel, &row, false).unwrap()[0].to_string();
+        // The one markdown link is ours (the inbox), on DingTalk; Feishu's is an `a` element.
+        let links = body.matches("](").count();
+        assert_eq!(links, usize::from(channel.name == "d"), "{body}");
+        for forbidden in ["<script", "://evil", "@all", "<font", "<at user"] {
+            assert!(
+                !body.contains(forbidden),
+                "{}: {forbidden} in {body}",
+                channel.name
+            );
+        }
+    }
 }
 
 #[tokio::test]

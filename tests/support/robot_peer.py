@@ -13,13 +13,17 @@ accepted, decoded.
       seconds (the platform's 10-minute ban).
   Feishu custom bot    POST /open-apis/bot/v2/hook/HOOK
       bad hook 19001; with --feishu-secret, body "timestamp"/"sign" checked (HMAC-SHA256 keyed by
-      "S\\nsecret" over nothing): 19021; more than FEISHU_RATE a window or 5 a second: 11232.
+      "S\\nsecret" over nothing): 19021; more than FEISHU_RATE a window or 5 a second: 11232;
+      a body over 20,000 bytes 9499, a post that is not lines of text/a/at elements 19002, a
+      message without the --keyword 19024.
   Partner webhook      POST /hooks[/STATUS]
       Standard Webhooks signature checked with --webhook-secret (401 when wrong); /hooks/410,
       /hooks/500 … answer that status (after checking the signature).
 
   GET /_received       every accepted request: {"platform", "path", "headers", "body"}
   GET /_requests       how many requests each platform saw, accepted or not
+  GET /_webhook_ids    the webhook-id of every signed webhook request, in order
+  (--webhook-fail-first N: the first N signed webhook requests are answered 503)
 
 Usage: python3 robot_peer.py [--port N] [--key K] [--token T] [--hook H] [--dingtalk-secret S]
   [--feishu-secret S] [--webhook-secret whsec_…] [--keyword W] [--rate 20] [--feishu-rate 100]
@@ -45,6 +49,8 @@ class Peer:
         self.seen = defaultdict(deque)  # platform -> times of every request
         self.counts = defaultdict(int)
         self.banned_until = 0.0
+        self.webhook_ids = []
+        self.failures_left = args.webhook_fail_first
 
     def over(self, platform, limit, window):
         """Counts this request; whether the platform's window now holds more than `limit`."""
@@ -54,6 +60,44 @@ class Peer:
         while seen and seen[0] <= now - window:
             seen.popleft()
         return len(seen) > limit
+
+
+def content_strings(value):
+    """Every string value of a message (not its keys): what a keyword check reads."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from content_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from content_strings(v)
+
+
+def feishu_shape_ok(body):
+    """A text message, or a post whose lines are lists of text, a and at elements."""
+    if not isinstance(body, dict):
+        return False
+    if body.get("msg_type") == "text":
+        return isinstance((body.get("content") or {}).get("text"), str)
+    if body.get("msg_type") != "post":
+        return False
+    post = ((body.get("content") or {}).get("post") or {}).get("zh_cn")
+    if not isinstance(post, dict) or not isinstance(post.get("content"), list):
+        return False
+    for line in post["content"]:
+        if not isinstance(line, list):
+            return False
+        for element in line:
+            tag = element.get("tag") if isinstance(element, dict) else None
+            if tag == "text" and isinstance(element.get("text"), str):
+                continue
+            if tag == "a" and isinstance(element.get("href"), str):
+                continue
+            if tag == "at" and isinstance(element.get("user_id"), str):
+                continue
+            return False
+    return True
 
 
 def hmac_b64(key, message):
@@ -81,6 +125,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, peer.received)
             if self.path == "/_requests":
                 return self.answer(200, dict(peer.counts))
+            if self.path == "/_webhook_ids":
+                return self.answer(200, peer.webhook_ids)
         self.answer(404, {})
 
     def do_POST(self):
@@ -143,7 +189,7 @@ class Handler(BaseHTTPRequestHandler):
         if peer.over("dingtalk", args.rate, args.minute):
             peer.banned_until = time.monotonic() + args.ban
             return self.answer(200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
-        text = json.dumps(body, ensure_ascii=False)
+        text = " ".join(content_strings(body))
         if args.keyword and args.keyword not in text:
             return self.answer(200, {"errcode": 310000, "errmsg": "keywords not in content"})
         self.record("dingtalk", body)
@@ -162,6 +208,12 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time", "data": {}})
         if peer.over("feishu-second", 5, 1) | peer.over("feishu", args.feishu_rate, args.minute):
             return self.answer(200, {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]", "data": {}})
+        if len(raw) > 20000:
+            return self.answer(400, {"code": 9499, "msg": "Bad Request: request body too large", "data": {}})
+        if not feishu_shape_ok(body):
+            return self.answer(400, {"code": 19002, "msg": "params error, msg_type or content invalid", "data": {}})
+        if args.keyword and args.keyword not in " ".join(content_strings((body or {}).get("content"))):
+            return self.answer(200, {"code": 19024, "msg": "Key Words Not Found", "data": {}})
         self.record("feishu", body)
         self.answer(200, {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"})
 
@@ -176,7 +228,11 @@ class Handler(BaseHTTPRequestHandler):
         fresh = ts.isdigit() and abs(int(ts) - time.time()) < 300
         if not fresh or expected not in signatures.split(" "):
             return self.answer(401, {"error": "invalid signature"})
+        peer.webhook_ids.append(msg_id)
         status = int(path.rsplit("/", 1)[1]) if path.count("/") > 1 else 200
+        if peer.failures_left > 0:
+            peer.failures_left -= 1
+            status = 503
         if status < 300:
             self.record("webhook", body)
         self.answer(status, {"status": status})
@@ -192,6 +248,7 @@ def main():
     parser.add_argument("--feishu-secret", default="")
     parser.add_argument("--webhook-secret", default="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
     parser.add_argument("--keyword", default="")
+    parser.add_argument("--webhook-fail-first", type=int, default=0)
     parser.add_argument("--rate", type=int, default=20)
     parser.add_argument("--feishu-rate", type=int, default=100)
     parser.add_argument("--minute", type=float, default=60.0)

@@ -1,0 +1,268 @@
+//! Channels on the outbox (SPEC §6): each new inquiry gets a row per channel in the intake
+//! transaction; the worker delivers it to a real HTTP peer implementing the platform's contract;
+//! a refused signature is dead after one attempt; throttling pauses the channel without
+//! counting the attempt; the rate is counted in PostgreSQL, so two workers share it.
+
+use std::time::Duration;
+
+use inquiry_desk::settings::Channel;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app_with, valid_inquiry, RobotPeer, TestApp};
+
+const DINGTALK_SECRET: &str = "SEC9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b";
+const FEISHU_SECRET: &str = "feishu-secret-for-tests";
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+fn channels(values: Vec<Value>) -> Vec<Channel> {
+    values
+        .into_iter()
+        .map(|v| {
+            let mut c: Channel = serde_json::from_value(v).unwrap();
+            c.check().unwrap();
+            c
+        })
+        .collect()
+}
+
+/// An app that tells only these channels (no email), every one by default.
+async fn app_with(list: Vec<Channel>) -> TestApp {
+    spawn_app_with(move |s| {
+        s.notify.default_recipients = Vec::new();
+        s.notify.default_channels = list.iter().map(|c| c.name.clone()).collect();
+        s.notify.channels = list;
+    })
+    .await
+}
+
+fn inquiry_from(phone: &str) -> Value {
+    let mut body = valid_inquiry();
+    body["phone"] = phone.into();
+    body
+}
+
+async fn notifications(app: &TestApp) -> Vec<(String, String, i32, Option<String>)> {
+    sqlx::query_as(
+        "SELECT channel, state, attempts, last_error FROM outbox ORDER BY channel, created_at",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_inquiry_reaches_every_channel_through_the_outbox() {
+    let peer = RobotPeer::start(&[
+        "--dingtalk-secret",
+        DINGTALK_SECRET,
+        "--feishu-secret",
+        FEISHU_SECRET,
+        "--webhook-secret",
+        WEBHOOK_SECRET,
+        "--keyword",
+        "新询盘",
+    ])
+    .await;
+    let app = app_with(channels(vec![
+        json!({"name": "wecom", "kind": "wecom", "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")}),
+        json!({"name": "dingtalk", "kind": "dingtalk", "webhook_url": peer.url("/robot/send?access_token=dingtalk-token"), "secret": DINGTALK_SECRET}),
+        json!({"name": "feishu", "kind": "feishu", "webhook_url": peer.url("/open-apis/bot/v2/hook/feishu-hook"), "secret": FEISHU_SECRET}),
+        json!({"name": "crm", "kind": "webhook", "webhook_url": peer.url("/hooks"), "secret": WEBHOOK_SECRET}),
+    ]))
+    .await;
+    let id = app.submit(&valid_inquiry()).await;
+    // The rows were written with the inquiry, one per channel.
+    let queued = notifications(&app).await;
+    let names: Vec<&str> = queued.iter().map(|n| n.0.as_str()).collect();
+    assert_eq!(names, ["crm", "dingtalk", "feishu", "wecom"]);
+    app.worker().dispatch_pending().await.unwrap();
+    for (channel, state, attempts, error) in notifications(&app).await {
+        assert_eq!(
+            (state.as_str(), attempts, error),
+            ("sent", 1, None),
+            "{channel}"
+        );
+    }
+    let received = peer.received().await;
+    let platforms: Vec<&str> = received
+        .iter()
+        .map(|r| r["platform"].as_str().unwrap())
+        .collect();
+    assert_eq!(platforms.len(), 4, "{platforms:?}");
+    let webhook = received
+        .iter()
+        .find(|r| r["platform"] == "webhook")
+        .unwrap();
+    assert_eq!(webhook["body"]["type"], "inquiry.received");
+    assert_eq!(webhook["body"]["inquiry"]["id"], id.as_str());
+    assert_eq!(webhook["body"]["inquiry"]["phone"], "+8613912345678");
+    // Staff see each channel's state; the timeline says where it went.
+    let admin = app.admin().await;
+    let detail = app
+        .get_json(&admin, &format!("/api/v1/inquiries/{id}"))
+        .await;
+    let shown: Vec<(&str, &str)> = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["channel"].as_str().unwrap(), n["state"].as_str().unwrap()))
+        .collect();
+    assert!(
+        shown.contains(&("wecom", "sent")) && shown.contains(&("crm", "sent")),
+        "{shown:?}"
+    );
+    let sent_events = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "notification_sent")
+        .count();
+    assert_eq!(sent_events, 4);
+}
+
+#[tokio::test]
+async fn a_refused_signature_is_dead_after_one_attempt_with_the_platforms_code() {
+    let peer = RobotPeer::start(&["--dingtalk-secret", DINGTALK_SECRET]).await;
+    let app = app_with(channels(vec![json!({"name": "dd", "kind": "dingtalk",
+        "webhook_url": peer.url("/robot/send?access_token=dingtalk-token"),
+        "secret": "SECthe-wrong-secret"})]))
+    .await;
+    app.submit(&valid_inquiry()).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let rows = notifications(&app).await;
+    assert_eq!(rows.len(), 1);
+    let (_, state, attempts, error) = &rows[0];
+    assert_eq!((state.as_str(), *attempts), ("dead", 1));
+    assert!(
+        error
+            .as_deref()
+            .unwrap()
+            .starts_with("310000 sign not match"),
+        "{error:?}"
+    );
+    // Nothing more is tried: it is dead.
+    app.worker().dispatch_pending().await.unwrap();
+    assert_eq!(peer.requests("dingtalk").await, 1);
+}
+
+#[tokio::test]
+async fn a_throttled_channel_pauses_and_then_recovers_without_losing_attempts() {
+    // The peer allows one request per 2 s window; the channel pauses 2 s when throttled.
+    let peer = RobotPeer::start(&["--rate", "1", "--minute", "2"]).await;
+    let app = app_with(channels(vec![json!({"name": "w", "kind": "wecom",
+        "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key"),
+        "throttle_pause": "2s"})]))
+    .await;
+    app.submit(&inquiry_from("13900000001")).await;
+    app.submit(&inquiry_from("13900000002")).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let rows = notifications(&app).await;
+    let states: Vec<(&str, i32)> = rows.iter().map(|r| (r.1.as_str(), r.2)).collect();
+    assert_eq!(
+        states,
+        [("sent", 1), ("pending", 0)],
+        "the throttled one is not a failed attempt"
+    );
+    assert!(
+        rows[1].3.as_deref().unwrap().starts_with("45009"),
+        "{rows:?}"
+    );
+    let throttled: i64 = app
+        .count("SELECT count(*) FROM outbox_attempts WHERE outcome = 'throttled'")
+        .await;
+    assert_eq!(throttled, 1, "the throttled attempt is recorded");
+    // During the pause nothing is sent, even when asked.
+    app.worker().dispatch_pending().await.unwrap();
+    assert_eq!(peer.requests("wecom").await, 2);
+    tokio::time::sleep(Duration::from_millis(2300)).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let states: Vec<String> = notifications(&app).await.into_iter().map(|r| r.1).collect();
+    assert_eq!(states, ["sent", "sent"]);
+    assert_eq!(
+        peer.received().await.len(),
+        2,
+        "each inquiry announced once"
+    );
+}
+
+#[tokio::test]
+async fn a_webhook_keeps_its_id_across_attempts() {
+    let peer = RobotPeer::start(&[
+        "--webhook-secret",
+        WEBHOOK_SECRET,
+        "--webhook-fail-first",
+        "1",
+    ])
+    .await;
+    let list = channels(vec![json!({"name": "crm", "kind": "webhook",
+        "webhook_url": peer.url("/hooks"), "secret": WEBHOOK_SECRET})]);
+    let app = spawn_app_with(move |s| {
+        s.notify.default_recipients = Vec::new();
+        s.notify.default_channels = vec!["crm".into()];
+        s.notify.channels = list;
+        s.notify.retry_initial_delay = Duration::from_millis(10);
+    })
+    .await;
+    app.submit(&valid_inquiry()).await;
+    app.worker().dispatch_pending().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let rows = notifications(&app).await;
+    assert_eq!(
+        (rows[0].1.as_str(), rows[0].2),
+        ("sent", 2),
+        "a 503, then sent: {rows:?}"
+    );
+    let outbox_id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM outbox")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let ids: Vec<String> = reqwest::get(peer.url("/_webhook_ids"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let expected = format!("msg_{}", outbox_id.simple());
+    assert_eq!(
+        ids,
+        [expected.clone(), expected],
+        "the receiver can drop the duplicate"
+    );
+}
+
+#[tokio::test]
+async fn two_workers_share_one_channels_rate() {
+    let peer = RobotPeer::start(&[]).await;
+    let app = app_with(channels(vec![json!({"name": "w", "kind": "wecom",
+        "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key"),
+        "rate_per_minute": 3})]))
+    .await;
+    for n in 0..6 {
+        app.submit(&inquiry_from(&format!("1390000001{n}"))).await;
+    }
+    // Two workers (as two instances would run) work the queue side by side.
+    let (a, b) = (app.worker(), app.worker());
+    let (ra, rb) = tokio::join!(a.dispatch_pending(), b.dispatch_pending());
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(
+        peer.requests("wecom").await,
+        3,
+        "the channel's rate holds across workers"
+    );
+    let rows = notifications(&app).await;
+    let sent = rows.iter().filter(|r| r.1 == "sent").count();
+    let waiting: Vec<&(String, String, i32, Option<String>)> =
+        rows.iter().filter(|r| r.1 == "pending").collect();
+    assert_eq!((sent, waiting.len()), (3, 3));
+    // The waiting ones are due when the window has room, their attempts given back.
+    assert!(
+        waiting.iter().all(|r| r.2 == 0 && r.3.is_none()),
+        "{waiting:?}"
+    );
+    let due_in: f64 = app
+        .count("SELECT min(extract(epoch FROM next_attempt_at - now()))::int8 FROM outbox WHERE state = 'pending'")
+        .await as f64;
+    assert!((50.0..=61.0).contains(&due_in), "due in {due_in} s");
+}
