@@ -148,8 +148,9 @@ impl Worker {
                 .collect()
         };
         let any_sent = AtomicBool::new(false);
-        futures_util::stream::iter(&rows)
-            .for_each_concurrent(self.options.concurrency, |row| {
+        let mail = futures_util::stream::iter(&rows).for_each_concurrent(
+            self.options.concurrency,
+            |row| {
                 let mail = mails.get(&row.inquiry_id);
                 let any_sent = &any_sent;
                 async move {
@@ -159,12 +160,15 @@ impl Worker {
                     }
                     self.finish(row, &delivery, false).await;
                 }
-            })
-            .await;
-        for row in &channel_rows {
-            self.deliver_to_channel(row, mails.get(&row.inquiry_id))
-                .await;
-        }
+            },
+        );
+        mail.await;
+        // After the batch's mail (a robot never holds a mail back), every channel row at once:
+        // a slow or unreachable robot holds the next batch at most one request's timeout.
+        let robots = channel_rows
+            .iter()
+            .map(|row| self.deliver_to_channel(row, mails.get(&row.inquiry_id)));
+        futures_util::future::join_all(robots).await;
         for group in &summaries {
             let result = self.send_summary(group, &mails, &latest).await;
             if result.is_ok() {
