@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::Staff;
 use crate::storage::access_log::{self, AccessEntry};
 use crate::storage::inquiries::changes;
+use crate::storage::inquiries::{self, Filter, InquiryRow, Position};
 use crate::workflow::{Detail, TimelinePage};
 
 const BATCH: i64 = 500;
@@ -44,6 +45,23 @@ pub async fn read(
     };
     access_log::log_access(pool, staff.key_id, &staff.name, "read", Some(id)).await?;
     Ok(Some(detail))
+}
+
+/// One page of the staff list — `limit` rows of `filter` after `cursor`, plus one more when there
+/// is a next page — recorded in the access log as `action` (`list` or `search`) with what it
+/// asked for (`details`) and how many rows it answered.
+pub async fn read_page(
+    pool: &PgPool,
+    staff: &Staff,
+    page: (&Filter, Option<Position>, i64),
+    action: &str,
+    mut details: serde_json::Value,
+) -> Result<Vec<InquiryRow>, sqlx::Error> {
+    let (filter, cursor, limit) = page;
+    let rows = inquiries::page(pool, filter, cursor, limit).await?;
+    details["rows"] = serde_json::json!(rows.len().min(usize::try_from(limit).unwrap_or(0)));
+    record_read(pool, staff, action, &details).await?;
+    Ok(rows)
 }
 
 /// A list, search or export read (`action`), recorded in the access log with what it asked

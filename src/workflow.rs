@@ -193,3 +193,29 @@ pub async fn detail(
         related,
     }))
 }
+
+/// A staff member's change ([`apply_change`]), then the inquiry as it now stands, with the first
+/// page of its timeline. Errors: as [`apply_change`]; `NotFound` when it is gone meanwhile.
+pub async fn change(
+    pool: &PgPool,
+    settings: &Settings,
+    id: Uuid,
+    change: &Change,
+    expected_version: Option<i32>,
+    actor: &str,
+) -> Result<Detail, WorkflowError> {
+    apply_change(pool, settings, id, change, expected_version, actor).await?;
+    detail(pool, id, TimelinePage::FIRST)
+        .await?
+        .ok_or(WorkflowError::NotFound)
+}
+
+/// A staff note on inquiry `id`, on its timeline; `None` when there is no such inquiry.
+pub async fn add_note(
+    pool: &PgPool,
+    id: Uuid,
+    actor: &str,
+    body: &str,
+) -> Result<Option<changes::Note>, sqlx::Error> {
+    changes::add_note(pool, id, actor, body).await
+}

@@ -1,4 +1,11 @@
 //! `POST /api/v1/inquiries`: the public form's endpoint (SPEC §2).
+//!
+//! Unlike the staff routes (serde types with `deny_unknown_fields`, `routes::staff::body`), the
+//! intake keeps a parser of its own (`intake_body`, then `domain::inquiry::NewInquiry::parse`):
+//! it reads two encodings (JSON and forms in any charset a Chinese page posts), ignores fields
+//! it does not know (a site's form sends its own), cuts what a visitor cannot see or fix instead
+//! of refusing it, and must answer a bot exactly as it answers a person (the spam path), none of
+//! which a strict typed body does.
 
 use actix_web::http::header;
 use actix_web::http::StatusCode;

@@ -13,9 +13,8 @@ use crate::auth::Staff;
 use crate::error::ApiError;
 use crate::privacy;
 use crate::state::AppState;
-use crate::storage::inquiries::changes as notes;
 use crate::storage::inquiries::{self, Position};
-use crate::workflow::{self, apply_change, Change, TimelinePage};
+use crate::workflow::{self, Change, TimelinePage};
 
 type Answer = Result<HttpResponse, ApiError>;
 
@@ -56,12 +55,16 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let (query, pairs) = query::read_pairs::<ListParams>(req)?;
     let limit = query.limit();
+    let (details, search) = filters::audit_details(&pairs);
+    let action = if search { "search" } else { "list" };
+    let page = (&query.filter(), query.cursor, limit);
     let mut rows = state
-        .db(inquiries::page(
+        .db(privacy::read_page(
             &state.pool,
-            &query.filter(),
-            query.cursor,
-            limit,
+            staff,
+            page,
+            action,
+            details,
         ))
         .await?;
     let next_cursor = if rows.len() as i64 > limit {
@@ -75,16 +78,6 @@ async fn list(
     } else {
         None
     };
-    let (mut details, search) = filters::audit_details(&pairs);
-    details["rows"] = serde_json::json!(rows.len());
-    state
-        .db(privacy::record_read(
-            &state.pool,
-            staff,
-            if search { "search" } else { "list" },
-            &details,
-        ))
-        .await?;
     let items: Vec<InquiryItem> = rows.into_iter().map(Into::into).collect();
     Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
 }
@@ -178,8 +171,8 @@ async fn update(
         assignee: patch.assignee,
     };
     let expected = if_match_version(req)?;
-    state
-        .db(apply_change(
+    let detail = state
+        .db(workflow::change(
             &state.pool,
             &state.settings,
             id,
@@ -188,10 +181,6 @@ async fn update(
             &staff.name,
         ))
         .await?;
-    let detail = state
-        .db(workflow::detail(&state.pool, id, TimelinePage::FIRST))
-        .await?
-        .ok_or(ApiError::NotFound)?;
     let detail = InquiryDetail::new(detail, TimelinePage::FIRST.limit as usize);
     Ok(detail_response(actix_web::http::StatusCode::OK, &detail))
 }
@@ -216,7 +205,7 @@ pub async fn add_note(
     let note: NoteRequest = body::read(&req, &body)?;
     let note = note.body.unwrap_or_default();
     let created = state
-        .db(notes::add_note(&state.pool, id, &staff.name, &note))
+        .db(workflow::add_note(&state.pool, id, &staff.name, &note))
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Created().json(super::views::NoteView::from(created)))
