@@ -89,7 +89,6 @@ impl RobotRenderer {
         inquiry: &InquiryRow,
         supplement: bool,
     ) -> Result<Vec<Value>, RobotError> {
-        let inert = |text: &str| inert(text);
         let phone = inquiry.phone.as_deref().map(|p| {
             let shown = if channel.show_phone {
                 p.to_string()

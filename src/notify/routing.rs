@@ -28,22 +28,13 @@ fn matching_route<'a>(
 
 /// Who is told about an inquiry on this article (or without one), as the outbox's recipients:
 /// the mailboxes, then each channel as `channel:<name>` ([`CHANNEL_PREFIX`]; the outbox's
-/// `channel` column reads it back).
+/// `channel` column reads it back). The route is matched once (this runs on the intake path).
 pub fn recipients_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
     let route = matching_route(settings, article);
-    let recipients: &[Recipient] = match route {
-        Some(route) => &route.recipients,
-        None => &settings.default_recipients,
-    };
-    let mut out: Vec<String> = Vec::new();
-    for recipient in recipients.iter().map(ToString::to_string) {
-        if !out.contains(&recipient) {
-            out.push(recipient);
-        }
-    }
+    let mut out = unique(mailboxes(settings, route).iter().map(ToString::to_string));
     out.extend(
-        channels_for(settings, article)
-            .into_iter()
+        channels(settings, route)
+            .iter()
             .map(|name| format!("{CHANNEL_PREFIX}{name}")),
     );
     out
@@ -60,14 +51,26 @@ pub fn channel_of(recipient: &str) -> Option<&str> {
 /// The channels (`notify.channels`, by name) for an inquiry on this article: the matching
 /// route's, else `notify.default_channels` (SPEC §6).
 pub fn channels_for(settings: &NotifySettings, article: Option<&ArticleUrl>) -> Vec<String> {
-    let names = match matching_route(settings, article) {
-        Some(route) => &route.channels,
-        None => &settings.default_channels,
-    };
+    channels(settings, matching_route(settings, article))
+}
+
+/// The route's mailboxes, else the default ones.
+fn mailboxes<'a>(settings: &'a NotifySettings, route: Option<&'a Route>) -> &'a [Recipient] {
+    route.map_or(&settings.default_recipients, |r| &r.recipients)
+}
+
+/// The route's channels, else the default ones; each once, in order.
+fn channels(settings: &NotifySettings, route: Option<&Route>) -> Vec<String> {
+    let names = route.map_or(&settings.default_channels, |r| &r.channels);
+    unique(names.iter().cloned())
+}
+
+/// Each item once, in the order first given.
+fn unique(items: impl Iterator<Item = String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for name in names {
-        if !out.contains(name) {
-            out.push(name.clone());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
         }
     }
     out

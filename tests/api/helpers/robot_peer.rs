@@ -12,30 +12,8 @@ pub struct RobotPeer {
 impl RobotPeer {
     /// Starts a peer with `args` (`--dingtalk-secret S`, `--rate 20`, `--minute 3`, …).
     pub async fn start(args: &[&str]) -> Self {
-        use std::io::BufRead;
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/robot_peer.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .args(args)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3");
-        let stdout = child.stdout.take().unwrap();
-        let line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            std::io::BufReader::new(stdout)
-                .read_line(&mut line)
-                .map(|_| line)
-        })
-        .await
-        .unwrap()
-        .expect("the peer announces its port");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .expect("PORT line")
-            .parse()
-            .unwrap();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, port) = super::smtp::python_peer("robot_peer.py", &args).await;
         Self { port, child }
     }
 

@@ -31,32 +31,9 @@ impl SmtpSink {
     }
 
     async fn spawn(port: u16, dir: std::path::PathBuf, extra: &[&str]) -> Self {
-        use std::io::BufRead;
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&dir)
-            .arg(port.to_string())
-            .args(extra)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/test installs it)");
-        let stdout = child.stdout.take().unwrap();
-        let line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            std::io::BufReader::new(stdout)
-                .read_line(&mut line)
-                .map(|_| line)
-        })
-        .await
-        .unwrap()
-        .expect("smtp sink announces its port");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .expect("PORT line")
-            .parse()
-            .unwrap();
+        let mut args = vec![dir.to_string_lossy().into_owned(), port.to_string()];
+        args.extend(extra.iter().map(|a| a.to_string()));
+        let (child, port) = python_peer("smtp_sink.py", &args).await;
         Self {
             port,
             dir,
@@ -209,4 +186,34 @@ pub fn use_smtp(settings: &mut Settings, port: u16) {
     settings.notify.smtp.host = "127.0.0.1".into();
     settings.notify.smtp.port = port;
     settings.notify.smtp.tls = inquiry_desk::settings::SmtpTls::None;
+}
+
+/// Starts `tests/support/<script>` with `args` and waits for its `PORT <n>` line: the process and
+/// the port it listens on (the SMTP sink and the robots' peer announce it so).
+pub(crate) async fn python_peer(script: &str, args: &[String]) -> (std::process::Child, u16) {
+    use std::io::BufRead;
+    let path = format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/test installs what the peers need)");
+    let stdout = child.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .map(|_| line)
+    })
+    .await
+    .unwrap()
+    .unwrap_or_else(|e| panic!("{script} announces its port: {e}"));
+    let port = line
+        .trim()
+        .strip_prefix("PORT ")
+        .unwrap_or_else(|| panic!("{script}: a PORT line, not {line:?}"))
+        .parse()
+        .unwrap();
+    (child, port)
 }
