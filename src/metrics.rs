@@ -55,6 +55,14 @@ pub fn notification_outcome(outcome: &'static str) {
     metrics::counter!("notifications_total", "outcome" => outcome).increment(1);
 }
 
+/// One outcome of a notification by channel (`email` for mail): `sent`, `retry`, `dead`, and
+/// for group robots and webhooks `deferred` (the channel's rate said not now) and `throttled`
+/// (the platform answered so; the channel pauses).
+pub fn channel_outcome(channel: &str, outcome: &'static str) {
+    metrics::counter!("channel_notifications_total", "channel" => channel.to_string(), "outcome" => outcome)
+        .increment(1);
+}
+
 pub fn request(route: &str, method: &str, status: u16, seconds: f64) {
     let labels = [
         ("route", route.to_string()),

@@ -1,42 +1,58 @@
-//! The outbox worker's part for channel rows (SPEC §6): a row whose recipient is
-//! `channel:<name>` is rendered for its channel, waits for the channel's rate and pause (counted
-//! in PostgreSQL, so every instance together keeps them), is sent, and its answer decides the
-//! row: sent, dead at once, retried with backoff, or — throttled — the channel paused and the
-//! row due again when the pause ends, its attempt given back.
+//! The outbox worker's part for channel rows (SPEC §6). The rows claimed for one channel are
+//! worked together, apart from the mail (a slow robot never holds a mail back): sent one by one
+//! while the channel's minute has room for them all, otherwise folded — with every other row
+//! waiting for the channel — into as few messages as the platform's size limit allows. Each
+//! request waits for the channel's rate and pause (counted in PostgreSQL, so every instance
+//! together keeps them); the platform's answer decides the rows: sent, dead at once, retried
+//! with backoff, or — throttled — the channel paused and the rows due again when the pause
+//! ends, their attempts given back.
 
 use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use serde_json::{json, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::channel_send::{self, Outcome};
 use super::robot::RobotRenderer;
 use super::routing;
+use super::worker::{log_delivery, Backoff};
 use crate::domain::notification::MessageKind;
 use crate::settings::{Channel, ChannelKind, NotifySettings};
 use crate::storage::channels;
-use crate::storage::inquiries::InquiryRow;
-use crate::storage::outbox::{self, Claimed};
+use crate::storage::inquiries::{self, InquiryRow};
+use crate::storage::outbox::{self, Claimed, Delivery};
 
-/// What became of a channel row.
-#[derive(Debug)]
-pub enum ChannelResult {
-    /// Asked; the answer decides the row (the worker records it).
-    Answered(Outcome),
-    /// Not sent now (the channel's rate or pause): already due again later, nothing to record.
-    Deferred,
-}
+/// The most rows one fold claims (its messages are split to the size limit; what is left waits
+/// for the next).
+const FOLD_ROWS: i64 = 500;
 
-/// The channels of this instance's settings, their messages and their HTTP client.
+/// The channels of this instance's settings, their messages, their HTTP client and how their
+/// rows are recorded.
 pub struct ChannelDelivery {
+    pool: PgPool,
     channels: HashMap<String, Channel>,
     renderer: Option<RobotRenderer>,
     client: Option<reqwest::Client>,
     public_base_url: String,
+    backoff: Backoff,
+    /// How long a claim holds (rows a fold claims are leased as long).
+    lease: Duration,
 }
 
 impl ChannelDelivery {
-    pub fn new(settings: &NotifySettings, public_base_url: &str) -> Self {
+    pub fn new(
+        pool: PgPool,
+        settings: &NotifySettings,
+        public_base_url: &str,
+        backoff: Backoff,
+        lease: Duration,
+    ) -> Self {
         Self {
+            pool,
             channels: settings
                 .channels
                 .iter()
@@ -45,67 +61,254 @@ impl ChannelDelivery {
             renderer: RobotRenderer::new(public_base_url).ok(),
             client: channel_send::client().ok(),
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
+            backoff,
+            lease,
         }
     }
 
-    /// Works one claimed channel row. Errors: the database's (the lease runs out and the row is
-    /// tried again).
-    pub async fn deliver(
+    /// Works `rows`, claimed rows of one channel (recipient `channel:<name>`), and records what
+    /// became of each. Errors: the database's (rows not recorded keep their lease and are
+    /// tried again after it: at least once).
+    pub async fn work(&self, rows: Vec<Claimed>) -> Result<(), sqlx::Error> {
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        let name = routing::channel_of(&first.recipient)
+            .unwrap_or_default()
+            .to_string();
+        let Some(channel) = self.channels.get(&name) else {
+            for row in &rows {
+                let dead = dead("not_configured", "no such channel in notify.channels");
+                self.finish(row, &dead, false).await?;
+            }
+            return Ok(());
+        };
+        let per_message = u64::from(requests_per_message(channel));
+        let fold = channel.kind != ChannelKind::Webhook
+            && rows.len() as u64 * per_message
+                > u64::from(channels::room(&self.pool, &name, channel.limits()).await?);
+        if fold {
+            return self.fold(channel, rows).await;
+        }
+        let inquiries = self.inquiries(&rows).await?;
+        let sends = rows
+            .iter()
+            .map(|row| self.one(channel, row, inquiries.get(&row.inquiry_id)));
+        for result in futures_util::future::join_all(sends).await {
+            result?;
+        }
+        Ok(())
+    }
+
+    /// Sends one row on its own.
+    async fn one(
         &self,
-        pool: &sqlx::PgPool,
+        channel: &Channel,
         row: &Claimed,
         inquiry: Option<&InquiryRow>,
-    ) -> Result<ChannelResult, sqlx::Error> {
-        let permanent = |code: &str, message: &str| {
-            Ok(ChannelResult::Answered(Outcome::Permanent {
-                code: code.into(),
-                message: message.into(),
-            }))
-        };
-        let name = routing::channel_of(&row.recipient).unwrap_or_default();
-        let Some(channel) = self.channels.get(name) else {
-            return permanent("not_configured", "no such channel in notify.channels");
-        };
+    ) -> Result<(), sqlx::Error> {
         let Some(inquiry) = inquiry else {
-            return permanent("not_found", "inquiry not found");
-        };
-        let (Some(renderer), Some(client)) = (&self.renderer, &self.client) else {
-            return Ok(ChannelResult::Answered(Outcome::Transient {
-                error: "the HTTP client or the templates could not be set up".into(),
-            }));
+            return self
+                .finish(row, &dead("not_found", "inquiry not found"), false)
+                .await;
         };
         let supplement = row.kind == MessageKind::Supplement;
         let bodies = match channel.kind {
             ChannelKind::Webhook => vec![webhook_body(inquiry, supplement, &self.public_base_url)],
-            _ => match renderer.render(channel, inquiry, supplement) {
-                Ok(bodies) => bodies,
-                Err(e) => return permanent("render", &e.to_string()),
+            _ => match self
+                .renderer
+                .as_ref()
+                .map(|r| r.render(channel, inquiry, supplement))
+            {
+                Some(Ok(bodies)) => bodies,
+                Some(Err(e)) => {
+                    return self
+                        .finish(row, &dead("render", &e.to_string()), false)
+                        .await
+                }
+                None => return self.finish(row, &self.unready(row), false).await,
             },
+        };
+        self.send(channel, std::slice::from_ref(row), &bodies)
+            .await?;
+        Ok(())
+    }
+
+    /// Folds `rows` and every other row waiting for the channel into messages (SPEC §6),
+    /// oldest first, and sends them in order while the rate has room; the rest are deferred.
+    async fn fold(&self, channel: &Channel, mut rows: Vec<Claimed>) -> Result<(), sqlx::Error> {
+        let recipient = rows
+            .first()
+            .map(|r| r.recipient.clone())
+            .unwrap_or_default();
+        rows.extend(
+            outbox::claim_waiting_for(&self.pool, &recipient, FOLD_ROWS, self.lease).await?,
+        );
+        let inquiries = self.inquiries(&rows).await?;
+        let (rows, gone): (Vec<Claimed>, Vec<Claimed>) = rows
+            .into_iter()
+            .partition(|r| inquiries.contains_key(&r.inquiry_id));
+        for row in &gone {
+            self.finish(row, &dead("not_found", "inquiry not found"), false)
+                .await?;
+        }
+        let mut rows: Vec<(&InquiryRow, Claimed)> = rows
+            .into_iter()
+            .filter_map(|r| Some((inquiries.get(&r.inquiry_id)?, r)))
+            .collect();
+        rows.sort_by_key(|(inquiry, row)| (inquiry.received_at, inquiry.id, row.seq));
+        let items: Vec<(&InquiryRow, bool)> = rows
+            .iter()
+            .map(|(inquiry, row)| (*inquiry, row.kind == MessageKind::Supplement))
+            .collect();
+        let rows: Vec<Claimed> = rows.into_iter().map(|(_, row)| row).collect();
+        let parts = match self
+            .renderer
+            .as_ref()
+            .map(|r| r.render_fold(channel, &items))
+        {
+            Some(Ok(parts)) => parts,
+            failed => {
+                for row in &rows {
+                    let delivery = match &failed {
+                        Some(Err(e)) => dead("render", &e.to_string()),
+                        _ => self.unready(row),
+                    };
+                    self.finish(row, &delivery, false).await?;
+                }
+                return Ok(());
+            }
+        };
+        tracing::info!(
+            channel = %channel.name,
+            inquiries = rows.len(),
+            messages = parts.len(),
+            "channel backlog folded"
+        );
+        let mut rest = rows.as_slice();
+        for part in parts {
+            let (carried, after) = rest.split_at(part.count.min(rest.len()));
+            if let Some(at) = self.send(channel, carried, &part.bodies).await? {
+                // Not sent (the rate, or a throttling answer): every later message waits too.
+                outbox::defer(&self.pool, &ids(after), at, None).await?;
+                return Ok(());
+            }
+            rest = after;
+        }
+        Ok(())
+    }
+
+    /// Sends one message (`bodies`, in order) carrying `rows` and records them, or defers them
+    /// when the channel's rate or pause says not now: `Ok(Some(at))`, due again at `at`.
+    async fn send(
+        &self,
+        channel: &Channel,
+        rows: &[Claimed],
+        bodies: &[Value],
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let (Some(first), Some(client)) = (rows.first(), &self.client) else {
+            for row in rows {
+                self.finish(row, &self.unready(row), false).await?;
+            }
+            return Ok(None);
         };
         // Every request counts against the rate (a WeCom mention is a second one).
         let requests = u32::try_from(bodies.len()).unwrap_or(u32::MAX);
         if let Some(at) =
-            channels::take_requests(pool, name, channel.rate_per_minute(), requests).await?
+            channels::take_requests(&self.pool, &channel.name, channel.limits(), requests).await?
         {
-            outbox::defer(pool, row, at, None).await?;
-            return Ok(ChannelResult::Deferred);
+            outbox::defer(&self.pool, &ids(rows), at, None).await?;
+            crate::metrics::channel_outcome(&channel.name, "deferred");
+            return Ok(Some(at));
         }
-        let message_id = format!("msg_{}", row.id.simple());
+        let message_id = format!("msg_{}", first.id.simple());
         let mut last = Outcome::Sent;
-        for body in &bodies {
+        for body in bodies {
             let now_ms = chrono::Utc::now().timestamp_millis();
             last = channel_send::send(client, channel, body, &message_id, now_ms).await;
             if last != Outcome::Sent {
                 break;
             }
         }
-        if let Outcome::Throttled { code, message } = &last {
-            let until = channels::pause(pool, name, channel.throttle_pause()).await?;
-            tracing::warn!(channel = name, code = %code, until = %until, "channel throttled: paused");
-            outbox::defer(pool, row, until, Some(&format!("{code} {message}"))).await?;
-            return Ok(ChannelResult::Deferred);
+        let folded = rows.len() > 1;
+        match last {
+            Outcome::Throttled { code, message } => {
+                let until =
+                    channels::pause(&self.pool, &channel.name, channel.throttle_pause()).await?;
+                tracing::warn!(channel = %channel.name, code = %code, until = %until, "channel throttled: paused");
+                crate::metrics::channel_outcome(&channel.name, "throttled");
+                let answer = format!("{code} {message}");
+                outbox::defer(&self.pool, &ids(rows), until, Some(&answer)).await?;
+                Ok(Some(until))
+            }
+            Outcome::Sent => {
+                for row in rows {
+                    self.finish(row, &Delivery::Sent, folded).await?;
+                }
+                Ok(None)
+            }
+            Outcome::Permanent { code, message } => {
+                for row in rows {
+                    self.finish(row, &dead(&code, &message), folded).await?;
+                }
+                Ok(None)
+            }
+            Outcome::Transient { error } => {
+                for row in rows {
+                    let delivery = self.backoff.outcome(Err(error.clone()), row.attempts);
+                    self.finish(row, &delivery, folded).await?;
+                }
+                Ok(None)
+            }
         }
-        Ok(ChannelResult::Answered(last))
+    }
+
+    /// The HTTP client or the templates could not be set up: tried again later.
+    fn unready(&self, row: &Claimed) -> Delivery {
+        let error = "the HTTP client or the templates could not be set up".to_string();
+        self.backoff.outcome(Err(error), row.attempts)
+    }
+
+    async fn inquiries(&self, rows: &[Claimed]) -> Result<HashMap<Uuid, InquiryRow>, sqlx::Error> {
+        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.inquiry_id).collect();
+        ids.sort();
+        ids.dedup();
+        Ok(inquiries::by_ids(&self.pool, &ids)
+            .await?
+            .into_iter()
+            .map(|i| (i.id, i))
+            .collect())
+    }
+
+    /// Logs, counts and records one row's outcome (`folded`: it went out in a fold).
+    async fn finish(
+        &self,
+        row: &Claimed,
+        delivery: &Delivery,
+        folded: bool,
+    ) -> Result<(), sqlx::Error> {
+        log_delivery(row, delivery);
+        outbox::record(&self.pool, row, delivery, folded).await
+    }
+}
+
+/// Requests one message takes on `channel`: two for WeCom with mentions (a markdown and a text).
+fn requests_per_message(channel: &Channel) -> u32 {
+    if channel.kind == ChannelKind::Wecom && !channel.mention_mobiles.is_empty() {
+        2
+    } else {
+        1
+    }
+}
+
+fn ids(rows: &[Claimed]) -> Vec<Uuid> {
+    rows.iter().map(|r| r.id).collect()
+}
+
+fn dead(code: &str, message: &str) -> Delivery {
+    Delivery::Dead {
+        error: format!("{code} {message}"),
+        permanent: true,
     }
 }
 

@@ -66,7 +66,30 @@ struct Context {
     received_at: String,
     link: String,
     mentions: String,
+    /// A fold's other inquiries, a line each (SPEC §6: `另有 N 条新询盘`).
+    others: Vec<Line>,
+    /// The inbox, linked under a fold's lines.
+    inbox: String,
 }
+
+/// One more inquiry of a fold: its line (article, need, masked phone; inert) and its link.
+#[derive(Serialize, Clone)]
+struct Line {
+    text: String,
+    link: String,
+}
+
+/// One message of a fold: it carries the first `count` inquiries not carried before.
+#[derive(Debug, Clone)]
+pub struct FoldPart {
+    pub count: usize,
+    /// Its request bodies, in order (two for WeCom with mentions).
+    pub bodies: Vec<Value>,
+}
+
+/// A line's title and need, in characters.
+const LINE_TITLE_CHARS: usize = 20;
+const LINE_NEED_CHARS: usize = 30;
 
 impl RobotRenderer {
     /// `public_base_url`: the service's address, for the inbox link.
@@ -74,6 +97,7 @@ impl RobotRenderer {
         let mut env = Environment::new();
         env.add_template("robot.md", include_str!("templates/robot.md"))?;
         env.add_template("robot.txt", include_str!("templates/robot.txt"))?;
+        env.add_template("robot_line.txt", include_str!("templates/robot_line.txt"))?;
         Ok(Self {
             env,
             public_base_url: public_base_url.trim_end_matches('/').to_string(),
@@ -89,19 +113,47 @@ impl RobotRenderer {
         inquiry: &InquiryRow,
         supplement: bool,
     ) -> Result<Vec<Value>, RobotError> {
-        let phone = inquiry.phone.as_deref().map(|p| {
-            let shown = if channel.show_phone {
-                p.to_string()
-            } else {
-                phone::mask(p)
-            };
-            // In markdown the mask's `****` is a delimiter run: shown as full-width stars.
-            match channel.kind {
-                ChannelKind::Wecom | ChannelKind::Dingtalk => inert(&shown),
-                _ => shown,
+        let mut context = self.context(channel, inquiry, supplement);
+        self.bodies(channel, &mut context)
+    }
+
+    /// Messages waiting for one channel, folded (SPEC §6): each message announces its first
+    /// inquiry in full, then `另有 N 条新询盘` with a line and a link for each of the others,
+    /// then the inbox link; as many as fit in the platform's size limit go in one message, the
+    /// rest in the next. `items`: (inquiry, is a supplement), oldest first. Returns the messages
+    /// in order; their `count`s add up to `items.len()`. Errors: as [`Self::render`].
+    pub fn render_fold(
+        &self,
+        channel: &Channel,
+        items: &[(&InquiryRow, bool)],
+    ) -> Result<Vec<FoldPart>, RobotError> {
+        let mut parts = Vec::new();
+        let mut rest = items;
+        while let Some(((first, supplement), others)) = rest.split_first() {
+            let mut context = self.context(channel, first, *supplement);
+            context.inbox = format!("{}/inbox", self.public_base_url);
+            for (inquiry, supplement) in others {
+                context
+                    .others
+                    .push(self.line(channel, inquiry, *supplement)?);
+                if !self.fits(channel, &context)? {
+                    context.others.pop();
+                    break;
+                }
             }
-        });
-        let mut context = Context {
+            let count = 1 + context.others.len();
+            parts.push(FoldPart {
+                count,
+                bodies: self.bodies(channel, &mut context)?,
+            });
+            rest = &rest[count..];
+        }
+        Ok(parts)
+    }
+
+    /// What a message about `inquiry` says on `channel`, before any cut.
+    fn context(&self, channel: &Channel, inquiry: &InquiryRow, supplement: bool) -> Context {
+        Context {
             supplement,
             // Checked when the settings load (`Channel::check`): nothing to make inert, and
             // changed it would no longer be the robot's keyword.
@@ -114,19 +166,71 @@ impl RobotRenderer {
             area: inquiry.area_sqm.map(format_area),
             company: inquiry.company.as_deref().map(inert),
             contact: inquiry.contact.as_deref().map(inert),
-            phone,
+            phone: shown_phone(channel, inquiry),
             received_at: shanghai_time(inquiry.received_at),
-            link: format!("{}/inbox#/inquiries/{}", self.public_base_url, inquiry.id),
+            link: self.link(inquiry),
             mentions: String::new(),
-        };
-        let headline = if supplement {
+            others: Vec::new(),
+            inbox: String::new(),
+        }
+    }
+
+    fn link(&self, inquiry: &InquiryRow) -> String {
+        format!("{}/inbox#/inquiries/{}", self.public_base_url, inquiry.id)
+    }
+
+    /// A fold's line for `inquiry`.
+    fn line(
+        &self,
+        channel: &Channel,
+        inquiry: &InquiryRow,
+        supplement: bool,
+    ) -> Result<Line, RobotError> {
+        let text = self
+            .env
+            .get_template("robot_line.txt")?
+            .render(minijinja::context! {
+                supplement,
+                title => inquiry.article_title.as_deref().map(|t| inert(&cut(t, LINE_TITLE_CHARS))),
+                need => inert(&cut(&inquiry.need, LINE_NEED_CHARS)),
+                phone => shown_phone(channel, inquiry),
+            })?;
+        Ok(Line {
+            text,
+            link: self.link(inquiry),
+        })
+    }
+
+    /// Whether the message fits in the platform's limit as it is, nothing cut.
+    fn fits(&self, channel: &Channel, context: &Context) -> Result<bool, RobotError> {
+        Ok(match channel.kind {
+            ChannelKind::Wecom => {
+                self.env.get_template("robot.md")?.render(context)?.len() <= WECOM_MARKDOWN_BYTES
+            }
+            ChannelKind::Dingtalk => {
+                let mut context = context.clone();
+                context.mentions = dingtalk_mentions(channel);
+                self.env.get_template("robot.md")?.render(&context)?.len()
+                    <= LARGE_MESSAGE_BYTES - 1000
+            }
+            ChannelKind::Feishu => {
+                let text = self.env.get_template("robot.txt")?.render(context)?;
+                feishu_post(channel, context, &text).to_string().len() <= LARGE_MESSAGE_BYTES - 1000
+            }
+            ChannelKind::Webhook => return Err(RobotError::NotARobot),
+        })
+    }
+
+    /// The request bodies of a message, its visitor text cut to the platform's limit.
+    fn bodies(&self, channel: &Channel, context: &mut Context) -> Result<Vec<Value>, RobotError> {
+        let headline = if context.supplement {
             "补充信息"
         } else {
             "新询盘"
         };
         match channel.kind {
             ChannelKind::Wecom => {
-                let content = self.fit(&mut context, "robot.md", WECOM_MARKDOWN_BYTES)?;
+                let content = self.fit(context, "robot.md", WECOM_MARKDOWN_BYTES)?;
                 let mut bodies =
                     vec![json!({"msgtype": "markdown", "markdown": {"content": content}})];
                 if !channel.mention_mobiles.is_empty() {
@@ -142,13 +246,8 @@ impl RobotRenderer {
                 Ok(bodies)
             }
             ChannelKind::Dingtalk => {
-                context.mentions = channel
-                    .mention_mobiles
-                    .iter()
-                    .map(|m| format!("@{m}"))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let text = self.fit(&mut context, "robot.md", LARGE_MESSAGE_BYTES - 1000)?;
+                context.mentions = dingtalk_mentions(channel);
+                let text = self.fit(context, "robot.md", LARGE_MESSAGE_BYTES - 1000)?;
                 Ok(vec![json!({
                     "msgtype": "markdown",
                     "markdown": {"title": headline, "text": text},
@@ -156,29 +255,16 @@ impl RobotRenderer {
                 })])
             }
             ChannelKind::Feishu => {
-                let text = self.fit(&mut context, "robot.txt", LARGE_MESSAGE_BYTES - 2000)?;
-                let title = match &context.title {
-                    Some(title) => format!("{headline} · {title} {}", context.keyword),
-                    None => format!("{headline} {}", context.keyword),
-                };
-                // The headline in the body too: a keyword check need not read the title.
-                let mut lines: Vec<Value> = std::iter::once(title.trim().to_string())
-                    .chain(text.lines().map(str::to_string))
-                    .map(|line| json!([{"tag": "text", "text": line}]))
-                    .collect();
-                lines.push(json!([{"tag": "a", "text": "在收件箱中处理", "href": context.link}]));
-                if !channel.mention_open_ids.is_empty() {
-                    let ats: Vec<Value> = channel
-                        .mention_open_ids
+                let budget = LARGE_MESSAGE_BYTES
+                    - 2000
+                    - context
+                        .others
                         .iter()
-                        .map(|id| json!({"tag": "at", "user_id": id}))
-                        .collect();
-                    lines.push(Value::Array(ats));
-                }
-                Ok(vec![json!({
-                    "msg_type": "post",
-                    "content": {"post": {"zh_cn": {"title": title.trim(), "content": lines}}},
-                })])
+                        .map(|l| l.text.len() + l.link.len() + 64)
+                        .sum::<usize>()
+                        .min(LARGE_MESSAGE_BYTES / 2);
+                let text = self.fit(context, "robot.txt", budget)?;
+                Ok(vec![feishu_post(channel, context, &text)])
             }
             ChannelKind::Webhook => Err(RobotError::NotARobot),
         }
@@ -215,6 +301,76 @@ impl RobotRenderer {
             context.need = cut(&context.need, budget);
         }
     }
+}
+
+/// The phone as the channel shows it: masked unless `show_phone` (SPEC §6, PIPL), its `*`
+/// full-width in markdown (a delimiter run otherwise).
+fn shown_phone(channel: &Channel, inquiry: &InquiryRow) -> Option<String> {
+    inquiry.phone.as_deref().map(|p| {
+        let shown = if channel.show_phone {
+            p.to_string()
+        } else {
+            phone::mask(p)
+        };
+        match channel.kind {
+            ChannelKind::Wecom | ChannelKind::Dingtalk => inert(&shown),
+            _ => shown,
+        }
+    })
+}
+
+/// DingTalk mentions a number only when it also stands in the text as `@<number>`.
+fn dingtalk_mentions(channel: &Channel) -> String {
+    channel
+        .mention_mobiles
+        .iter()
+        .map(|m| format!("@{m}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A Feishu `post`: the headline, `text`'s lines, the inbox link, a fold's lines with their
+/// links, and the `at` elements.
+fn feishu_post(channel: &Channel, context: &Context, text: &str) -> Value {
+    let headline = if context.supplement {
+        "补充信息"
+    } else {
+        "新询盘"
+    };
+    let title = match &context.title {
+        Some(title) => format!("{headline} · {title} {}", context.keyword),
+        None => format!("{headline} {}", context.keyword),
+    };
+    // The headline in the body too: a keyword check need not read the title.
+    let mut lines: Vec<Value> = std::iter::once(title.trim().to_string())
+        .chain(text.lines().map(str::to_string))
+        .map(|line| json!([{"tag": "text", "text": line}]))
+        .collect();
+    lines.push(json!([{"tag": "a", "text": "在收件箱中处理", "href": context.link}]));
+    if !context.others.is_empty() {
+        lines.push(
+            json!([{"tag": "text", "text": format!("另有 {} 条新询盘", context.others.len())}]),
+        );
+        for (i, line) in context.others.iter().enumerate() {
+            lines.push(json!([
+                {"tag": "text", "text": format!("{}. {} ", i + 1, line.text)},
+                {"tag": "a", "text": "查看", "href": line.link},
+            ]));
+        }
+        lines.push(json!([{"tag": "a", "text": "打开收件箱", "href": context.inbox}]));
+    }
+    if !channel.mention_open_ids.is_empty() {
+        let ats: Vec<Value> = channel
+            .mention_open_ids
+            .iter()
+            .map(|id| json!({"tag": "at", "user_id": id}))
+            .collect();
+        lines.push(Value::Array(ats));
+    }
+    json!({
+        "msg_type": "post",
+        "content": {"post": {"zh_cn": {"title": title.trim(), "content": lines}}},
+    })
 }
 
 /// The first `max` characters, with `…` when cut.
@@ -318,6 +474,8 @@ mod tests {
             received_at: "2026-11-30 10:00:00".into(),
             link: "https://leads.example.cn/inbox#/inquiries/0193a000".into(),
             mentions: String::new(),
+            others: Vec::new(),
+            inbox: String::new(),
         };
         let full = renderer
             .fit(&mut context.clone(), "robot.md", usize::MAX)

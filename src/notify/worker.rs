@@ -2,8 +2,7 @@
 //! intakes (`wakeup`) or by LISTEN/NOTIFY, polling as a fallback; any number may run against
 //! one database.
 
-use super::channel_send::Outcome;
-use super::channel_worker::{ChannelDelivery, ChannelResult};
+use super::channel_worker::ChannelDelivery;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -47,18 +46,57 @@ impl Default for WorkerOptions {
     }
 }
 
+/// What a failed attempt means: dead after `max_attempts`, otherwise due again after an
+/// exponential backoff (SPEC §3).
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub max_attempts: i32,
+    pub initial_delay: Duration,
+}
+
+impl Backoff {
+    /// What a send's result means for a row on its `attempts`-th attempt (a transient error's
+    /// text as `Err`).
+    pub fn outcome(&self, result: Result<(), String>, attempts: i32) -> Delivery {
+        match result {
+            Ok(()) => Delivery::Sent,
+            Err(error) if attempts >= self.max_attempts => Delivery::Dead {
+                error,
+                permanent: false,
+            },
+            Err(error) => Delivery::Retry {
+                after: self.delay(attempts),
+                error,
+            },
+        }
+    }
+
+    /// Exponential backoff from `initial_delay`, with ±25 % jitter so that rows failed
+    /// together do not retry together.
+    fn delay(&self, attempts: i32) -> Duration {
+        let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
+        let base = self
+            .initial_delay
+            .saturating_mul(2u32.saturating_pow(exponent));
+        let base = base.min(MAX_RETRY_DELAY);
+        base.mul_f64(rand::rng().random_range(0.75..1.25))
+    }
+}
+
 pub struct Worker {
     pool: PgPool,
     transport: Arc<Transport>,
     renderer: Arc<MailRenderer>,
-    max_attempts: i32,
     max_per_hour: u32,
-    retry_initial_delay: Duration,
+    backoff: Backoff,
     poll_interval: Duration,
     options: WorkerOptions,
     wakeup: Option<Arc<Wakeup>>,
-    /// The group robots and webhooks (rows whose recipient is `channel:<name>`).
+    /// The group robots and webhooks (rows whose recipient is `channel:<name>`), worked in
+    /// tasks of their own so that a slow robot never holds the next batch of mail.
     channels: Arc<ChannelDelivery>,
+    /// Those tasks, until they end.
+    channel_tasks: std::sync::Mutex<tokio::task::JoinSet<()>>,
 }
 
 impl Worker {
@@ -69,15 +107,25 @@ impl Worker {
         settings: &NotifySettings,
         options: WorkerOptions,
     ) -> Self {
-        let channels = Arc::new(ChannelDelivery::new(settings, renderer.public_base_url()));
+        let backoff = Backoff {
+            max_attempts: i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
+            initial_delay: settings.retry_initial_delay,
+        };
+        let channels = Arc::new(ChannelDelivery::new(
+            pool.clone(),
+            settings,
+            renderer.public_base_url(),
+            backoff,
+            options.lease,
+        ));
         Self {
             pool,
             transport: Arc::new(transport),
             renderer: Arc::new(renderer),
             channels,
-            max_attempts: i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
+            channel_tasks: Default::default(),
             max_per_hour: settings.max_per_hour,
-            retry_initial_delay: settings.retry_initial_delay,
+            backoff,
             poll_interval: settings.poll_interval,
             options,
             wakeup: None,
@@ -91,16 +139,42 @@ impl Worker {
         self
     }
 
-    /// Works due rows until none is left; returns how many attempts were made.
+    /// Works due rows until none is left, channel rows included; returns how many rows were
+    /// claimed.
     pub async fn dispatch_pending(&self) -> Result<usize, sqlx::Error> {
         let mut total = 0;
         loop {
             let done = self.dispatch_batch().await?;
+            self.channels_done().await;
             if done == 0 {
                 return Ok(total);
             }
             total += done;
         }
+    }
+
+    /// Waits for the channel tasks in flight to end.
+    pub async fn channels_done(&self) {
+        let mut tasks = match self.channel_tasks.lock() {
+            Ok(mut tasks) => std::mem::take(&mut *tasks),
+            Err(_) => return,
+        };
+        while tasks.join_next().await.is_some() {}
+    }
+
+    /// Starts a task working one channel's claimed rows (and forgets the tasks that ended).
+    fn spawn_channel(&self, rows: Vec<Claimed>) {
+        let channels = self.channels.clone();
+        let Ok(mut tasks) = self.channel_tasks.lock() else {
+            return;
+        };
+        while tasks.try_join_next().is_some() {}
+        tasks.spawn(async move {
+            if let Err(e) = channels.work(rows).await {
+                // Rows not recorded keep their lease and are tried again after it.
+                tracing::warn!(error = %e, "channel delivery: database error");
+            }
+        });
     }
 
     /// Claims one batch and works it; returns how many rows it claimed.
@@ -120,7 +194,6 @@ impl Worker {
         let rows = self.flood_guard(claimed).await?;
         let mut ids: Vec<_> = rows
             .iter()
-            .chain(&channel_rows)
             .chain(summaries.iter().flatten())
             .map(|r| r.inquiry_id)
             .collect();
@@ -163,12 +236,18 @@ impl Worker {
             },
         );
         mail.await;
-        // After the batch's mail (a robot never holds a mail back), every channel row at once:
-        // a slow or unreachable robot holds the next batch at most one request's timeout.
-        let robots = channel_rows
-            .iter()
-            .map(|row| self.deliver_to_channel(row, mails.get(&row.inquiry_id)));
-        futures_util::future::join_all(robots).await;
+        // Each channel's rows in a task of their own: a slow or unreachable robot never holds
+        // the next batch of mail.
+        let mut by_channel: HashMap<String, Vec<Claimed>> = HashMap::new();
+        for row in channel_rows {
+            by_channel
+                .entry(row.recipient.clone())
+                .or_default()
+                .push(row);
+        }
+        for (_, rows) in by_channel {
+            self.spawn_channel(rows);
+        }
         for group in &summaries {
             let result = self.send_summary(group, &mails, &latest).await;
             if result.is_ok() {
@@ -197,34 +276,6 @@ impl Worker {
             }
         }
         Ok(count)
-    }
-
-    /// Sends one channel row and records what its answer means (a deferred row is recorded
-    /// already).
-    async fn deliver_to_channel(&self, row: &Claimed, inquiry: Option<&InquiryMail>) {
-        let delivery = match self.channels.deliver(&self.pool, row, inquiry).await {
-            Ok(ChannelResult::Deferred) => return,
-            Ok(ChannelResult::Answered(Outcome::Sent)) => Delivery::Sent,
-            Ok(ChannelResult::Answered(Outcome::Permanent { code, message })) => Delivery::Dead {
-                error: format!("{code} {message}"),
-                permanent: true,
-            },
-            Ok(ChannelResult::Answered(Outcome::Transient { error })) => {
-                self.outcome(Err(SendError::Transient(error)), row.attempts)
-            }
-            Ok(ChannelResult::Answered(Outcome::Throttled { code, message })) => {
-                // `deliver` pauses and defers throttled rows itself; never here.
-                self.outcome(
-                    Err(SendError::Transient(format!("{code} {message}"))),
-                    row.attempts,
-                )
-            }
-            Err(e) => {
-                tracing::warn!(outbox.id = %row.id, error = %e, "channel delivery: database error");
-                return;
-            }
-        };
-        self.finish(row, &delivery, false).await;
     }
 
     /// Logs and counts one row's outcome and records it (`summary`: it went out in one).
@@ -353,26 +404,8 @@ impl Worker {
                 error,
                 permanent: true,
             },
-            Err(SendError::Transient(error)) if attempts >= self.max_attempts => Delivery::Dead {
-                error,
-                permanent: false,
-            },
-            Err(SendError::Transient(error)) => Delivery::Retry {
-                after: self.retry_delay(attempts),
-                error,
-            },
+            Err(SendError::Transient(error)) => self.backoff.outcome(Err(error), attempts),
         }
-    }
-
-    /// Exponential backoff from `retry_initial_delay`, with ±25 % jitter so that rows failed
-    /// together do not retry together.
-    fn retry_delay(&self, attempts: i32) -> Duration {
-        let exponent = attempts.saturating_sub(1).clamp(0, 30) as u32;
-        let base = self
-            .retry_initial_delay
-            .saturating_mul(2u32.saturating_pow(exponent));
-        let base = base.min(MAX_RETRY_DELAY);
-        base.mul_f64(rand::rng().random_range(0.75..1.25))
     }
 
     /// Runs until `shutdown` turns true; the sends in flight are finished first. Database
@@ -410,6 +443,7 @@ impl Worker {
                 _ = tokio::time::sleep(self.poll_interval) => {}
             }
         }
+        self.channels_done().await;
         tracing::info!("notification worker stopped");
     }
 
@@ -444,12 +478,11 @@ async fn wait_for_wakeup(wakeup: Option<&Wakeup>) {
     }
 }
 
-fn log_delivery(row: &Claimed, delivery: &Delivery) {
-    crate::metrics::notification_outcome(match delivery {
-        Delivery::Sent => "sent",
-        Delivery::Retry { .. } => "retry",
-        Delivery::Dead { .. } => "dead",
-    });
+/// Logs one row's outcome and counts it in `/metrics` (overall and by channel).
+pub(super) fn log_delivery(row: &Claimed, delivery: &Delivery) {
+    crate::metrics::notification_outcome(delivery.outcome());
+    let channel = crate::notify::routing::channel_of(&row.recipient).unwrap_or("email");
+    crate::metrics::channel_outcome(channel, delivery.outcome());
     match delivery {
         Delivery::Sent => {
             tracing::info!(outbox.id = %row.id, inquiry.id = %row.inquiry_id, attempt = row.attempts, "notification sent")

@@ -51,6 +51,15 @@ impl ChannelKind {
         }
     }
 
+    /// The platform's limit per second, beside the minute's (SPEC §6: Feishu 5 a second,
+    /// "自定义机器人使用指南", 频率限制; the others have none).
+    pub fn rate_per_second(self) -> Option<u32> {
+        match self {
+            Self::Feishu => Some(5),
+            _ => None,
+        }
+    }
+
     /// How long a throttled channel sends nothing, when it sets no `throttle_pause` (SPEC §6:
     /// WeCom 65 s, DingTalk its 10-minute ban, Feishu 60 s; a webhook's 429, 60 s).
     pub fn default_throttle_pause(self) -> Duration {
@@ -107,6 +116,14 @@ impl Channel {
     pub fn rate_per_minute(&self) -> Option<u32> {
         self.rate_per_minute
             .or_else(|| self.kind.default_rate_per_minute())
+    }
+
+    /// Its limits: the minute's (`rate_per_minute`, or the platform's) and the second's.
+    pub fn limits(&self) -> crate::storage::channels::Limits {
+        crate::storage::channels::Limits {
+            per_minute: self.rate_per_minute(),
+            per_second: self.kind.rate_per_second(),
+        }
     }
 
     /// How long the channel pauses after a throttling answer.

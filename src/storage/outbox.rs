@@ -98,6 +98,37 @@ pub async fn claim_due(
     .await
 }
 
+/// The other rows waiting for `recipient` (a channel's), whatever their due time: those a fold
+/// carries with the rows already claimed (SPEC §6: when more inquiries wait than a channel may
+/// carry, one message announces them all). Claimed as [`claim_due`] claims (leased, attempt
+/// counted), oldest first, at most `limit`; rows another worker holds are skipped.
+pub async fn claim_waiting_for(
+    pool: &PgPool,
+    recipient: &str,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Claimed>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE outbox AS o
+            SET locked_until = now() + make_interval(secs => $3),
+                attempts = o.attempts + 1,
+                updated_at = now()
+           FROM (SELECT id FROM outbox
+                  WHERE recipient = $1 AND state IN ('pending', 'waiting') AND channel <> 'email'
+                    AND NOT flood_held AND (locked_until IS NULL OR locked_until <= now())
+                  ORDER BY created_at
+                  LIMIT $2
+                  FOR UPDATE SKIP LOCKED) AS waiting
+          WHERE o.id = waiting.id
+      RETURNING {CLAIMED_COLUMNS}",
+    ))
+    .bind(recipient)
+    .bind(limit)
+    .bind(lease.as_secs_f64())
+    .fetch_all(pool)
+    .await
+}
+
 /// Rows held by the flood guard whose hour has ended, one group per recipient, each group
 /// claimed whole: under a per-recipient advisory lock, so that two workers never split one
 /// recipient's hour into two summaries (the second finds the rows leased). At most 16
@@ -212,6 +243,17 @@ pub enum Delivery {
     },
 }
 
+impl Delivery {
+    /// Its name in logs and `/metrics`: `sent`, `retry` or `dead`.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Retry { .. } => "retry",
+            Self::Dead { .. } => "dead",
+        }
+    }
+}
+
 /// Records an attempt's outcome: the row's state, an `outbox_attempts` row, and for sent and
 /// dead rows an event on the inquiry's timeline. One statement, one round trip.
 /// `summary` says the message went out in a flood-guard summary (the timeline event says so).
@@ -278,28 +320,31 @@ pub async fn record(
     Ok(())
 }
 
-/// A claimed channel row that may not be sent yet (the channel's rate, or its pause after a
-/// throttling answer): due again at `at`, its attempt given back — a wait is not a failure.
+/// Claimed channel rows that may not be sent yet (the channel's rate, or its pause after a
+/// throttling answer): due again at `at`, their attempts given back — a wait is not a failure.
 /// `throttled`: the platform was asked and answered by throttling (`code message`): recorded as
-/// a `throttled` attempt.
+/// a `throttled` attempt of each.
 pub async fn defer(
     pool: &PgPool,
-    row: &Claimed,
+    ids: &[Uuid],
     at: chrono::DateTime<chrono::Utc>,
     throttled: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     sqlx::query(
         "WITH o AS (
              UPDATE outbox
                 SET attempts = greatest(attempts - 1, 0), locked_until = NULL,
                     next_attempt_at = $2, updated_at = now(),
                     last_error = coalesce($3, last_error)
-              WHERE id = $1 AND state IN ('pending', 'waiting')
+              WHERE id = ANY($1) AND state IN ('pending', 'waiting')
           RETURNING id, attempts)
          INSERT INTO outbox_attempts (outbox_id, attempt, outcome, error)
          SELECT id, attempts + 1, 'throttled', $3 FROM o WHERE $3::text IS NOT NULL",
     )
-    .bind(row.id)
+    .bind(ids)
     .bind(at)
     .bind(throttled)
     .execute(pool)

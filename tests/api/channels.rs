@@ -234,18 +234,49 @@ async fn a_webhook_keeps_its_id_across_attempts() {
     );
 }
 
+/// The minute passes for a channel's rate: its requests are moved a minute back and its
+/// waiting rows made due (what the clock would do; the window is a minute long).
+async fn a_minute_passes(app: &TestApp) {
+    app.count("WITH r AS (UPDATE channel_requests SET at = at - interval '61 seconds' RETURNING 1) SELECT count(*) FROM r").await;
+    app.count("WITH o AS (UPDATE outbox SET next_attempt_at = now() WHERE state = 'pending' RETURNING 1) SELECT count(*) FROM o").await;
+}
+
+/// The inquiry ids each received message links to, in order of arrival.
+fn linked_ids(received: &[Value]) -> Vec<Vec<String>> {
+    received
+        .iter()
+        .map(|r| {
+            r["body"]
+                .to_string()
+                .split("/inbox#/inquiries/")
+                .skip(1)
+                .map(|rest| rest.chars().take(36).collect())
+                .collect()
+        })
+        .collect()
+}
+
 #[tokio::test]
-async fn two_workers_share_one_channels_rate() {
+async fn two_workers_share_one_channels_rate_and_fold_what_waits() {
     let peer = RobotPeer::start(&[]).await;
     let app = app_with(channels(vec![json!({"name": "w", "kind": "wecom",
         "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key"),
         "rate_per_minute": 3})]))
     .await;
-    for n in 0..6 {
-        app.submit(&inquiry_from(&format!("1390000001{n}"))).await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(app.submit(&inquiry_from(&format!("1390000001{n}"))).await);
     }
-    // Two workers (as two instances would run) work the queue side by side.
+    // Two workers (as two instances would run) work the queue side by side: the minute has
+    // room for the three, each announced on its own.
     let (a, b) = (app.worker(), app.worker());
+    let (ra, rb) = tokio::join!(a.dispatch_pending(), b.dispatch_pending());
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(peer.requests("wecom").await, 3);
+    for n in 3..8 {
+        ids.push(app.submit(&inquiry_from(&format!("1390000001{n}"))).await);
+    }
     let (ra, rb) = tokio::join!(a.dispatch_pending(), b.dispatch_pending());
     ra.unwrap();
     rb.unwrap();
@@ -255,10 +286,9 @@ async fn two_workers_share_one_channels_rate() {
         "the channel's rate holds across workers"
     );
     let rows = notifications(&app).await;
-    let sent = rows.iter().filter(|r| r.1 == "sent").count();
     let waiting: Vec<&(String, String, i32, Option<String>)> =
         rows.iter().filter(|r| r.1 == "pending").collect();
-    assert_eq!((sent, waiting.len()), (3, 3));
+    assert_eq!(waiting.len(), 5);
     // The waiting ones are due when the window has room, their attempts given back.
     assert!(
         waiting.iter().all(|r| r.2 == 0 && r.3.is_none()),
@@ -268,4 +298,132 @@ async fn two_workers_share_one_channels_rate() {
         .count("SELECT min(extract(epoch FROM next_attempt_at - now()))::int8 FROM outbox WHERE state = 'pending'")
         .await as f64;
     assert!((50.0..=61.0).contains(&due_in), "due in {due_in} s");
+    // When the minute has passed, the five waiting (more than its three) are one message.
+    a_minute_passes(&app).await;
+    let (ra, rb) = tokio::join!(a.dispatch_pending(), b.dispatch_pending());
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(peer.requests("wecom").await, 4);
+    let received = peer.received().await;
+    let fold = received[3]["body"]["markdown"]["content"].as_str().unwrap();
+    assert!(fold.contains("另有 4 条新询盘"), "{fold}");
+    assert!(
+        fold.contains("139＊＊＊＊0014") && !fold.contains("13900000014"),
+        "{fold}"
+    );
+    let mut announced: Vec<String> = linked_ids(&received).into_iter().flatten().collect();
+    announced.sort();
+    ids.sort();
+    assert_eq!(announced, ids, "every inquiry once");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE state = 'sent'")
+            .await,
+        8
+    );
+    let folded = app
+        .count("SELECT count(*) FROM inquiry_events WHERE kind = 'notification_sent' AND (data->>'summary')::boolean")
+        .await;
+    assert_eq!(folded, 5, "the timeline says which went out folded");
+}
+
+#[tokio::test]
+async fn a_backlog_over_the_size_limit_is_split_and_each_message_waits_its_turn() {
+    let peer = RobotPeer::start(&[]).await;
+    let app = app_with(channels(vec![
+        json!({"name": "w", "kind": "wecom", "rate_per_minute": 2,
+               "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")}),
+        json!({"name": "f", "kind": "feishu", "rate_per_minute": 1,
+               "webhook_url": peer.url("/open-apis/bot/v2/hook/feishu-hook")}),
+    ]))
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        let mut body = inquiry_from(&format!("139{n:08}"));
+        body["need"] =
+            format!("求租 {n} 号厂房，面积两千平方米以上，层高八米，带行车，近高速口优先考虑")
+                .into();
+        body["article_title"] = "珠海金湾区高栏港标准厂房招租 3000 平方米".into();
+        ids.push(app.submit(&body).await);
+    }
+    ids.sort();
+    app.worker().dispatch_pending().await.unwrap();
+    // WeCom: two messages (its rate), each within 4,096 bytes, the rest waiting.
+    let received = peer.received().await;
+    let wecom: Vec<Value> = received
+        .iter()
+        .filter(|r| r["platform"] == "wecom")
+        .cloned()
+        .collect();
+    assert_eq!(wecom.len(), 2);
+    for message in &wecom {
+        let content = message["body"]["markdown"]["content"].as_str().unwrap();
+        assert!(content.len() <= 4096, "{} bytes", content.len());
+        assert!(content.starts_with("**新询盘**") && content.contains("条新询盘**"));
+        assert!(
+            content.contains("](http") && content.contains("/inbox)"),
+            "{content}"
+        );
+    }
+    let carried: usize = linked_ids(&wecom).iter().map(Vec::len).sum();
+    assert!((20..60).contains(&carried), "{carried} in two messages");
+    let waiting = app
+        .count("SELECT count(*) FROM outbox WHERE channel = 'w' AND state = 'pending' AND attempts = 0")
+        .await;
+    assert_eq!(waiting as usize, 60 - carried);
+    // Feishu: all sixty in one post (20,000 bytes), at its one request a minute.
+    let feishu: Vec<Value> = received
+        .iter()
+        .filter(|r| r["platform"] == "feishu")
+        .cloned()
+        .collect();
+    assert_eq!(feishu.len(), 1);
+    let mut in_post = linked_ids(&feishu).concat();
+    in_post.sort();
+    assert_eq!(in_post, ids);
+    assert!(feishu[0]["body"].to_string().contains("另有 59 条新询盘"));
+    // Minutes pass: every inquiry reaches the WeCom group once.
+    for _ in 0..3 {
+        a_minute_passes(&app).await;
+        app.worker().dispatch_pending().await.unwrap();
+    }
+    let wecom: Vec<Value> = peer
+        .received()
+        .await
+        .into_iter()
+        .filter(|r| r["platform"] == "wecom")
+        .collect();
+    let mut announced = linked_ids(&wecom).concat();
+    announced.sort();
+    assert_eq!(announced, ids, "every inquiry once");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE state <> 'sent'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn feishu_gets_no_more_than_five_a_second() {
+    let peer = RobotPeer::start(&[]).await;
+    let app = app_with(channels(vec![json!({"name": "f", "kind": "feishu",
+        "webhook_url": peer.url("/open-apis/bot/v2/hook/feishu-hook")})]))
+    .await;
+    for n in 0..8 {
+        app.submit(&inquiry_from(&format!("1390000002{n}"))).await;
+    }
+    app.worker().dispatch_pending().await.unwrap();
+    // Its minute has room for all eight, its second for five: three wait about a second.
+    assert_eq!(peer.requests("feishu").await, 5);
+    let due_in_ms = app
+        .count("SELECT max(extract(epoch FROM next_attempt_at - now()) * 1000)::int8 FROM outbox WHERE state = 'pending'")
+        .await;
+    assert!((0..=1000).contains(&due_in_ms), "due in {due_in_ms} ms");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.worker().dispatch_pending().await.unwrap();
+    assert_eq!(peer.requests("feishu").await, 8);
+    assert_eq!(
+        peer.received().await.len(),
+        8,
+        "none refused with 11232: each announced on its own"
+    );
 }
