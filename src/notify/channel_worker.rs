@@ -17,7 +17,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::channel_send::{self, Outcome};
-use super::robot::RobotRenderer;
+use super::mail::{RepeatMail, SUPPLEMENT_FIELDS};
+use super::robot::{RobotRenderer, Supplement};
 use super::routing;
 use super::worker::{log_delivery, Backoff};
 use crate::domain::notification::MessageKind;
@@ -112,13 +113,23 @@ impl ChannelDelivery {
                 .finish(row, &dead("not_found", "inquiry not found"), false)
                 .await;
         };
-        let supplement = row.kind == MessageKind::Supplement;
+        let (inquiry, supplement) = match row.kind {
+            MessageKind::Supplement => {
+                let repeats = outbox::repeat_events(&self.pool, &[row.seq]).await?;
+                let (inquiry, supplement) = supplemented(inquiry, repeats.first());
+                (std::borrow::Cow::Owned(inquiry), Some(supplement))
+            }
+            MessageKind::Inquiry => (std::borrow::Cow::Borrowed(inquiry), None),
+        };
+        let supplement = supplement.as_ref();
         let bodies = match channel.kind {
-            ChannelKind::Webhook => vec![webhook_body(inquiry, supplement, &self.public_base_url)],
+            ChannelKind::Webhook => {
+                vec![webhook_body(&inquiry, supplement, &self.public_base_url)]
+            }
             _ => match self
                 .renderer
                 .as_ref()
-                .map(|r| r.render(channel, inquiry, supplement))
+                .map(|r| r.render(channel, &inquiry, supplement))
             {
                 Some(Ok(bodies)) => bodies,
                 Some(Err(e)) => {
@@ -152,16 +163,43 @@ impl ChannelDelivery {
             self.finish(row, &dead("not_found", "inquiry not found"), false)
                 .await?;
         }
-        let mut rows: Vec<(&InquiryRow, Claimed)> = rows
-            .into_iter()
-            .filter_map(|r| Some((inquiries.get(&r.inquiry_id)?, r)))
-            .collect();
-        rows.sort_by_key(|(inquiry, row)| (inquiry.received_at, inquiry.id, row.seq));
-        let items: Vec<(&InquiryRow, bool)> = rows
+        // A supplement shows the repeat's values (its latest details).
+        let seqs: Vec<i64> = rows
             .iter()
-            .map(|(inquiry, row)| (*inquiry, row.kind == MessageKind::Supplement))
+            .filter(|r| r.kind == MessageKind::Supplement)
+            .map(|r| r.seq)
             .collect();
-        let rows: Vec<Claimed> = rows.into_iter().map(|(_, row)| row).collect();
+        let repeats: HashMap<i64, RepeatMail> = if seqs.is_empty() {
+            HashMap::new()
+        } else {
+            outbox::repeat_events(&self.pool, &seqs)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect()
+        };
+        let mut rows: Vec<(InquiryRow, Option<Supplement>, Claimed)> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let inquiry = inquiries.get(&row.inquiry_id)?;
+                Some(match row.kind {
+                    MessageKind::Supplement => {
+                        let (inquiry, supplement) = supplemented(inquiry, repeats.get(&row.seq));
+                        (inquiry, Some(supplement), row)
+                    }
+                    MessageKind::Inquiry => (inquiry.clone(), None, row),
+                })
+            })
+            .collect();
+        rows.sort_by_key(|(inquiry, _, row)| (inquiry.received_at, inquiry.id, row.seq));
+        let (shown, rows): (Vec<(InquiryRow, Option<Supplement>)>, Vec<Claimed>) = rows
+            .into_iter()
+            .map(|(inquiry, supplement, row)| ((inquiry, supplement), row))
+            .unzip();
+        let items: Vec<(&InquiryRow, Option<&Supplement>)> = shown
+            .iter()
+            .map(|(inquiry, supplement)| (inquiry, supplement.as_ref()))
+            .collect();
         let parts = match self
             .renderer
             .as_ref()
@@ -312,10 +350,68 @@ fn dead(code: &str, message: &str) -> Delivery {
     }
 }
 
-/// A partner webhook's body: the inquiry as JSON, with the staff API's field names.
-pub fn webhook_body(inquiry: &InquiryRow, supplement: bool, public_base_url: &str) -> Value {
+/// A repeat's values over the inquiry's, and what it changed: how a supplement is announced on
+/// a channel.
+fn supplemented(inquiry: &InquiryRow, repeat: Option<&RepeatMail>) -> (InquiryRow, Supplement) {
+    let mut shown = inquiry.clone();
+    let Some(repeat) = repeat else {
+        return (shown, Supplement::default());
+    };
+    let value = |key: &str| repeat.data.get(key).and_then(|v| v.as_str());
+    let current = |key: &str| match key {
+        "need" => Some(inquiry.need.as_str()),
+        "use" => inquiry.r#use.as_deref(),
+        "tax" => inquiry.tax.as_deref(),
+        "company" => inquiry.company.as_deref(),
+        "contact" => inquiry.contact.as_deref(),
+        "email" => inquiry.email.as_deref(),
+        "wechat" => inquiry.wechat.as_deref(),
+        _ => inquiry.message.as_deref(),
+    };
+    let changed: Vec<_> = SUPPLEMENT_FIELDS
+        .iter()
+        .copied()
+        .filter(|field| value(field.name).is_some_and(|new| Some(new) != current(field.name)))
+        .collect();
+    for field in &changed {
+        let new = value(field.name).map(str::to_string);
+        match field.name {
+            "need" => {
+                shown.need = new.unwrap_or_default();
+                shown.area_sqm = crate::domain::derive::area_sqm(&shown.need);
+            }
+            "use" => shown.r#use = new,
+            "tax" => {
+                shown.tax_cny_per_year = new
+                    .as_deref()
+                    .and_then(crate::domain::derive::tax_cny_per_year);
+                shown.tax = new;
+            }
+            "company" => shown.company = new,
+            "contact" => shown.contact = new,
+            "email" => shown.email = new,
+            "wechat" => shown.wechat = new,
+            _ => shown.message = new,
+        }
+    }
+    let supplement = Supplement {
+        changed,
+        at: Some(repeat.at),
+    };
+    (shown, supplement)
+}
+
+/// A partner webhook's body: the inquiry as JSON, with the staff API's field names; a
+/// supplement's (`inquiry.supplement`) carries the repeat's values and names the fields it
+/// changed (`changed`, `null` for a new inquiry).
+pub fn webhook_body(
+    inquiry: &InquiryRow,
+    supplement: Option<&Supplement>,
+    public_base_url: &str,
+) -> Value {
     json!({
-        "type": if supplement { "inquiry.supplement" } else { "inquiry.received" },
+        "type": if supplement.is_some() { "inquiry.supplement" } else { "inquiry.received" },
+        "changed": supplement.map(|s| s.changed.iter().map(|f| f.name).collect::<Vec<_>>()),
         "inquiry": {
             "id": inquiry.id,
             "status": inquiry.status,

@@ -186,7 +186,7 @@ pub struct RepeatMail {
 }
 
 /// The fields a supplement lists when the repeat's value differs from the inquiry's.
-const SUPPLEMENT_FIELDS: [&crate::domain::catalogue::Field; 8] = {
+pub(crate) const SUPPLEMENT_FIELDS: [&crate::domain::catalogue::Field; 8] = {
     use crate::domain::catalogue::*;
     [
         &NEED, &USE, &TAX, &COMPANY, &CONTACT, &EMAIL, &WECHAT, &MESSAGE,

@@ -49,10 +49,21 @@ pub struct RobotRenderer {
     public_base_url: String,
 }
 
+/// A repeat's `补充信息`: the inquiry passed with it carries the repeat's values.
+#[derive(Debug, Clone, Default)]
+pub struct Supplement {
+    /// The fields the repeat changed, in the form's order.
+    pub changed: Vec<&'static crate::domain::catalogue::Field>,
+    /// When the repeat arrived.
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// What a message says, each visitor value already made inert for the dialect.
 #[derive(Serialize, Clone)]
 struct Context {
     supplement: bool,
+    /// A supplement's changed fields, `、`-separated.
+    changed: String,
     keyword: String,
     title: Option<String>,
     need: String,
@@ -105,13 +116,13 @@ impl RobotRenderer {
     }
 
     /// The request bodies that announce `inquiry` on `channel`, in the order to send them
-    /// (two for WeCom with mentions). `supplement`: a repeat's `补充信息`. Errors: a template
-    /// error, or a webhook channel.
+    /// (two for WeCom with mentions). `supplement`: a repeat's `补充信息` (`inquiry` then
+    /// carries the repeat's values). Errors: a template error, or a webhook channel.
     pub fn render(
         &self,
         channel: &Channel,
         inquiry: &InquiryRow,
-        supplement: bool,
+        supplement: Option<&Supplement>,
     ) -> Result<Vec<Value>, RobotError> {
         let mut context = self.context(channel, inquiry, supplement);
         self.bodies(channel, &mut context)
@@ -125,7 +136,7 @@ impl RobotRenderer {
     pub fn render_fold(
         &self,
         channel: &Channel,
-        items: &[(&InquiryRow, bool)],
+        items: &[(&InquiryRow, Option<&Supplement>)],
     ) -> Result<Vec<FoldPart>, RobotError> {
         let mut parts = Vec::new();
         let mut rest = items;
@@ -152,9 +163,23 @@ impl RobotRenderer {
     }
 
     /// What a message about `inquiry` says on `channel`, before any cut.
-    fn context(&self, channel: &Channel, inquiry: &InquiryRow, supplement: bool) -> Context {
+    fn context(
+        &self,
+        channel: &Channel,
+        inquiry: &InquiryRow,
+        supplement: Option<&Supplement>,
+    ) -> Context {
         Context {
-            supplement,
+            supplement: supplement.is_some(),
+            changed: supplement
+                .map(|s| {
+                    s.changed
+                        .iter()
+                        .map(|f| f.zh)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                })
+                .unwrap_or_default(),
             // Checked when the settings load (`Channel::check`): nothing to make inert, and
             // changed it would no longer be the robot's keyword.
             keyword: channel.keyword.clone(),
@@ -167,7 +192,9 @@ impl RobotRenderer {
             company: inquiry.company.as_deref().map(inert),
             contact: inquiry.contact.as_deref().map(inert),
             phone: shown_phone(channel, inquiry),
-            received_at: shanghai_time(inquiry.received_at),
+            received_at: shanghai_time(
+                supplement.and_then(|s| s.at).unwrap_or(inquiry.received_at),
+            ),
             link: self.link(inquiry),
             mentions: String::new(),
             others: Vec::new(),
@@ -184,13 +211,13 @@ impl RobotRenderer {
         &self,
         channel: &Channel,
         inquiry: &InquiryRow,
-        supplement: bool,
+        supplement: Option<&Supplement>,
     ) -> Result<Line, RobotError> {
         let text = self
             .env
             .get_template("robot_line.txt")?
             .render(minijinja::context! {
-                supplement,
+                supplement => supplement.is_some(),
                 title => inquiry.article_title.as_deref().map(|t| inert(&cut(t, LINE_TITLE_CHARS))),
                 need => inert(&cut(&inquiry.need, LINE_NEED_CHARS)),
                 phone => shown_phone(channel, inquiry),
@@ -223,11 +250,7 @@ impl RobotRenderer {
 
     /// The request bodies of a message, its visitor text cut to the platform's limit.
     fn bodies(&self, channel: &Channel, context: &mut Context) -> Result<Vec<Value>, RobotError> {
-        let headline = if context.supplement {
-            "补充信息"
-        } else {
-            "新询盘"
-        };
+        let headline = headline(context);
         match channel.kind {
             ChannelKind::Wecom => {
                 let content = self.fit(context, "robot.md", WECOM_MARKDOWN_BYTES)?;
@@ -319,6 +342,16 @@ fn shown_phone(channel: &Channel, inquiry: &InquiryRow) -> Option<String> {
     })
 }
 
+/// A message's headline. A supplement's names the new inquiry too: a robot secured by the
+/// keyword `新询盘` (or `询盘`) takes it as well (SPEC §6: every message contains `新询盘`).
+fn headline(context: &Context) -> &'static str {
+    if context.supplement {
+        "新询盘 · 补充信息"
+    } else {
+        "新询盘"
+    }
+}
+
 /// DingTalk mentions a number only when it also stands in the text as `@<number>`.
 fn dingtalk_mentions(channel: &Channel) -> String {
     channel
@@ -332,11 +365,7 @@ fn dingtalk_mentions(channel: &Channel) -> String {
 /// A Feishu `post`: the headline, `text`'s lines, the inbox link, a fold's lines with their
 /// links, and the `at` elements.
 fn feishu_post(channel: &Channel, context: &Context, text: &str) -> Value {
-    let headline = if context.supplement {
-        "补充信息"
-    } else {
-        "新询盘"
-    };
+    let headline = headline(context);
     let title = match &context.title {
         Some(title) => format!("{headline} · {title} {}", context.keyword),
         None => format!("{headline} {}", context.keyword),
@@ -461,6 +490,7 @@ mod tests {
         let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
         let mut context = Context {
             supplement: false,
+            changed: String::new(),
             keyword: String::new(),
             title: Some("标".repeat(200)),
             need: "需".repeat(80),

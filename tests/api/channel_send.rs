@@ -60,7 +60,7 @@ async fn each_kind_delivers_a_message_the_platform_accepts_and_decodes() {
             "secret": FEISHU_SECRET, "mention_open_ids": ["ou_0123456789abcdef"]})),
     ];
     for channel in &channels {
-        for body in renderer.render(channel, &row, false).unwrap() {
+        for body in renderer.render(channel, &row, None).unwrap() {
             let outcome = send(&http, channel, &body, "unused", now_ms()).await;
             assert_eq!(outcome, Outcome::Sent, "{}", channel.name);
         }

@@ -427,3 +427,52 @@ async fn feishu_gets_no_more_than_five_a_second() {
         "none refused with 11232: each announced on its own"
     );
 }
+
+#[tokio::test]
+async fn a_repeat_with_new_details_reaches_the_channels_with_them() {
+    // The robot is secured by the keyword 询盘 alone: the supplement must carry it too.
+    let peer = RobotPeer::start(&["--keyword", "询盘", "--webhook-secret", WEBHOOK_SECRET]).await;
+    let app = app_with(channels(vec![
+        json!({"name": "d", "kind": "dingtalk",
+               "webhook_url": peer.url("/robot/send?access_token=dingtalk-token")}),
+        json!({"name": "p", "kind": "webhook", "secret": WEBHOOK_SECRET,
+               "webhook_url": peer.url("/hooks")}),
+    ]))
+    .await;
+    let mut first = inquiry_from("13912345678");
+    first["need"] = "随便看看".into();
+    let id = app.submit(&first).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let mut again = first.clone();
+    again["need"] = "改为求租仓库3000平方米，层高9米".into();
+    again["company"] = "珠海新公司有限公司".into();
+    app.submit(&again).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let states: Vec<String> = notifications(&app).await.into_iter().map(|r| r.1).collect();
+    assert_eq!(states, ["sent", "sent", "sent", "sent"], "none refused");
+    let received = peer.received().await;
+    let robot = received
+        .iter()
+        .filter(|r| r["platform"] == "dingtalk")
+        .nth(1)
+        .unwrap();
+    let text = robot["body"]["markdown"]["text"].as_str().unwrap();
+    assert!(text.starts_with("**新询盘 · 补充信息**"), "{text}");
+    assert!(text.contains("更新了：需求、公司"), "{text}");
+    assert!(
+        text.contains("需求：改为求租仓库3000平方米，层高9米"),
+        "{text}"
+    );
+    assert!(text.contains("面积：约 3,000 平方米"), "{text}");
+    assert!(!text.contains("随便看看"), "{text}");
+    assert!(text.contains(&format!("/inbox#/inquiries/{id}")));
+    let hook = received
+        .iter()
+        .filter(|r| r["platform"] == "webhook")
+        .nth(1)
+        .unwrap();
+    assert_eq!(hook["body"]["type"], "inquiry.supplement");
+    assert_eq!(hook["body"]["changed"], json!(["need", "company"]));
+    assert_eq!(hook["body"]["inquiry"]["company"], "珠海新公司有限公司");
+    assert_eq!(hook["body"]["inquiry"]["id"], id.as_str());
+}

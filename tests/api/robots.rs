@@ -48,7 +48,7 @@ async fn each_platform_gets_the_facts_in_its_dialect_with_mentions() {
         .render(
             &wecom(json!({"mention_mobiles": ["139-0000-1111"], "keyword": "招商"})),
             &row,
-            false,
+            None,
         )
         .unwrap();
     let markdown = bodies[0]["markdown"]["content"].as_str().unwrap();
@@ -88,7 +88,7 @@ async fn each_platform_gets_the_facts_in_its_dialect_with_mentions() {
     let dingtalk = channel(json!({"name": "d", "kind": "dingtalk",
         "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t",
         "mention_mobiles": ["13900001111"], "show_phone": true}));
-    let body = &renderer.render(&dingtalk, &row, false).unwrap()[0];
+    let body = &renderer.render(&dingtalk, &row, None).unwrap()[0];
     let text = body["markdown"]["text"].as_str().unwrap();
     assert_eq!(body["markdown"]["title"], "新询盘");
     assert_eq!(body["at"]["atMobiles"], json!(["13900001111"]));
@@ -104,10 +104,12 @@ async fn each_platform_gets_the_facts_in_its_dialect_with_mentions() {
     let feishu = channel(json!({"name": "f", "kind": "feishu",
         "webhook_url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc",
         "mention_open_ids": ["ou_7d8a6e6df7621556ce0d21922b676706ccs"]}));
-    let body = &renderer.render(&feishu, &row, true).unwrap()[0];
+    let body = &renderer
+        .render(&feishu, &row, Some(&Default::default()))
+        .unwrap()[0];
     let post = &body["content"]["post"]["zh_cn"];
     assert_eq!(body["msg_type"], "post");
-    assert_eq!(post["title"], "补充信息 · 高新区标准厂房出租");
+    assert_eq!(post["title"], "新询盘 · 补充信息 · 高新区标准厂房出租");
     let lines = post["content"].as_array().unwrap();
     assert!(
         lines.iter().any(|l| l[0]["text"] == "联系人：王总"),
@@ -138,7 +140,7 @@ async fn visitor_markup_links_and_mentions_arrive_inert() {
     );
     let (_app, row) = stored(&body).await;
     let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
-    let markdown = renderer.render(&wecom(json!({})), &row, false).unwrap()[0]["markdown"]
+    let markdown = renderer.render(&wecom(json!({})), &row, None).unwrap()[0]["markdown"]
         ["content"]
         .as_str()
         .unwrap()
@@ -161,7 +163,7 @@ async fn visitor_markup_links_and_mentions_arrive_inert() {
     let feishu = channel(json!({"name": "f", "kind": "feishu",
         "webhook_url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc"}));
     for channel in [dingtalk, feishu] {
-        let body = renderer.render(&channel, &row, false).unwrap()[0].to_string();
+        let body = renderer.render(&channel, &row, None).unwrap()[0].to_string();
         // The one markdown link is ours (the inbox), on DingTalk; Feishu's is an `a` element.
         let links = body.matches("](").count();
         assert_eq!(links, usize::from(channel.name == "d"), "{body}");
@@ -188,7 +190,7 @@ async fn a_long_need_is_cut_and_the_link_never() {
     );
     let (_app, row) = stored(&body).await;
     let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
-    let markdown = renderer.render(&wecom(json!({})), &row, false).unwrap()[0]["markdown"]
+    let markdown = renderer.render(&wecom(json!({})), &row, None).unwrap()[0]["markdown"]
         ["content"]
         .as_str()
         .unwrap()
