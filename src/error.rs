@@ -97,6 +97,11 @@ pub enum ApiError {
     },
     #[error("If-Match does not match the current version")]
     PreconditionFailed,
+    /// Only a dead notification can be sent again (SPEC §6); `state` is the one it is in.
+    #[error("notification not dead")]
+    NotRetryable {
+        state: crate::domain::notification::OutboxState,
+    },
     #[error("too many requests")]
     RateLimited { retry_after: u64 },
     /// More than 20 failed staff authentications from this client within a minute (SPEC §4).
@@ -126,7 +131,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::InvalidTransition { .. } => StatusCode::CONFLICT,
+            Self::InvalidTransition { .. } | Self::NotRetryable { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::RateLimited { .. } | Self::AuthThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -150,6 +155,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::InvalidTransition { .. } => "invalid_transition",
+            Self::NotRetryable { .. } => "not_retryable",
             Self::PreconditionFailed => "precondition_failed",
             Self::RateLimited { .. } => "rate_limited",
             Self::AuthThrottled { .. } => "too_many_failed_authentications",
@@ -185,6 +191,10 @@ impl ApiError {
                 lang.pick("不允许的状态变更", "Status move not allowed")
             }
             Self::PreconditionFailed => lang.pick("数据已被修改", "Precondition failed"),
+            Self::NotRetryable { .. } => lang.pick(
+                "只能重发发送失败的通知",
+                "Only a dead notification can be retried",
+            ),
             Self::RateLimited { .. } => lang.pick("提交过于频繁", "Too many requests"),
             Self::AuthThrottled { .. } => {
                 lang.pick("密钥验证失败次数过多", "Too many failed authentications")
@@ -265,6 +275,10 @@ impl ApiError {
             Self::InvalidTransition { from, to } => match lang {
                 Lang::Zh => format!("不能从“{}”变更为“{}”。", from.label(), to.label()),
                 Lang::En => format!("An inquiry cannot move from {from} to {to}."),
+            },
+            Self::NotRetryable { state } => match lang {
+                Lang::Zh => format!("该通知当前为“{}”，只有“发送失败”的通知可以重发。", state.shown().label()),
+                Lang::En => format!("The notification is {}; only a dead one can be sent again.", state.shown()),
             },
             Self::RateLimited { retry_after } => match lang {
                 Lang::Zh => format!("提交过于频繁，请 {retry_after} 秒后再试。"),

@@ -88,6 +88,30 @@ pub async fn scrape(state: web::Data<AppState>) -> HttpResponse {
         }
         Err(_) => metrics::gauge!("database_up").set(0.0),
     }
+    if let Ok(channels) = state
+        .db(crate::storage::outbox::gauges_by_channel(&state.pool))
+        .await
+    {
+        // Every configured channel has its series, 0 when its queue is empty.
+        let configured = std::iter::once("email".to_string()).chain(
+            state
+                .settings
+                .notify
+                .channels
+                .iter()
+                .map(|c| c.name.clone()),
+        );
+        let mut by_channel: std::collections::BTreeMap<String, (i64, i64)> =
+            configured.map(|name| (name, (0, 0))).collect();
+        for c in channels {
+            by_channel.insert(c.channel, (c.pending, c.dead));
+        }
+        for (channel, (pending, dead)) in by_channel {
+            metrics::gauge!("channel_outbox_pending", "channel" => channel.clone())
+                .set(pending as f64);
+            metrics::gauge!("channel_outbox_dead", "channel" => channel).set(dead as f64);
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(handle.render())

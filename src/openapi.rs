@@ -159,6 +159,7 @@ impl Modify for BearerAuth {
         staff::inquiries::update_inquiry,
         staff::inquiries::anonymise_inquiry,
         staff::inquiries::add_note,
+        staff::inquiries::retry_notification,
         staff::articles::list_articles,
         staff::articles::update_article,
         staff::stats::get_stats,

@@ -219,3 +219,27 @@ pub async fn add_note(
 ) -> Result<Option<changes::Note>, sqlx::Error> {
     changes::add_note(pool, id, actor, body).await
 }
+
+/// Sends a dead notification of inquiry `id` again (admin, SPEC §6), recorded on its timeline
+/// and in the access log. `Ok(None)`: no such notification of that inquiry;
+/// `Ok(Some(Err(state)))`: it is not dead; `Ok(Some(Ok(row)))`: the notification, pending.
+pub async fn retry_notification(
+    pool: &PgPool,
+    staff: &crate::auth::Staff,
+    id: Uuid,
+    notification: Uuid,
+) -> Result<Option<Result<NotificationRow, crate::domain::notification::OutboxState>>, sqlx::Error>
+{
+    match outbox::retry(pool, id, notification, &staff.name).await? {
+        None => Ok(None),
+        Some(Err(state)) => Ok(Some(Err(state))),
+        Some(Ok(())) => {
+            crate::privacy::record_action(pool, staff, "retry_notification", Some(id)).await?;
+            let row = outbox::of_inquiry(pool, id)
+                .await?
+                .into_iter()
+                .find(|n| n.id == notification);
+            Ok(row.map(Ok))
+        }
+    }
+}

@@ -222,11 +222,25 @@
       case "status_changed": return "状态：" + (STATUS[d.from] || d.from) + " → " + (STATUS[d.to] || d.to);
       case "assigned": return "负责人：" + (d.to || "（未分配）");
       case "note": return d.erased ? "备注（已删除）" : "备注：" + d.body;
-      case "notification_sent": return (NOTICE[d.kind] || "通知邮件") + (d.summary ? "（并入整点汇总）" : "") + "已发送至 " + d.recipient;
-      case "notification_dead": return (NOTICE[d.kind] || "通知邮件") + "发送失败：" + d.recipient;
+      case "notification_sent": return (NOTICE[d.kind] || "通知邮件") +
+        (d.summary ? (channelOf(d.recipient) ? "（与其他询盘合并为一条）" : "（并入整点汇总）") : "") + "已发送至 " + target(d.recipient);
+      case "notification_dead": return (NOTICE[d.kind] || "通知邮件") + "发送失败：" + target(d.recipient);
+      case "notification_retried": return (NOTICE[d.kind] || "通知") + "重新发送：" + target(d.recipient) +
+        (d.error ? "（上次失败：" + d.error + "）" : "");
       case "anonymised": return "已匿名化";
       default: return EVENT[event.kind] || event.kind;
     }
+  }
+
+  /* A channel's name from an outbox recipient (`channel:<name>`), or null for an email address. */
+  function channelOf(recipient) {
+    return typeof recipient === "string" && recipient.indexOf("channel:") === 0 ? recipient.slice(8) : null;
+  }
+
+  /* Where a notification goes, as staff read it: the address, or the group robot / webhook. */
+  function target(recipient) {
+    var channel = channelOf(recipient);
+    return channel ? "群机器人/Webhook「" + channel + "」" : recipient;
   }
 
   function timelineItem(event) {
@@ -313,9 +327,19 @@
 
     var notices = h("ul", { class: "notifications", id: "notifications" });
     (d.notifications || []).forEach(function (n) {
-      notices.appendChild(h("li", { text: (NOTICE[n.kind] || n.kind) + " → " + n.recipient + "：" +
+      var to = n.channel === "email" ? n.recipient : target("channel:" + n.channel);
+      var item = h("li", { text: (NOTICE[n.kind] || n.kind) + " → " + to + "：" +
         (NOTICE_STATE[n.state] || n.state) + (n.held_for_summary && n.state === "pending" ? "（整点汇总发送）" : "") +
-        (n.attempts ? "，尝试 " + n.attempts + " 次" : "") + (n.last_error ? "，" + n.last_error : "") }));
+        (n.attempts ? "，尝试 " + n.attempts + " 次" : "") + (n.last_error ? "，" + n.last_error : "") });
+      if (state.admin && n.state === "dead") {
+        // Admins send a dead one again (SPEC §6).
+        item.appendChild(h("button", { type: "button", class: "retry", text: "重新发送", onclick: function () {
+          json("/api/v1/inquiries/" + d.id + "/notifications/" + n.id + "/retry", { method: "POST" })
+            .then(function () { openDetail(d.id); })
+            .catch(function (err) { $("detail-error").textContent = err.detail || "重新发送失败"; });
+        } }));
+      }
+      notices.appendChild(item);
     });
 
     pane.appendChild(h("h2", { text: [d.contact, d.company].filter(Boolean).join(" · ") || "（已匿名）" }));

@@ -20,6 +20,9 @@ super::code::codes! {
         NotificationSent = "notification_sent", "通知已发送";
         /// `{recipient, attempts, error, kind}`.
         NotificationDead = "notification_dead", "通知发送失败";
+        /// An admin sent a dead one again: `{recipient, kind, by, attempts, error}` (the
+        /// attempts and last error it had).
+        NotificationRetried = "notification_retried", "通知重新发送";
     }
 }
 

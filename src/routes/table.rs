@@ -50,6 +50,7 @@ routes! {
     PATCH "/api/v1/inquiries/{id}" => staff::inquiries::update_inquiry,
     DELETE "/api/v1/inquiries/{id}" => staff::inquiries::anonymise_inquiry,
     POST "/api/v1/inquiries/{id}/notes" => staff::inquiries::add_note,
+    POST "/api/v1/inquiries/{id}/notifications/{notification_id}/retry" => staff::inquiries::retry_notification,
     GET "/api/v1/articles" => staff::articles::list_articles,
     PATCH "/api/v1/articles/{id}" => staff::articles::update_article,
     GET "/api/v1/stats" => staff::stats::get_stats,

@@ -425,6 +425,74 @@ pub async fn gauges(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
     .await
 }
 
+/// Sends a dead notification again (SPEC §6): the row `notification` of `inquiry` becomes due
+/// now with a fresh set of attempts, a `notification_retried` event (naming `by`) goes on the
+/// timeline, and the workers are woken. `Ok(None)`: no such row of that inquiry;
+/// `Ok(Some(Err(state)))`: the row is not dead (nothing changed).
+pub async fn retry(
+    pool: &PgPool,
+    inquiry: Uuid,
+    notification: Uuid,
+    by: &str,
+) -> Result<Option<Result<(), OutboxState>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let state: Option<OutboxState> =
+        sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1 AND inquiry_id = $2 FOR UPDATE")
+            .bind(notification)
+            .bind(inquiry)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match state {
+        None => return Ok(None),
+        Some(OutboxState::Dead) => {}
+        Some(other) => return Ok(Some(Err(other))),
+    }
+    sqlx::query(
+        "WITH before AS (SELECT id, inquiry_id, recipient, kind, attempts, last_error
+                           FROM outbox WHERE id = $1),
+              o AS (UPDATE outbox
+                       SET state = 'pending', attempts = 0, next_attempt_at = now(),
+                           locked_until = NULL, flood_held = false, updated_at = now()
+                      WHERE id = $1 RETURNING id)
+         INSERT INTO inquiry_events (inquiry_id, kind, data, actor)
+         SELECT inquiry_id, 'notification_retried',
+                jsonb_build_object('recipient', recipient, 'kind', kind, 'by', $2::text,
+                                   'attempts', attempts, 'error', last_error), $2
+           FROM before",
+    )
+    .bind(notification)
+    .bind(by)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(Ok(())))
+}
+
+/// One channel's queue (`email` for mail): rows still to send and dead rows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChannelGauges {
+    pub channel: String,
+    pub pending: i64,
+    pub dead: i64,
+}
+
+/// Each channel's queue depth and dead rows (channels with neither are absent).
+pub async fn gauges_by_channel(pool: &PgPool) -> Result<Vec<ChannelGauges>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT channel,
+                count(*) FILTER (WHERE state IN ('pending', 'waiting')) AS pending,
+                count(*) FILTER (WHERE state = 'dead') AS dead
+           FROM outbox WHERE state IN ('pending', 'waiting', 'dead')
+          GROUP BY channel",
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// One notification of an inquiry (an outbox row).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct NotificationRow {

@@ -476,3 +476,165 @@ async fn a_repeat_with_new_details_reaches_the_channels_with_them() {
     assert_eq!(hook["body"]["inquiry"]["company"], "珠海新公司有限公司");
     assert_eq!(hook["body"]["inquiry"]["id"], id.as_str());
 }
+
+#[tokio::test]
+async fn an_admin_sends_a_dead_notification_again() {
+    // The partner's system answers 503 once; with one attempt allowed that is dead.
+    let peer = RobotPeer::start(&[
+        "--webhook-secret",
+        WEBHOOK_SECRET,
+        "--webhook-fail-first",
+        "1",
+    ])
+    .await;
+    let list = channels(vec![json!({"name": "crm", "kind": "webhook",
+        "webhook_url": peer.url("/hooks"), "secret": WEBHOOK_SECRET})]);
+    let app = spawn_app_with(move |s| {
+        s.notify.default_channels = vec!["crm".into()];
+        s.notify.channels = list;
+        s.notify.max_attempts = 1;
+    })
+    .await;
+    let id = app.submit(&valid_inquiry()).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let other = app.submit(&inquiry_from("13800138000")).await;
+    let (admin, sales) = (app.admin().await, app.sales().await);
+    let detail = app
+        .get_json(&admin, &format!("/api/v1/inquiries/{id}"))
+        .await;
+    let notifications = detail["notifications"].as_array().unwrap();
+    let dead = notifications
+        .iter()
+        .find(|n| n["channel"] == "crm" && n["state"] == "dead")
+        .unwrap_or_else(|| panic!("{notifications:?}"));
+    let mail = notifications
+        .iter()
+        .find(|n| n["channel"] == "email")
+        .unwrap();
+    assert_eq!(dead["last_error"], "HTTP 503", "{dead}");
+    let retry = |key: &str, inquiry: &str, notification: &str| {
+        app.staff(
+            reqwest::Method::POST,
+            key,
+            &format!("/api/v1/inquiries/{inquiry}/notifications/{notification}/retry"),
+        )
+        .send()
+    };
+    let dead_id = dead["id"].as_str().unwrap();
+    // Sales may not; another inquiry's path does not find it; a sent one is not dead.
+    assert_eq!(retry(&sales, &id, dead_id).await.unwrap().status(), 403);
+    let elsewhere = retry(&admin, &other, dead_id).await.unwrap();
+    assert_eq!(elsewhere.status(), 404);
+    assert_eq!(
+        retry(&admin, &id, "not-a-uuid").await.unwrap().status(),
+        404
+    );
+    let sent = retry(&admin, &id, mail["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 409);
+    let problem: Value = sent.json().await.unwrap();
+    assert_eq!(problem["code"], "not_retryable");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("已发送"),
+        "{problem}"
+    );
+    // The admin sends it again: due now, a fresh attempt, on the timeline and in the log.
+    let answer = retry(&admin, &id, dead_id).await.unwrap();
+    assert_eq!(answer.status(), 202);
+    let row: Value = answer.json().await.unwrap();
+    assert_eq!(
+        (&row["state"], &row["attempts"]),
+        (&json!("pending"), &json!(0))
+    );
+    app.worker().dispatch_pending().await.unwrap();
+    let detail = app
+        .get_json(&admin, &format!("/api/v1/inquiries/{id}"))
+        .await;
+    let again = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["id"] == dead_id)
+        .unwrap();
+    assert_eq!(
+        (&again["state"], &again["attempts"]),
+        (&json!("sent"), &json!(1))
+    );
+    let kinds: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let retried = kinds.iter().position(|k| *k == "notification_retried");
+    assert!(retried.is_some(), "{kinds:?}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM access_log WHERE action = 'retry_notification'")
+            .await,
+        1
+    );
+    // Twice is one retry: it is no longer dead.
+    assert_eq!(retry(&admin, &id, dead_id).await.unwrap().status(), 409);
+}
+
+#[tokio::test]
+async fn metrics_count_each_channels_outcomes_and_queue() {
+    // The peer takes one request per minute: the second message is throttled and waits.
+    let peer = RobotPeer::start(&["--rate", "1"]).await;
+    let app = app_with(channels(vec![
+        json!({"name": "metrics-w", "kind": "wecom",
+               "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")}),
+        json!({"name": "metrics-d", "kind": "dingtalk",
+               "webhook_url": peer.url("/robot/send?access_token=wrong-token")}),
+    ]))
+    .await;
+    let scrape = || async {
+        app.client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    let sample = |text: &str, key: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(key) && l[key.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    app.submit(&inquiry_from("13900000031")).await;
+    app.submit(&inquiry_from("13900000032")).await;
+    let queued = scrape().await;
+    assert_eq!(
+        sample(&queued, "channel_outbox_pending{channel=\"metrics-w\"}"),
+        2.0,
+        "{queued}"
+    );
+    assert_eq!(
+        sample(&queued, "channel_outbox_pending{channel=\"email\"}"),
+        0.0
+    );
+    app.worker().dispatch_pending().await.unwrap();
+    let after = scrape().await;
+    let count = |outcome: &str, channel: &str| {
+        sample(
+            &after,
+            &format!("channel_notifications_total{{channel=\"{channel}\",outcome=\"{outcome}\"}}"),
+        )
+    };
+    assert_eq!(count("sent", "metrics-w"), 1.0, "{after}");
+    assert_eq!(count("throttled", "metrics-w"), 1.0, "{after}");
+    assert_eq!(count("dead", "metrics-d"), 2.0, "{after}");
+    assert_eq!(
+        sample(&after, "channel_outbox_pending{channel=\"metrics-w\"}"),
+        1.0
+    );
+    assert_eq!(
+        sample(&after, "channel_outbox_dead{channel=\"metrics-d\"}"),
+        2.0
+    );
+}

@@ -37,7 +37,10 @@ fn required_role(method: &str, path: &str) -> &'static str {
             | "/api/v1/privacy/subject",
         )
         | ("DELETE", "/api/v1/inquiries/{id}" | "/api/v1/keys/{id}" | "/api/v1/privacy/subject")
-        | ("POST", "/api/v1/keys") => "admin",
+        | (
+            "POST",
+            "/api/v1/keys" | "/api/v1/inquiries/{id}/notifications/{notification_id}/retry",
+        ) => "admin",
         _ => "unlisted",
     }
 }

@@ -69,6 +69,11 @@ before(async () => {
     INQUIRY_DESK__INTAKE__MIN_FILL_TIME: "0s",
     INQUIRY_DESK__INTAKE__RATE_LIMIT_PER_MINUTE: "0",
     INQUIRY_DESK__LOG__FORMAT: "json",
+    // A partner webhook nobody listens to, one attempt: its notifications die, for the retry.
+    INQUIRY_DESK__NOTIFY__CHANNELS: JSON.stringify([{ name: "crm", kind: "webhook",
+      webhook_url: "http://127.0.0.1:9/hooks", secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }]),
+    INQUIRY_DESK__NOTIFY__DEFAULT_CHANNELS: "crm",
+    INQUIRY_DESK__NOTIFY__MAX_ATTEMPTS: "1",
   };
   delete env.APP_ENV;
   service = spawn(binary, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -424,5 +429,30 @@ test("the API docs page renders under its Content-Security-Policy", async () => 
   const framed = framer.frames().find((f) => f.url().includes("/api/v1/docs/"));
   const rendered = framed ? await framed.locator(".swagger-ui").count().catch(() => 0) : 0;
   assert.equal(rendered, 0, "the docs page refuses to be framed");
+  await context.close();
+});
+
+test("an admin sees each channel's notification and sends a dead one again", async () => {
+  const id = await post({ phone: "13700001111", need: "求租仓库1000平方米" });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  const problems = watch(page);
+  await page.goto(`${base}/inbox`);
+  await page.evaluate((k) => sessionStorage.setItem("inquiry-desk.key", k), key);
+  // The worker tries the webhook once (nothing listens): dead.
+  for (let i = 0; i < 50; i++) {
+    await page.goto(`${base}/inbox#/inquiries/${id}`);
+    await page.reload();
+    await page.locator("#notifications").waitFor();
+    if (/「crm」：发送失败/.test(await page.textContent("#notifications"))) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const notices = await page.textContent("#notifications");
+  assert.match(notices, /新询盘通知 → sales@example\.cn/);
+  assert.match(notices, /新询盘通知 → 群机器人\/Webhook「crm」：发送失败，尝试 1 次，could not connect/);
+  await page.click("#notifications button.retry");
+  await page.waitForFunction(() => document.getElementById("timeline")?.textContent.includes("重新发送：群机器人/Webhook「crm」"));
+  assert.match(await page.textContent("#timeline"), /上次失败：could not connect/);
+  assert.deepEqual(problems, []);
   await context.close();
 });

@@ -21,7 +21,11 @@ accepted, decoded.
       /hooks/500 … answer that status (after checking the signature).
 
   GET /_received       every accepted request: {"platform", "path", "headers", "body"}
-  GET /_requests       how many requests each platform saw, accepted or not
+  GET /_requests       how many requests each platform saw, accepted or not, and under
+                       "throttled" how many of them each platform refused for its rate (WeCom
+                       45009, DingTalk 130101 — the ban's answers too —, Feishu 11232)
+  GET /_times          each platform's requests, accepted or not: their arrival times in
+                       monotonic seconds, in order (what a window of MINUTE seconds counts)
   GET /_webhook_ids    the webhook-id of every signed webhook request, in order
   (--webhook-fail-first N: the first N signed webhook requests are answered 503)
 
@@ -48,9 +52,16 @@ class Peer:
         self.received = []
         self.seen = defaultdict(deque)  # platform -> times of every request
         self.counts = defaultdict(int)
+        self.throttled = defaultdict(int)  # platform -> requests refused for the rate
+        self.times = defaultdict(list)  # platform -> arrival of every request, monotonic
         self.banned_until = 0.0
         self.webhook_ids = []
         self.failures_left = args.webhook_fail_first
+
+    def arrived(self, platform):
+        """Counts a request to `platform` and notes when it came."""
+        self.counts[platform] += 1
+        self.times[platform].append(time.monotonic())
 
     def over(self, platform, limit, window):
         """Counts this request; whether the platform's window now holds more than `limit`."""
@@ -124,7 +135,9 @@ class Handler(BaseHTTPRequestHandler):
             if self.path == "/_received":
                 return self.answer(200, peer.received)
             if self.path == "/_requests":
-                return self.answer(200, dict(peer.counts))
+                return self.answer(200, {**peer.counts, "throttled": dict(peer.throttled)})
+            if self.path == "/_times":
+                return self.answer(200, {k: list(v) for k, v in peer.times.items()})
             if self.path == "/_webhook_ids":
                 return self.answer(200, peer.webhook_ids)
         self.answer(404, {})
@@ -158,10 +171,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def wecom(self, query, body, raw):
         peer, args = self.peer, self.peer.args
-        peer.counts["wecom"] += 1
+        peer.arrived("wecom")
         if query.get("key") != args.key:
             return self.answer(200, {"errcode": 93000, "errmsg": "invalid webhook url"})
         if peer.over("wecom", args.rate, args.minute):
+            peer.throttled["wecom"] += 1
             return self.answer(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
         kind = (body or {}).get("msgtype")
         content = ((body or {}).get(kind) or {}).get("content", "")
@@ -175,8 +189,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def dingtalk(self, query, body, raw):
         peer, args = self.peer, self.peer.args
-        peer.counts["dingtalk"] += 1
+        peer.arrived("dingtalk")
         if time.monotonic() < peer.banned_until:
+            peer.throttled["dingtalk"] += 1
             return self.answer(200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
         if query.get("access_token") != args.token:
             return self.answer(200, {"errcode": 300001, "errmsg": "token is not exist"})
@@ -188,6 +203,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self.answer(200, {"errcode": 310000, "errmsg": "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"})
         if peer.over("dingtalk", args.rate, args.minute):
             peer.banned_until = time.monotonic() + args.ban
+            peer.throttled["dingtalk"] += 1
             return self.answer(200, {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"})
         text = " ".join(content_strings(body))
         if args.keyword and args.keyword not in text:
@@ -197,7 +213,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def feishu(self, hook, body, raw):
         peer, args = self.peer, self.peer.args
-        peer.counts["feishu"] += 1
+        peer.arrived("feishu")
         if hook != args.hook:
             return self.answer(200, {"code": 19001, "msg": "param invalid: incoming webhook access token invalid", "data": {}})
         if args.feishu_secret:
@@ -207,6 +223,7 @@ class Handler(BaseHTTPRequestHandler):
             if not fresh or (body or {}).get("sign") != expected:
                 return self.answer(200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time", "data": {}})
         if peer.over("feishu-second", 5, 1) | peer.over("feishu", args.feishu_rate, args.minute):
+            peer.throttled["feishu"] += 1
             return self.answer(200, {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]", "data": {}})
         if len(raw) > 20000:
             return self.answer(400, {"code": 9499, "msg": "Bad Request: request body too large", "data": {}})
@@ -219,7 +236,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def webhook(self, path, body, raw):
         peer, args = self.peer, self.peer.args
-        peer.counts["webhook"] += 1
+        peer.arrived("webhook")
         msg_id = self.headers.get("webhook-id", "")
         ts = self.headers.get("webhook-timestamp", "")
         signatures = self.headers.get("webhook-signature", "")

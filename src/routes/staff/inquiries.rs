@@ -230,3 +230,39 @@ pub async fn anonymise_inquiry(
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// `POST /api/v1/inquiries/{id}/notifications/{notification_id}/retry` (admin): sends a dead
+/// notification again (SPEC §6) with a fresh set of attempts; 409 `not_retryable` unless it
+/// is dead.
+#[utoipa::path(post, path = "/api/v1/inquiries/{id}/notifications/{notification_id}/retry",
+    tag = "staff", security(("bearer" = ["admin"])),
+    params(("id" = uuid::Uuid, Path), ("notification_id" = uuid::Uuid, Path)),
+    responses(
+        (status = 202, description = "Due again now (admin)", body = crate::routes::staff::views::NotificationView),
+        crate::routes::problems::StaffProblems,
+        crate::routes::problems::NotFound,
+        crate::routes::problems::Conflict))]
+pub async fn retry_notification(
+    path: web::Path<(String, String)>,
+    AdminKey(staff): AdminKey,
+    state: web::Data<AppState>,
+) -> Answer {
+    let (id, notification) = path.into_inner();
+    let id = inquiry_id(&state, &id).await?;
+    let notification = parse_id(&notification)?;
+    match state
+        .db(workflow::retry_notification(
+            &state.pool,
+            &staff,
+            id,
+            notification,
+        ))
+        .await?
+    {
+        None => Err(ApiError::NotFound),
+        Some(Err(state)) => Err(ApiError::NotRetryable { state }),
+        Some(Ok(row)) => {
+            Ok(HttpResponse::Accepted().json(super::views::NotificationView::from(row)))
+        }
+    }
+}
