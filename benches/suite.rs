@@ -5,7 +5,10 @@
 //! connection, values generated in SQL) at the same client counts.
 //! Run with `scripts/bench` (or `cargo bench --bench suite`). Prints figures; asserts nothing.
 //! BENCH_SECONDS (default 10) is the length of each timed run, BENCH_ROUNDS (default 3) how
-//! often each comparison is repeated, interleaved.
+//! often each comparison is repeated, interleaved. BENCH_BINARY=<path> measures another build of
+//! the service (the commit before a change) with this same harness and pgbench script. With
+//! channels configured in the environment (`INQUIRY_DESK__NOTIFY__CHANNELS` and
+//! `…__DEFAULT_CHANNELS`), pgbench writes their outbox rows too, as the service does.
 
 // Test and benchmark code may unwrap: a failure there is the run failing.
 #![allow(clippy::unwrap_used)]
@@ -137,7 +140,9 @@ fn start(
     database_url: &str,
     extra: &[(&str, String)],
 ) -> anyhow::Result<Service> {
-    let binary = binary.unwrap_or(env!("CARGO_BIN_EXE_inquiry-desk"));
+    let default = std::env::var("BENCH_BINARY")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_inquiry-desk").to_string());
+    let binary = binary.unwrap_or(&default);
     let mut env = vec![(
         "INQUIRY_DESK__NOTIFY__DEFAULT_RECIPIENTS",
         "sales@example.cn".to_string(),
@@ -349,6 +354,7 @@ fn pgbench_script() -> String {
     let record = sql_text(&record.replace("\":", "\": "))
         .replace("\"ID\"", &format!("\"' || ({UUID_V7_SQL})::text || '\""))
         .replace("\"PHONE\"", &format!("\"' || {phone} || '\""));
+    let recipients = recipients();
     let args: [&str; 12] = [
         &record,
         &lock_key,
@@ -359,8 +365,8 @@ fn pgbench_script() -> String {
         "86400",
         &sql_text(&payload),
         "'{\"spam_reason\": null}'",
-        &format!("ARRAY[{UUID_V7_SQL}]"),
-        "ARRAY['sales@example.cn']",
+        &format!("ARRAY[{}]", vec![UUID_V7_SQL; recipients.len()].join(", ")),
+        &format!("ARRAY[{}]", recipients.join(", ")),
         "'5f2c9a0e81d4b7a3'",
     ];
     let mut call = RECORD_SQL.to_string();
@@ -368,6 +374,23 @@ fn pgbench_script() -> String {
         call = call.replace(&format!("${}::", n + 1), &format!("({arg})::"));
     }
     format!("\\set n :n + 1\n\\set art random(1, {ARTICLES})\n{call};\n")
+}
+
+/// The recipients the service writes an outbox row for per inquiry, as SQL literals: the email
+/// one, and `channel:<name>` for each channel of `INQUIRY_DESK__NOTIFY__DEFAULT_CHANNELS` (a run
+/// with channels configured), so pgbench does the same work.
+fn recipients() -> Vec<String> {
+    let channels = std::env::var("INQUIRY_DESK__NOTIFY__DEFAULT_CHANNELS").unwrap_or_default();
+    let recipients: Vec<String> = std::iter::once("'sales@example.cn'".to_string())
+        .chain(
+            channels
+                .split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(|c| sql_text(&format!("channel:{c}"))),
+        )
+        .collect();
+    recipients
 }
 
 struct Pgbench {
