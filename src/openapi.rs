@@ -133,6 +133,75 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The `webhook` channel's request (SPEC §6), as an OpenAPI 3.1 `webhooks` entry: the body
+/// is [`crate::notify::webhook::WebhookEvent`], the headers Standard Webhooks'.
+struct Webhooks;
+
+impl Modify for Webhooks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{
+            HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+        };
+        use utoipa::openapi::request_body::RequestBodyBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, PathsBuilder, Ref, Required, ResponseBuilder};
+        let header = |name: &str, description: &str| {
+            ParameterBuilder::new()
+                .name(name)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some(description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        };
+        let body = RequestBodyBuilder::new()
+            .required(Some(Required::True))
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("WebhookEvent")))
+                    .build(),
+            )
+            .build();
+        let operation = OperationBuilder::new()
+            .operation_id(Some("inquiryWebhook"))
+            .summary(Some(
+                "A new inquiry or a supplement, sent to a partner system",
+            ))
+            .description(Some(
+                "POSTed to the `webhook_url` of each `webhook` channel (`notify.channels`), \
+                 through the outbox: at least once, retried with backoff. Signed as Standard \
+                 Webhooks specifies with the channel's `secret`: verify `webhook-signature` \
+                 over `{webhook-id}.{webhook-timestamp}.{body}` and drop a repeated \
+                 `webhook-id` (the same on every attempt of one message).",
+            ))
+            .parameter(header(
+                "webhook-id",
+                "msg_ and the outbox row's id: the same on every attempt",
+            ))
+            .parameter(header("webhook-timestamp", "seconds since 1970"))
+            .parameter(header(
+                "webhook-signature",
+                "v1, and the Base64 HMAC-SHA256 of id.timestamp.body",
+            ))
+            .request_body(Some(body))
+            .response(
+                "2XX",
+                ResponseBuilder::new().description(
+                    "Received. 410 and any other 4xx but 408 and 429: refused for good (the \
+                     message is dead); 408, 429, 5xx or no answer: tried again later.",
+                ),
+            );
+        openapi.webhooks = Some(
+            PathsBuilder::new()
+                .path(
+                    crate::notify::webhook::OPENAPI_NAME,
+                    PathItem::new(HttpMethod::Post, operation),
+                )
+                .build(),
+        );
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -183,8 +252,10 @@ impl Modify for BearerAuth {
         RelatedItem, NotificationView, EventView, NoteView, ArticleItem, StatsView, DayCountView,
         StatusCountView, ArticleCountView, SourceCountView, KeyView, AccessEntryView,
         Page<InquiryItem>, Page<ArticleItem>,
+        crate::notify::webhook::WebhookEvent, crate::notify::webhook::WebhookEventType,
+        crate::notify::webhook::WebhookInquiry, crate::notify::webhook::WebhookArticle,
     )),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Webhooks),
     tags(
         (name = "public", description = "The website's form"),
         (name = "staff", description = "Sales staff (Bearer key; some endpoints admin only)"),

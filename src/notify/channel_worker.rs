@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ use super::channel_send::{self, Outcome};
 use super::mail::{RepeatMail, SUPPLEMENT_FIELDS};
 use super::robot::{RobotRenderer, Supplement};
 use super::routing;
+use super::webhook::WebhookEvent;
 use super::worker::{log_delivery, Backoff};
 use crate::domain::notification::MessageKind;
 use crate::settings::{Channel, ChannelKind, NotifySettings};
@@ -124,7 +125,15 @@ impl ChannelDelivery {
         let supplement = supplement.as_ref();
         let bodies = match channel.kind {
             ChannelKind::Webhook => {
-                vec![webhook_body(&inquiry, supplement, &self.public_base_url)]
+                let event = WebhookEvent::new(&inquiry, supplement, &self.public_base_url);
+                match serde_json::to_value(event) {
+                    Ok(body) => vec![body],
+                    Err(e) => {
+                        return self
+                            .finish(row, &dead("render", &e.to_string()), false)
+                            .await
+                    }
+                }
             }
             _ => match self
                 .renderer
@@ -399,48 +408,4 @@ fn supplemented(inquiry: &InquiryRow, repeat: Option<&RepeatMail>) -> (InquiryRo
         at: Some(repeat.at),
     };
     (shown, supplement)
-}
-
-/// A partner webhook's body: the inquiry as JSON, with the staff API's field names; a
-/// supplement's (`inquiry.supplement`) carries the repeat's values and names the fields it
-/// changed (`changed`, `null` for a new inquiry).
-pub fn webhook_body(
-    inquiry: &InquiryRow,
-    supplement: Option<&Supplement>,
-    public_base_url: &str,
-) -> Value {
-    json!({
-        "type": if supplement.is_some() { "inquiry.supplement" } else { "inquiry.received" },
-        "changed": supplement.map(|s| s.changed.iter().map(|f| f.name).collect::<Vec<_>>()),
-        "inquiry": {
-            "id": inquiry.id,
-            "status": inquiry.status,
-            "need": inquiry.need,
-            "use": inquiry.r#use,
-            "tax": inquiry.tax,
-            "tax_cny_per_year": inquiry.tax_cny_per_year,
-            "area_sqm": inquiry.area_sqm,
-            "company": inquiry.company,
-            "contact": inquiry.contact,
-            "phone": inquiry.phone,
-            "email": inquiry.email,
-            "wechat": inquiry.wechat,
-            "message": inquiry.message,
-            "article": inquiry.article_id.map(|id| json!({
-                "id": id, "url": inquiry.article_url, "title": inquiry.article_title,
-            })),
-            "attribution": {
-                "utm_source": inquiry.utm_source,
-                "utm_medium": inquiry.utm_medium,
-                "utm_campaign": inquiry.utm_campaign,
-                "utm_term": inquiry.utm_term,
-                "utm_content": inquiry.utm_content,
-                "landing_url": inquiry.landing_url,
-                "referrer": inquiry.referrer,
-            },
-            "submission_count": inquiry.submission_count,
-            "received_at": inquiry.received_at,
-            "link": format!("{public_base_url}/inbox#/inquiries/{}", inquiry.id),
-        },
-    })
 }

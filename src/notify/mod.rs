@@ -10,4 +10,5 @@ pub mod sign;
 pub mod smtp_pool;
 pub mod transport;
 pub mod wakeup;
+pub mod webhook;
 pub mod worker;

@@ -7,8 +7,11 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 
-/// The longest window a limit counts over, in seconds: older requests are deleted.
-const MINUTE_SECS: i64 = 60;
+/// The minute a channel's `rate_per_minute` counts over, in seconds, with one second of margin:
+/// a request is counted when it is taken, before it travels to the platform, whose clock
+/// starts at its arrival; counting over 61 seconds keeps any 60 seconds the platform sees
+/// within the rate. Older requests are deleted.
+const MINUTE_SECS: i64 = 61;
 
 /// A channel's limits: requests in any 60 seconds, and in any second (Feishu's 5).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -189,10 +192,10 @@ mod tests {
             paused: None,
         };
         assert_eq!(windows.room(minute), 0);
-        assert_eq!(windows.room_at(minute, 1), Some(at(60_000)));
-        assert_eq!(windows.room_at(minute, 2), Some(at(70_000)));
+        assert_eq!(windows.room_at(minute, 1), Some(at(61_000)));
+        assert_eq!(windows.room_at(minute, 2), Some(at(71_000)));
         // More than the whole window at once: when it is empty.
-        assert_eq!(windows.room_at(minute, 5), Some(at(80_000)));
+        assert_eq!(windows.room_at(minute, 5), Some(at(81_000)));
         let feishu = Limits {
             per_minute: Some(100),
             per_second: Some(2),

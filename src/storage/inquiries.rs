@@ -61,6 +61,20 @@ pub struct InquiryRow {
 }
 
 impl InquiryRow {
+    /// Where the visit came from, as the staff API and webhooks show it.
+    pub fn attribution(&self) -> crate::domain::inquiry::Attribution {
+        crate::domain::inquiry::Attribution {
+            utm_source: self.utm_source.clone(),
+            utm_medium: self.utm_medium.clone(),
+            utm_campaign: self.utm_campaign.clone(),
+            utm_term: self.utm_term.clone(),
+            utm_content: self.utm_content.clone(),
+            landing_url: self.landing_url.clone(),
+            click_ids: self.click_ids.0.clone(),
+            referrer: self.referrer.clone(),
+        }
+    }
+
     /// A new inquiry's row with only its id, need and time: every other field empty. For tests
     /// and benchmarks that render one.
     pub fn new(id: Uuid, need: &str, received_at: DateTime<Utc>) -> Self {

@@ -237,7 +237,7 @@ async fn a_webhook_keeps_its_id_across_attempts() {
 /// The minute passes for a channel's rate: its requests are moved a minute back and its
 /// waiting rows made due (what the clock would do; the window is a minute long).
 async fn a_minute_passes(app: &TestApp) {
-    app.count("WITH r AS (UPDATE channel_requests SET at = at - interval '61 seconds' RETURNING 1) SELECT count(*) FROM r").await;
+    app.count("WITH r AS (UPDATE channel_requests SET at = at - interval '62 seconds' RETURNING 1) SELECT count(*) FROM r").await;
     app.count("WITH o AS (UPDATE outbox SET next_attempt_at = now() WHERE state = 'pending' RETURNING 1) SELECT count(*) FROM o").await;
 }
 
@@ -297,7 +297,7 @@ async fn two_workers_share_one_channels_rate_and_fold_what_waits() {
     let due_in: f64 = app
         .count("SELECT min(extract(epoch FROM next_attempt_at - now()))::int8 FROM outbox WHERE state = 'pending'")
         .await as f64;
-    assert!((50.0..=61.0).contains(&due_in), "due in {due_in} s");
+    assert!((50.0..=62.0).contains(&due_in), "due in {due_in} s");
     // When the minute has passed, the five waiting (more than its three) are one message.
     a_minute_passes(&app).await;
     let (ra, rb) = tokio::join!(a.dispatch_pending(), b.dispatch_pending());
@@ -637,4 +637,45 @@ async fn metrics_count_each_channels_outcomes_and_queue() {
         sample(&after, "channel_outbox_dead{channel=\"metrics-d\"}"),
         2.0
     );
+}
+
+#[tokio::test]
+async fn a_robot_that_never_answers_holds_no_mail_back() {
+    // A "robot" that takes the connection and never answers (until the request's timeout).
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let holder = std::thread::spawn(move || {
+        let held: Vec<_> = silent.incoming().take(2).collect();
+        std::thread::sleep(Duration::from_secs(12));
+        drop(held);
+    });
+    let list = channels(vec![json!({"name": "slow", "kind": "wecom",
+        "webhook_url": format!("http://127.0.0.1:{port}/cgi-bin/webhook/send?key=k")})]);
+    let (app, sink) = crate::helpers::spawn_with_sink(move |s| {
+        s.notify.default_channels = vec!["slow".into()];
+        s.notify.channels = list;
+    })
+    .await;
+    let worker = app.worker();
+    app.submit(&inquiry_from("13900000041")).await;
+    worker.dispatch_batch().await.unwrap();
+    app.submit(&inquiry_from("13900000042")).await;
+    worker.dispatch_batch().await.unwrap();
+    // Both mails are out while the robot still holds both requests.
+    assert_eq!(sink.wait_for(2, Duration::from_secs(5)).await.len(), 2);
+    let holding = app
+        .count("SELECT count(*) FROM outbox WHERE channel = 'slow' AND state = 'pending' AND locked_until > now()")
+        .await;
+    assert_eq!(holding, 2, "the robot's requests are still in flight");
+    // Its requests time out: transient, tried again later; nothing is lost.
+    worker.channels_done().await;
+    let rows = notifications(&app).await;
+    let robot: Vec<_> = rows.iter().filter(|r| r.0 == "slow").collect();
+    assert!(
+        robot
+            .iter()
+            .all(|r| r.1 == "pending" && r.3.as_deref() == Some("timed out")),
+        "{robot:?}"
+    );
+    holder.join().unwrap();
 }

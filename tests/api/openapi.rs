@@ -190,3 +190,140 @@ async fn the_docs_page_is_served_from_the_binary() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// Whether `value` fits `schema` (a part of `doc`), as far as the document's schemas go:
+/// `$ref`, `oneOf`/`anyOf`, `type` (one or a list, `null` included), `enum`, `properties`,
+/// `required`, `additionalProperties: false` by default for our objects (a field the body has
+/// and the schema does not name is a drift), `items`. The path of the first misfit as `Err`.
+fn fits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return fits(doc, &doc["components"]["schemas"][name], value, at);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(options) = schema[key].as_array() {
+            return options
+                .iter()
+                .find(|o| fits(doc, o, value, at).is_ok())
+                .map(|_| ())
+                .ok_or_else(|| format!("{at}: {value} fits none of {key}"));
+        }
+    }
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let allowed: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let number = kind == "integer" && allowed.contains(&"number");
+    if !allowed.is_empty() && !allowed.contains(&kind) && !number {
+        return Err(format!(
+            "{at}: {value} is {kind}, the schema says {allowed:?}"
+        ));
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        if !values.contains(value) {
+            return Err(format!("{at}: {value} is not one of {values:?}"));
+        }
+    }
+    if let (Value::Object(object), Some(properties)) = (value, schema["properties"].as_object()) {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            if !object.contains_key(name) {
+                return Err(format!("{at}: required {name} is missing"));
+            }
+        }
+        for (name, field) in object {
+            let Some(property) = properties.get(name) else {
+                return Err(format!("{at}: {name} is not in the schema"));
+            };
+            fits(doc, property, field, &format!("{at}.{name}"))?;
+        }
+    }
+    if let (Value::Array(items), Some(item)) = (value, schema.get("items")) {
+        for (i, v) in items.iter().enumerate() {
+            fits(doc, item, v, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_webhook_schema_describes_what_a_partner_receives() {
+    use crate::helpers::{spawn_app_with, valid_inquiry, RobotPeer};
+    const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    let peer = RobotPeer::start(&["--webhook-secret", SECRET]).await;
+    let mut channel: inquiry_desk::settings::Channel = serde_json::from_value(serde_json::json!({
+        "name": "crm", "kind": "webhook", "webhook_url": peer.url("/hooks"), "secret": SECRET,
+    }))
+    .unwrap();
+    channel.check().unwrap();
+    let app = spawn_app_with(move |s| {
+        s.notify.default_recipients = Vec::new();
+        s.notify.default_channels = vec!["crm".into()];
+        s.notify.channels = vec![channel];
+    })
+    .await;
+    let mut first = valid_inquiry();
+    first["article_url"] = "https://www.example.cn/articles/7?utm_source=baidu&bd_vid=1196".into();
+    first["article_title"] = "高新区标准厂房出租".into();
+    app.submit(&first).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let mut again = first.clone();
+    again["need"] = "改为求租仓库3000平方米".into();
+    app.submit(&again).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let bodies: Vec<Value> = peer
+        .received()
+        .await
+        .into_iter()
+        .map(|r| r["body"].clone())
+        .collect();
+    assert_eq!(bodies.len(), 2, "{bodies:?}");
+
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let post = &doc["webhooks"]["inquiry"]["post"];
+    let schema = &post["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/WebhookEvent");
+    let headers: Vec<&str> = post["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["in"] == "header")
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        headers,
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    );
+    for body in &bodies {
+        fits(&doc, schema, body, "body").unwrap();
+    }
+    assert_eq!(bodies[0]["type"], "inquiry.received");
+    assert_eq!(bodies[1]["type"], "inquiry.supplement");
+    assert_eq!(
+        bodies[0]["inquiry"]["attribution"]["click_ids"]["bd_vid"],
+        "1196"
+    );
+    // The checker is not a check that cannot fail: a field the schema does not name is caught.
+    let mut drifted = bodies[0].clone();
+    drifted["inquiry"]["surprise"] = 1.into();
+    assert!(fits(&doc, schema, &drifted, "body").is_err());
+    drop(app);
+}

@@ -48,6 +48,7 @@ pub struct InquiryItem {
 
 impl From<InquiryRow> for InquiryItem {
     fn from(r: InquiryRow) -> Self {
+        let attribution = r.attribution();
         Self {
             id: r.id,
             status: r.status,
@@ -67,16 +68,7 @@ impl From<InquiryRow> for InquiryItem {
                 url: r.article_url,
                 title: r.article_title,
             }),
-            attribution: Attribution {
-                utm_source: r.utm_source,
-                utm_medium: r.utm_medium,
-                utm_campaign: r.utm_campaign,
-                utm_term: r.utm_term,
-                utm_content: r.utm_content,
-                landing_url: r.landing_url,
-                click_ids: r.click_ids.0,
-                referrer: r.referrer,
-            },
+            attribution,
             flags: r.flags,
             submission_count: r.submission_count,
             assignee: r.assignee,
