@@ -79,31 +79,39 @@ impl ChannelDelivery {
             .unwrap_or_default()
             .to_string();
         let Some(channel) = self.channels.get(&name) else {
+            // Retried with backoff, not dead at once: in a rolling deploy an instance that does
+            // not know the channel yet must leave its rows to one that does.
             for row in &rows {
-                let dead = dead("not_configured", "no such channel in notify.channels");
-                self.finish(row, &dead, false).await?;
+                let error = "not_configured no such channel in notify.channels".to_string();
+                let delivery = self.backoff.outcome(Err(error), row.attempts);
+                self.finish(row, &delivery, false).await?;
             }
             return Ok(());
         };
-        let per_message = u64::from(requests_per_message(channel));
-        let fold = channel.kind != ChannelKind::Webhook
-            && rows.len() as u64 * per_message
-                > u64::from(channels::room(&self.pool, &name, channel.limits()).await?);
-        if fold {
+        let room = channels::room(&self.pool, &name, channel.limits()).await?;
+        if let (0, Some(next)) = (room.now, room.next) {
+            // A full window or a pause: they wait, and nothing waiting is claimed again.
+            outbox::defer(&self.pool, &ids(&rows), next, None).await?;
+            return Ok(());
+        }
+        let per_message = u64::from(channel.requests_per_message());
+        if channel.kind != ChannelKind::Webhook
+            && rows.len() as u64 * per_message > u64::from(room.now)
+        {
             return self.fold(channel, rows).await;
         }
         let inquiries = self.inquiries(&rows).await?;
         let sends = rows
             .iter()
-            .map(|row| self.one(channel, row, inquiries.get(&row.inquiry_id)));
+            .map(|row| self.alone(channel, row, inquiries.get(&row.inquiry_id)));
         for result in futures_util::future::join_all(sends).await {
             result?;
         }
         Ok(())
     }
 
-    /// Sends one row on its own.
-    async fn one(
+    /// Sends one row on its own and records it.
+    async fn alone(
         &self,
         channel: &Channel,
         row: &Claimed,
@@ -149,8 +157,10 @@ impl ChannelDelivery {
                 None => return self.finish(row, &self.unready(row), false).await,
             },
         };
-        self.send(channel, std::slice::from_ref(row), &bodies)
-            .await?;
+        let rows = std::slice::from_ref(row);
+        if let Sent::Answered(outcome) = self.send(channel, rows, &bodies).await? {
+            self.record(rows, outcome).await?;
+        }
         Ok(())
     }
 
@@ -200,7 +210,15 @@ impl ChannelDelivery {
                 })
             })
             .collect();
-        rows.sort_by_key(|(inquiry, _, row)| (inquiry.received_at, inquiry.id, row.seq));
+        // New inquiries first, oldest first: the message's full entry is a new lead.
+        rows.sort_by_key(|(inquiry, supplement, row)| {
+            (
+                supplement.is_some(),
+                inquiry.received_at,
+                inquiry.id,
+                row.seq,
+            )
+        });
         let (shown, rows): (Vec<(InquiryRow, Option<Supplement>)>, Vec<Claimed>) = rows
             .into_iter()
             .map(|(inquiry, supplement, row)| ((inquiry, supplement), row))
@@ -232,32 +250,61 @@ impl ChannelDelivery {
             messages = parts.len(),
             "channel backlog folded"
         );
+        let started = std::time::Instant::now();
         let mut rest = rows.as_slice();
         for part in parts {
-            let (carried, after) = rest.split_at(part.count.min(rest.len()));
-            if let Some(at) = self.send(channel, carried, &part.bodies).await? {
-                // Not sent (the rate, or a throttling answer): every later message waits too.
-                outbox::defer(&self.pool, &ids(after), at, None).await?;
+            if started.elapsed() > self.lease / 2 {
+                // Before the claims run out (another worker would take these rows too).
+                outbox::defer(&self.pool, &ids(rest), Utc::now(), None).await?;
                 return Ok(());
             }
+            let (carried, after) = rest.split_at(part.count.min(rest.len()));
             rest = after;
+            match self.send(channel, carried, &part.bodies).await? {
+                // Not sent (the rate, or a throttling answer): every later message waits too.
+                Sent::Deferred(at) => {
+                    outbox::defer(&self.pool, &ids(after), at, None).await?;
+                    return Ok(());
+                }
+                // A refused fold kills no lead: each is sent on its own (a refusal that is the
+                // robot's key, signature or keyword then kills each with its own answer).
+                Sent::Answered(Outcome::Permanent { code, message }) if carried.len() > 1 => {
+                    tracing::warn!(channel = %channel.name, %code, %message, rows = carried.len(),
+                        "a folded message was refused: each is sent on its own");
+                    for row in carried {
+                        self.alone(channel, row, inquiries.get(&row.inquiry_id))
+                            .await?;
+                    }
+                }
+                // The robot fails now: the rest wait with their attempts untouched.
+                Sent::Answered(outcome @ Outcome::Transient { .. }) => {
+                    self.record(carried, outcome).await?;
+                    let later = Utc::now()
+                        + chrono::Duration::from_std(self.backoff.initial_delay)
+                            .unwrap_or_default();
+                    outbox::defer(&self.pool, &ids(after), later, None).await?;
+                    return Ok(());
+                }
+                Sent::Answered(outcome) => self.record(carried, outcome).await?,
+            }
         }
         Ok(())
     }
 
-    /// Sends one message (`bodies`, in order) carrying `rows` and records them, or defers them
-    /// when the channel's rate or pause says not now: `Ok(Some(at))`, due again at `at`.
+    /// Sends one message (`bodies`, in order) carrying `rows`, when the channel's rate and pause
+    /// allow: `Sent::Deferred(at)` when not (the rows deferred to `at`, their attempts given
+    /// back; after a throttling answer the channel paused). The caller records an answer. A
+    /// message is sent when its first request is accepted: the second, a WeCom mention, only
+    /// logs its failure (the group has the lead; sending it again would show it twice).
     async fn send(
         &self,
         channel: &Channel,
         rows: &[Claimed],
         bodies: &[Value],
-    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    ) -> Result<Sent, sqlx::Error> {
         let (Some(first), Some(client)) = (rows.first(), &self.client) else {
-            for row in rows {
-                self.finish(row, &self.unready(row), false).await?;
-            }
-            return Ok(None);
+            let error = "the HTTP client could not be set up".to_string();
+            return Ok(Sent::Answered(Outcome::Transient { error }));
         };
         // Every request counts against the rate (a WeCom mention is a second one).
         let requests = u32::try_from(bodies.len()).unwrap_or(u32::MAX);
@@ -266,48 +313,58 @@ impl ChannelDelivery {
         {
             outbox::defer(&self.pool, &ids(rows), at, None).await?;
             crate::metrics::channel_outcome(&channel.name, "deferred");
-            return Ok(Some(at));
+            return Ok(Sent::Deferred(at));
         }
         let message_id = format!("msg_{}", first.id.simple());
-        let mut last = Outcome::Sent;
+        let mut answers = Vec::with_capacity(bodies.len());
         for body in bodies {
-            let now_ms = chrono::Utc::now().timestamp_millis();
-            last = channel_send::send(client, channel, body, &message_id, now_ms).await;
-            if last != Outcome::Sent {
+            let now_ms = Utc::now().timestamp_millis();
+            let answer = channel_send::send(client, channel, body, &message_id, now_ms).await;
+            let sent = answer == Outcome::Sent;
+            answers.push(answer);
+            if !sent {
                 break;
             }
         }
-        let folded = rows.len() > 1;
-        match last {
-            Outcome::Throttled { code, message } => {
-                let until =
-                    channels::pause(&self.pool, &channel.name, channel.throttle_pause()).await?;
-                tracing::warn!(channel = %channel.name, code = %code, until = %until, "channel throttled: paused");
-                crate::metrics::channel_outcome(&channel.name, "throttled");
-                let answer = format!("{code} {message}");
-                outbox::defer(&self.pool, &ids(rows), until, Some(&answer)).await?;
-                Ok(Some(until))
-            }
-            Outcome::Sent => {
-                for row in rows {
-                    self.finish(row, &Delivery::Sent, folded).await?;
-                }
-                Ok(None)
-            }
-            Outcome::Permanent { code, message } => {
-                for row in rows {
-                    self.finish(row, &dead(&code, &message), folded).await?;
-                }
-                Ok(None)
-            }
-            Outcome::Transient { error } => {
-                for row in rows {
-                    let delivery = self.backoff.outcome(Err(error.clone()), row.attempts);
-                    self.finish(row, &delivery, folded).await?;
-                }
-                Ok(None)
+        let mut answers = answers.into_iter();
+        let first_answer = answers.next().unwrap_or(Outcome::Sent);
+        for later in answers.filter(|a| *a != Outcome::Sent) {
+            tracing::warn!(channel = %channel.name, answer = ?later,
+                "the message went out; its mention did not");
+            if let Outcome::Throttled { .. } = later {
+                channels::pause(&self.pool, &channel.name, channel.throttle_pause()).await?;
             }
         }
+        if let Outcome::Throttled { code, message } = first_answer {
+            let until =
+                channels::pause(&self.pool, &channel.name, channel.throttle_pause()).await?;
+            tracing::warn!(channel = %channel.name, code = %code, until = %until, "channel throttled: paused");
+            crate::metrics::channel_outcome(&channel.name, "throttled");
+            let answer = format!("{code} {message}");
+            outbox::defer(&self.pool, &ids(rows), until, Some(&answer)).await?;
+            return Ok(Sent::Deferred(until));
+        }
+        Ok(Sent::Answered(first_answer))
+    }
+
+    /// Records the platform's answer to a message carrying `rows` (more than one: a fold).
+    async fn record(&self, rows: &[Claimed], answer: Outcome) -> Result<(), sqlx::Error> {
+        let folded = rows.len() > 1;
+        for row in rows {
+            let delivery = match &answer {
+                Outcome::Sent => Delivery::Sent,
+                Outcome::Permanent { code, message } => dead(code, message),
+                Outcome::Transient { error } => {
+                    self.backoff.outcome(Err(error.clone()), row.attempts)
+                }
+                // `send` defers throttled rows itself.
+                Outcome::Throttled { code, message } => self
+                    .backoff
+                    .outcome(Err(format!("{code} {message}")), row.attempts),
+            };
+            self.finish(row, &delivery, folded).await?;
+        }
+        Ok(())
     }
 
     /// The HTTP client or the templates could not be set up: tried again later.
@@ -339,13 +396,12 @@ impl ChannelDelivery {
     }
 }
 
-/// Requests one message takes on `channel`: two for WeCom with mentions (a markdown and a text).
-fn requests_per_message(channel: &Channel) -> u32 {
-    if channel.kind == ChannelKind::Wecom && !channel.mention_mobiles.is_empty() {
-        2
-    } else {
-        1
-    }
+/// What became of a message's turn.
+enum Sent {
+    /// Not asked: the rows wait until then.
+    Deferred(DateTime<Utc>),
+    /// Asked; its answer, still to be recorded.
+    Answered(Outcome),
 }
 
 fn ids(rows: &[Claimed]) -> Vec<Uuid> {

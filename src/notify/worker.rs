@@ -191,6 +191,18 @@ impl Worker {
         let (channel_rows, claimed): (Vec<Claimed>, Vec<Claimed>) = claimed
             .into_iter()
             .partition(|r| crate::notify::routing::channel_of(&r.recipient).is_some());
+        // Each channel's rows in a task of their own: a slow or unreachable robot never holds
+        // the next batch of mail, and no mail (an SMTP outage) holds a robot back.
+        let mut by_channel: HashMap<String, Vec<Claimed>> = HashMap::new();
+        for row in channel_rows {
+            by_channel
+                .entry(row.recipient.clone())
+                .or_default()
+                .push(row);
+        }
+        for (_, rows) in by_channel {
+            self.spawn_channel(rows);
+        }
         let rows = self.flood_guard(claimed).await?;
         let mut ids: Vec<_> = rows
             .iter()
@@ -236,18 +248,6 @@ impl Worker {
             },
         );
         mail.await;
-        // Each channel's rows in a task of their own: a slow or unreachable robot never holds
-        // the next batch of mail.
-        let mut by_channel: HashMap<String, Vec<Claimed>> = HashMap::new();
-        for row in channel_rows {
-            by_channel
-                .entry(row.recipient.clone())
-                .or_default()
-                .push(row);
-        }
-        for (_, rows) in by_channel {
-            self.spawn_channel(rows);
-        }
         for group in &summaries {
             let result = self.send_summary(group, &mails, &latest).await;
             if result.is_ok() {

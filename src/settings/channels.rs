@@ -126,6 +126,16 @@ impl Channel {
         }
     }
 
+    /// Requests one message takes: two for WeCom with mentions (a markdown, then a text message,
+    /// the only kind in which WeCom honours a mention by mobile).
+    pub fn requests_per_message(&self) -> u32 {
+        if self.kind == ChannelKind::Wecom && !self.mention_mobiles.is_empty() {
+            2
+        } else {
+            1
+        }
+    }
+
     /// How long the channel pauses after a throttling answer.
     pub fn throttle_pause(&self) -> Duration {
         self.throttle_pause
@@ -291,6 +301,16 @@ impl Channel {
                 "{} must be at least 1 (leave it out for the platform's limit)",
                 at("rate_per_minute")
             ));
+        }
+        if let Some(rate) = self.rate_per_minute {
+            if rate < self.requests_per_message() {
+                return Err(format!(
+                    "{} must be at least {} with mention_mobiles on WeCom (each message is a \
+                     markdown and a text message)",
+                    at("rate_per_minute"),
+                    self.requests_per_message()
+                ));
+            }
         }
         if self.throttle_pause == Some(Duration::ZERO) {
             return Err(format!("{} must be longer than 0", at("throttle_pause")));
@@ -548,5 +568,20 @@ mod tests {
                     .unwrap();
             assert!(!c.insecure(), "{local}");
         }
+    }
+
+    #[test]
+    fn a_wecom_channel_with_mentions_needs_room_for_two_requests() {
+        let mut channel: Channel = serde_json::from_value(serde_json::json!({
+            "name": "w", "kind": "wecom", "rate_per_minute": 1, "mention_mobiles": ["13900001111"],
+            "webhook_url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"}))
+        .unwrap();
+        let error = channel.check().unwrap_err();
+        assert!(
+            error.contains("rate_per_minute must be at least 2"),
+            "{error}"
+        );
+        channel.rate_per_minute = Some(2);
+        assert!(channel.check().is_ok());
     }
 }

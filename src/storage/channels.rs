@@ -25,7 +25,8 @@ impl Limits {
     fn windows(self) -> impl Iterator<Item = (u32, i64)> {
         [
             self.per_minute.map(|l| (l, MINUTE_SECS * 1000)),
-            self.per_second.map(|l| (l, 1000)),
+            // With a tenth of a second of margin, as the minute has a second.
+            self.per_second.map(|l| (l, 1100)),
         ]
         .into_iter()
         .flatten()
@@ -45,15 +46,19 @@ impl Windows {
     /// Reads them (and forgets requests older than the longest window). Under the channel's
     /// advisory lock when `conn` is in a transaction that took it.
     async fn read(conn: &mut PgConnection, channel: &str) -> Result<Self, sqlx::Error> {
+        // `clock_timestamp()`, not `now()`: the transaction's start is before the wait for the
+        // channel's lock, which would eat the window's margin.
         let (now, paused): (DateTime<Utc>, Option<DateTime<Utc>>) = sqlx::query_as(
-            "SELECT now(), (SELECT until FROM channel_pauses WHERE channel = $1 AND until > now())",
+            "SELECT clock_timestamp(),
+                    (SELECT until FROM channel_pauses
+                      WHERE channel = $1 AND until > clock_timestamp())",
         )
         .bind(channel)
         .fetch_one(&mut *conn)
         .await?;
         sqlx::query(
             "DELETE FROM channel_requests
-              WHERE channel = $1 AND at <= now() - make_interval(secs => $2)",
+              WHERE channel = $1 AND at <= clock_timestamp() - make_interval(secs => $2)",
         )
         .bind(channel)
         .bind(MINUTE_SECS as f64)
@@ -126,24 +131,38 @@ pub async fn take_requests(
         tx.commit().await?;
         return Ok(Some(at));
     }
-    sqlx::query("INSERT INTO channel_requests (channel) SELECT $1 FROM generate_series(1, $2)")
-        .bind(channel)
-        .bind(i32::try_from(requests).unwrap_or(i32::MAX))
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO channel_requests (channel, at)
+         SELECT $1, clock_timestamp() FROM generate_series(1, $2)",
+    )
+    .bind(channel)
+    .bind(i32::try_from(requests).unwrap_or(i32::MAX))
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(None)
 }
 
-/// How many requests the channel's minute has room for now (`u32::MAX` without a limit, 0 while
-/// paused): what decides whether waiting messages are folded. Another instance may take them
-/// first; [`take_requests`] decides.
-pub async fn room(pool: &PgPool, channel: &str, limits: Limits) -> Result<u32, sqlx::Error> {
+/// What a channel's windows have room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Room {
+    /// Requests the minute has room for now (`u32::MAX` without a limit, 0 while paused).
+    pub now: u32,
+    /// When one more request may go, when not now (a full window, or the pause's end).
+    pub next: Option<DateTime<Utc>>,
+}
+
+/// The channel's room: what decides whether waiting messages are folded, or wait without being
+/// claimed again. Another instance may take it first; [`take_requests`] decides.
+pub async fn room(pool: &PgPool, channel: &str, limits: Limits) -> Result<Room, sqlx::Error> {
     let mut tx = pool.begin().await?;
     lock(&mut tx, channel).await?;
-    let room = Windows::read(&mut tx, channel).await?.room(limits);
+    let windows = Windows::read(&mut tx, channel).await?;
     tx.commit().await?;
-    Ok(room)
+    Ok(Room {
+        now: windows.room(limits),
+        next: windows.room_at(limits, 1),
+    })
 }
 
 async fn lock(conn: &mut PgConnection, channel: &str) -> Result<(), sqlx::Error> {
@@ -206,7 +225,7 @@ mod tests {
             paused: None,
         };
         assert_eq!(burst.room(feishu), 97);
-        assert_eq!(burst.room_at(feishu, 1), Some(at(2_000)));
+        assert_eq!(burst.room_at(feishu, 1), Some(at(2_100)));
         assert_eq!(burst.room_at(Limits::default(), 50), None);
         let paused = Windows {
             paused: Some(at(99_000)),

@@ -98,8 +98,9 @@ pub async fn claim_due(
     .await
 }
 
-/// The other rows waiting for `recipient` (a channel's), whatever their due time: those a fold
-/// carries with the rows already claimed (SPEC §6: when more inquiries wait than a channel may
+/// The other rows waiting for `recipient` (a channel's): those due, and new-inquiry rows that
+/// only wait for the channel's rate (never failed) whatever their due time — not rows waiting
+/// out a backoff, nor a `补充信息` parked for its hour. Those a fold carries with the rows already claimed (SPEC §6: when more inquiries wait than a channel may
 /// carry, one message announces them all). Claimed as [`claim_due`] claims (leased, attempt
 /// counted), oldest first, at most `limit`; rows another worker holds are skipped.
 /// Read through `outbox_queue_idx` (the rows still to send, few): an index of its own on the
@@ -118,6 +119,7 @@ pub async fn claim_waiting_for(
            FROM (SELECT id FROM outbox
                   WHERE recipient = $1 AND state IN ('pending', 'waiting') AND channel <> 'email'
                     AND NOT flood_held AND (locked_until IS NULL OR locked_until <= now())
+                    AND (next_attempt_at <= now() OR (kind = 'inquiry' AND last_error IS NULL))
                   ORDER BY created_at
                   LIMIT $2
                   FOR UPDATE SKIP LOCKED) AS waiting
@@ -430,7 +432,8 @@ pub async fn gauges(pool: &PgPool) -> Result<Gauges, sqlx::Error> {
 /// Sends a dead notification again (SPEC §6): the row `notification` of `inquiry` becomes due
 /// now with a fresh set of attempts, a `notification_retried` event (naming `by`) goes on the
 /// timeline, and the workers are woken. `Ok(None)`: no such row of that inquiry;
-/// `Ok(Some(Err(state)))`: the row is not dead (nothing changed).
+/// `Ok(Some(Err(state)))`: the row is not dead (nothing changed), or its inquiry was anonymised
+/// (`Cancelled`: its message would carry blanked data).
 pub async fn retry(
     pool: &PgPool,
     inquiry: Uuid,
@@ -438,16 +441,21 @@ pub async fn retry(
     by: &str,
 ) -> Result<Option<Result<(), OutboxState>>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let state: Option<OutboxState> =
-        sqlx::query_scalar("SELECT state FROM outbox WHERE id = $1 AND inquiry_id = $2 FOR UPDATE")
-            .bind(notification)
-            .bind(inquiry)
-            .fetch_optional(&mut *tx)
-            .await?;
-    match state {
+    let found: Option<(OutboxState, bool)> = sqlx::query_as(
+        "SELECT o.state, i.anonymised_at IS NOT NULL FROM outbox AS o
+           JOIN inquiries AS i ON i.id = o.inquiry_id
+          WHERE o.id = $1 AND o.inquiry_id = $2 FOR UPDATE OF o",
+    )
+    .bind(notification)
+    .bind(inquiry)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match found {
         None => return Ok(None),
-        Some(OutboxState::Dead) => {}
-        Some(other) => return Ok(Some(Err(other))),
+        // An anonymised inquiry's message would carry blanked data: never sent again.
+        Some((_, true)) => return Ok(Some(Err(OutboxState::Cancelled))),
+        Some((OutboxState::Dead, false)) => {}
+        Some((other, false)) => return Ok(Some(Err(other))),
     }
     sqlx::query(
         "WITH before AS (SELECT id, inquiry_id, recipient, kind, attempts, last_error

@@ -417,8 +417,8 @@ async fn feishu_gets_no_more_than_five_a_second() {
     let due_in_ms = app
         .count("SELECT max(extract(epoch FROM next_attempt_at - now()) * 1000)::int8 FROM outbox WHERE state = 'pending'")
         .await;
-    assert!((0..=1000).contains(&due_in_ms), "due in {due_in_ms} ms");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!((0..=1100).contains(&due_in_ms), "due in {due_in_ms} ms");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
     app.worker().dispatch_pending().await.unwrap();
     assert_eq!(peer.requests("feishu").await, 8);
     assert_eq!(
@@ -576,6 +576,32 @@ async fn an_admin_sends_a_dead_notification_again() {
     );
     // Twice is one retry: it is no longer dead.
     assert_eq!(retry(&admin, &id, dead_id).await.unwrap().status(), 409);
+    // An anonymised inquiry's dead notification is never sent again (it would carry blanks).
+    let gone = app.submit(&inquiry_from("13700137000")).await;
+    app.count(&format!(
+        "WITH o AS (UPDATE outbox SET state = 'dead' WHERE inquiry_id = '{gone}' RETURNING 1) SELECT count(*) FROM o"
+    ))
+    .await;
+    let dead_gone: String = sqlx::query_scalar(&format!(
+        "SELECT id::text FROM outbox WHERE inquiry_id = '{gone}' AND channel = 'crm'"
+    ))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let erase = app
+        .staff(
+            reqwest::Method::DELETE,
+            &admin,
+            &format!("/api/v1/inquiries/{gone}"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erase.status(), 204);
+    assert_eq!(
+        retry(&admin, &gone, &dead_gone).await.unwrap().status(),
+        409
+    );
 }
 
 #[tokio::test]
@@ -678,4 +704,121 @@ async fn a_robot_that_never_answers_holds_no_mail_back() {
         "{robot:?}"
     );
     holder.join().unwrap();
+}
+
+#[tokio::test]
+async fn a_fold_takes_neither_a_parked_supplement_nor_a_row_in_backoff() {
+    let peer = RobotPeer::start(&[]).await;
+    let app = app_with(channels(vec![
+        json!({"name": "w", "kind": "wecom", "rate_per_minute": 3,
+        "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")}),
+    ]))
+    .await;
+    // An inquiry, its first supplement (sent), its second (parked for the hour).
+    let mut first = inquiry_from("13900000051");
+    app.submit(&first).await;
+    app.worker().dispatch_pending().await.unwrap();
+    first["need"] = "改为求租仓库3000平方米".into();
+    app.submit(&first).await;
+    app.worker().dispatch_pending().await.unwrap();
+    first["need"] = "改为求租仓库5000平方米".into();
+    app.submit(&first).await;
+    let parked = "SELECT count(*) FROM outbox WHERE kind = 'supplement' AND state = 'waiting' \
+                  AND attempts = 0 AND next_attempt_at > now() + interval '50 minutes'";
+    assert_eq!(app.count(parked).await, 1);
+    assert_eq!(peer.requests("wecom").await, 2);
+    // A backlog of five, one of them waiting out a backoff after a 502.
+    for n in 0..5 {
+        app.submit(&inquiry_from(&format!("1390000006{n}"))).await;
+    }
+    let backoff = "SELECT count(*) FROM outbox WHERE last_error = 'HTTP 502' AND attempts = 1 \
+                   AND state = 'pending' AND next_attempt_at > now() + interval '50 minutes'";
+    app.count(
+        "WITH o AS (UPDATE outbox SET attempts = 1, last_error = 'HTTP 502', \
+                    next_attempt_at = now() + interval '1 hour' \
+          WHERE id = (SELECT id FROM outbox WHERE state = 'pending' AND kind = 'inquiry' \
+                       ORDER BY created_at DESC LIMIT 1) RETURNING 1) SELECT count(*) FROM o",
+    )
+    .await;
+    app.worker().dispatch_pending().await.unwrap();
+    // Four in one message (the minute's last request); the parked and the backoff row untouched.
+    assert_eq!(peer.requests("wecom").await, 3);
+    let fold = peer.received().await[2]["body"]["markdown"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(fold.contains("另有 3 条新询盘"), "{fold}");
+    assert_eq!(app.count(parked).await, 1, "the supplement keeps its hour");
+    assert_eq!(
+        app.count(backoff).await,
+        1,
+        "the backoff row keeps its attempts and time"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_fold_kills_no_lead_each_is_tried_on_its_own() {
+    // The robot's keyword is one our messages do not carry: it refuses every message (19024).
+    let peer = RobotPeer::start(&["--keyword", "别的词"]).await;
+    let app = app_with(channels(vec![
+        json!({"name": "f", "kind": "feishu", "rate_per_minute": 3,
+        "webhook_url": peer.url("/open-apis/bot/v2/hook/feishu-hook")}),
+    ]))
+    .await;
+    for n in 0..5 {
+        app.submit(&inquiry_from(&format!("1390000007{n}"))).await;
+    }
+    app.worker().dispatch_pending().await.unwrap();
+    // The fold, then each alone while the minute has room: two dead, three waiting.
+    assert_eq!(peer.requests("feishu").await, 3);
+    let states = || async {
+        let mut s: Vec<(String, i32)> = notifications(&app)
+            .await
+            .into_iter()
+            .map(|r| (r.1, r.2))
+            .collect();
+        s.sort();
+        s
+    };
+    assert_eq!(
+        states().await,
+        [
+            ("dead".into(), 1),
+            ("dead".into(), 1),
+            ("pending".into(), 0),
+            ("pending".into(), 0),
+            ("pending".into(), 0)
+        ]
+    );
+    a_minute_passes(&app).await;
+    // The peer's own clock: its second (5 requests) must have passed too.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    app.worker().dispatch_pending().await.unwrap();
+    assert_eq!(peer.requests("feishu").await, 6);
+    let rows = notifications(&app).await;
+    assert!(
+        rows.iter()
+            .all(|r| r.1 == "dead" && r.2 == 1 && r.3.as_deref().unwrap().starts_with("19024")),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wecom_message_is_sent_when_its_markdown_is_even_if_its_mention_is_throttled() {
+    let peer = RobotPeer::start(&["--rate", "1"]).await;
+    let app = app_with(channels(vec![json!({"name": "w", "kind": "wecom",
+        "mention_mobiles": ["13900001111"],
+        "webhook_url": peer.url("/cgi-bin/webhook/send?key=wecom-key")})]))
+    .await;
+    app.submit(&inquiry_from("13900000081")).await;
+    app.worker().dispatch_pending().await.unwrap();
+    let rows = notifications(&app).await;
+    assert_eq!((rows[0].1.as_str(), rows[0].2), ("sent", 1), "{rows:?}");
+    assert_eq!(peer.received().await.len(), 1, "the markdown only");
+    assert_eq!(
+        app.count("SELECT count(*) FROM channel_pauses WHERE until > now()")
+            .await,
+        1,
+        "the throttled mention pauses the channel"
+    );
 }

@@ -200,6 +200,9 @@ fn fits(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), Stri
         let name = reference.trim_start_matches("#/components/schemas/");
         return fits(doc, &doc["components"]["schemas"][name], value, at);
     }
+    if let Some(all) = schema["allOf"].as_array() {
+        return all.iter().try_for_each(|part| fits(doc, part, value, at));
+    }
     for key in ["oneOf", "anyOf"] {
         if let Some(options) = schema[key].as_array() {
             return options
