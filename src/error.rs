@@ -276,6 +276,15 @@ impl ApiError {
                 Lang::Zh => format!("不能从“{}”变更为“{}”。", from.label(), to.label()),
                 Lang::En => format!("An inquiry cannot move from {from} to {to}."),
             },
+            // Cancelled: the inquiry was anonymised; its messages would carry blanked data.
+            Self::NotRetryable {
+                state: crate::domain::notification::OutboxState::Cancelled,
+            } => lang
+                .pick(
+                    "该询盘已匿名化，其通知不再发送。",
+                    "The inquiry was anonymised: its notifications are not sent again.",
+                )
+                .into(),
             Self::NotRetryable { state } => match lang {
                 Lang::Zh => format!("该通知当前为“{}”，只有“发送失败”的通知可以重发。", state.shown().label()),
                 Lang::En => format!("The notification is {}; only a dead one can be sent again.", state.shown()),

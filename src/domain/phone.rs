@@ -88,18 +88,34 @@ impl PhoneNumber {
     }
 }
 
-/// Masks a phone number for logs, keeping the first three and last four national digits.
+/// Masks a phone number (E.164) for logs and group robots, as people write it, keeping its
+/// prefix and last four digits: a mainland mobile `139****5678`, a mainland landline with its
+/// trunk 0 and area code `0756****1234`, another country's number with its country code
+/// `+852 ****4567` (the code read by libphonenumber's metadata). Short or unreadable: all stars.
 pub fn mask(e164: &str) -> String {
-    let national = e164
-        .strip_prefix("+86")
-        .unwrap_or(e164.trim_start_matches('+'));
-    let chars: Vec<char> = national.chars().collect();
-    if chars.len() <= 7 {
-        return "*".repeat(chars.len());
+    let tail = |digits: &str| -> Option<String> {
+        let chars: Vec<char> = digits.chars().collect();
+        (chars.len() > 7).then(|| chars[chars.len() - 4..].iter().collect())
+    };
+    if let Some(national) = e164.strip_prefix("+86") {
+        let Some(last) = tail(national) else {
+            return "*".repeat(national.chars().count());
+        };
+        let head: String = national.chars().take(3).collect();
+        return if is_mobile_shape(national) {
+            format!("{head}****{last}")
+        } else {
+            format!("0{head}****{last}")
+        };
     }
-    let head: String = chars[..3].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
+    let digits = e164.trim_start_matches('+');
+    let Some(last) = tail(digits) else {
+        return "*".repeat(digits.chars().count());
+    };
+    match phonenumber::parse(None, e164) {
+        Ok(number) => format!("+{} ****{last}", number.code().value()),
+        Err(_) => format!("****{last}"),
+    }
 }
 
 /// A country code typed without `+`: 86 followed by a full mainland number, or 852/853
@@ -425,6 +441,14 @@ mod tests {
     #[test]
     fn masks_for_logs() {
         assert_eq!(mask("+8613912345678"), "139****5678");
-        assert_eq!(mask("+85291234567"), "852****4567");
+        assert_eq!(mask("+85291234567"), "+852 ****4567");
+        assert_eq!(
+            mask("+867563331234"),
+            "0756****1234",
+            "a landline keeps its trunk 0"
+        );
+        assert_eq!(mask("+861012345678"), "0101****5678");
+        assert_eq!(mask("+16502530000"), "+1 ****0000");
+        assert_eq!(mask("+8612345"), "*****");
     }
 }

@@ -79,6 +79,8 @@ struct Context {
     mentions: String,
     /// A fold's other inquiries, a line each (SPEC §6: `另有 N 条新询盘`).
     others: Vec<Line>,
+    /// Their heading: `另有 N 条新询盘`, and `、M 条补充信息` for repeats among them.
+    others_heading: String,
     /// The inbox, linked under a fold's lines.
     inbox: String,
 }
@@ -88,6 +90,7 @@ struct Context {
 struct Line {
     text: String,
     link: String,
+    supplement: bool,
 }
 
 /// One message of a fold: it carries the first `count` inquiries not carried before.
@@ -131,7 +134,7 @@ impl RobotRenderer {
     /// Messages waiting for one channel, folded (SPEC §6): each message announces its first
     /// inquiry in full, then `另有 N 条新询盘` with a line and a link for each of the others,
     /// then the inbox link; as many as fit in the platform's size limit go in one message, the
-    /// rest in the next. `items`: (inquiry, is a supplement), oldest first. Returns the messages
+    /// rest in the next. `items`: (inquiry, its supplement if it is one), in the order to show. Returns the messages
     /// in order; their `count`s add up to `items.len()`. Errors: as [`Self::render`].
     pub fn render_fold(
         &self,
@@ -147,8 +150,10 @@ impl RobotRenderer {
                 context
                     .others
                     .push(self.line(channel, inquiry, *supplement)?);
+                context.others_heading = others_heading(&context.others);
                 if !self.fits(channel, &context)? {
                     context.others.pop();
+                    context.others_heading = others_heading(&context.others);
                     break;
                 }
             }
@@ -198,6 +203,7 @@ impl RobotRenderer {
             link: self.link(inquiry),
             mentions: String::new(),
             others: Vec::new(),
+            others_heading: String::new(),
             inbox: String::new(),
         }
     }
@@ -225,6 +231,7 @@ impl RobotRenderer {
         Ok(Line {
             text,
             link: self.link(inquiry),
+            supplement: supplement.is_some(),
         })
     }
 
@@ -342,6 +349,17 @@ fn shown_phone(channel: &Channel, inquiry: &InquiryRow) -> Option<String> {
     })
 }
 
+/// The heading of a fold's lines: `另有 N 条新询盘`, `、M 条补充信息` for repeats among them.
+fn others_heading(others: &[Line]) -> String {
+    let supplements = others.iter().filter(|l| l.supplement).count();
+    let new = others.len() - supplements;
+    match (new, supplements) {
+        (new, 0) => format!("另有 {new} 条新询盘"),
+        (0, supplements) => format!("另有 {supplements} 条补充信息"),
+        (new, supplements) => format!("另有 {new} 条新询盘、{supplements} 条补充信息"),
+    }
+}
+
 /// A message's headline. A supplement's names the new inquiry too: a robot secured by the
 /// keyword `新询盘` (or `询盘`) takes it as well (SPEC §6: every message contains `新询盘`).
 fn headline(context: &Context) -> &'static str {
@@ -377,9 +395,7 @@ fn feishu_post(channel: &Channel, context: &Context, text: &str) -> Value {
         .collect();
     lines.push(json!([{"tag": "a", "text": "在收件箱中处理", "href": context.link}]));
     if !context.others.is_empty() {
-        lines.push(
-            json!([{"tag": "text", "text": format!("另有 {} 条新询盘", context.others.len())}]),
-        );
+        lines.push(json!([{"tag": "text", "text": context.others_heading}]));
         for (i, line) in context.others.iter().enumerate() {
             lines.push(json!([
                 {"tag": "text", "text": format!("{}. {} ", i + 1, line.text)},
@@ -505,6 +521,7 @@ mod tests {
             link: "https://leads.example.cn/inbox#/inquiries/0193a000".into(),
             mentions: String::new(),
             others: Vec::new(),
+            others_heading: String::new(),
             inbox: String::new(),
         };
         let full = renderer

@@ -233,12 +233,23 @@ impl Channel {
                 ))
             }
             (ChannelKind::Webhook, Some(secret)) => {
-                crate::notify::sign::webhook_key(secret.expose_secret()).map_err(|_| {
-                    format!(
-                        "{} must be a Standard Webhooks secret: whsec_ and Base64",
+                // Standard Webhooks (standardwebhooks.com, "Signature scheme"): `whsec_` and
+                // the Base64 of 24 to 64 random bytes. The library would take a bare Base64
+                // text too, which a partner given it as written could never verify.
+                let key = secret
+                    .expose_secret()
+                    .strip_prefix("whsec_")
+                    .and_then(|b64| {
+                        use base64::Engine as _;
+                        base64::engine::general_purpose::STANDARD.decode(b64).ok()
+                    });
+                if !key.is_some_and(|k| (24..=64).contains(&k.len())) {
+                    return Err(format!(
+                        "{} must be a Standard Webhooks secret: whsec_ and the Base64 of 24 to \
+                         64 random bytes",
                         at("secret")
-                    )
-                })?;
+                    ));
+                }
             }
             (ChannelKind::Wecom, Some(_)) => {
                 return Err(format!(
@@ -515,6 +526,15 @@ mod tests {
             (
                 serde_json::json!({"name": "h", "kind": "webhook", "webhook_url": "https://crm.example.cn/h", "secret": "not base64!"}),
                 "whsec_",
+            ),
+            (
+                // Base64 without the prefix: the library would take it; a partner could not.
+                serde_json::json!({"name": "h", "kind": "webhook", "webhook_url": "https://crm.example.cn/h", "secret": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}),
+                "whsec_",
+            ),
+            (
+                serde_json::json!({"name": "h", "kind": "webhook", "webhook_url": "https://crm.example.cn/h", "secret": "whsec_c2hvcnQ="}),
+                "24 to",
             ),
             (
                 serde_json::json!({"name": "w", "kind": "wecom", "webhook_url": "qyapi.weixin.qq.com/send?key=k"}),

@@ -36,7 +36,7 @@ impl Limits {
 /// What the channel's windows hold now.
 struct Windows {
     now: DateTime<Utc>,
-    /// The requests of the last 60 seconds, oldest first.
+    /// The requests of the last 61 seconds, oldest first.
     times: Vec<DateTime<Utc>>,
     /// Until when the channel is paused, if it is.
     paused: Option<DateTime<Utc>>,
