@@ -11,7 +11,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir -p src tests/api benches && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
     && echo '' > tests/api/main.rs \
-    && for bench in notify staff suite; do echo 'fn main() {}' > "benches/$bench.rs"; done \
+    && for bench in burst notify staff suite; do echo 'fn main() {}' > "benches/$bench.rs"; done \
     && cargo build --release --locked && rm -rf src
 COPY config config
 COPY migrations migrations
