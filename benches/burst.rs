@@ -18,7 +18,6 @@ mod common;
 mod launcher;
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::BufRead;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{record, Better, Sink};
@@ -54,22 +53,8 @@ struct Peer {
 
 impl Peer {
     fn start() -> anyhow::Result<Self> {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/robot_peer.py");
-        let mut child = std::process::Command::new("python3")
-            .args([script, "--port", "0", "--key", "burst-key", "--rate", "20"])
-            .stdout(std::process::Stdio::piped())
-            .spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line)?;
-        let port = line
-            .trim()
-            .trim_start_matches("PORT ")
-            .parse()
-            .map_err(|_| anyhow::anyhow!("the robot peer did not start: {line}"))?;
+        let args = ["--port", "0", "--key", "burst-key", "--rate", "20"];
+        let (child, port) = common::python_peer("robot_peer.py", &args)?;
         Ok(Self { child, port })
     }
 

@@ -54,6 +54,29 @@ pub fn database_url(name: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
+/// Starts `tests/support/<script>` with `args` and reads the `PORT <n>` line it prints once it
+/// listens: the process and the port.
+pub fn python_peer(script: &str, args: &[&str]) -> anyhow::Result<(std::process::Child, u16)> {
+    let path = format!("{}/tests/support/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new("python3")
+        .arg(&path)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut line = String::new();
+    std::io::BufReader::new(stdout).read_line(&mut line)?;
+    let port = line
+        .trim()
+        .trim_start_matches("PORT ")
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{script} did not start: {line:?}"))?;
+    Ok((child, port))
+}
+
 /// aiosmtpd writing every message to a directory (tests/support/smtp_sink.py).
 pub struct Sink {
     pub port: u16,
@@ -64,24 +87,9 @@ pub struct Sink {
 impl Sink {
     pub fn start() -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!("inquiry-desk-bench-{}", uuid::Uuid::new_v4()));
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/smtp_sink.py");
-        let mut child = std::process::Command::new("python3")
-            .arg(script)
-            .arg(&dir)
-            .arg("0")
-            .stdout(std::process::Stdio::piped())
-            .spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line)?;
-        let port = line
-            .trim()
-            .trim_start_matches("PORT ")
-            .parse()
-            .map_err(|_| anyhow::anyhow!("the SMTP sink did not start (pip install aiosmtpd)"))?;
+        let dir_arg = dir.to_string_lossy().into_owned();
+        let (child, port) = python_peer("smtp_sink.py", &[&dir_arg, "0"])
+            .map_err(|e| anyhow::anyhow!("{e} (pip install aiosmtpd)"))?;
         Ok(Self { port, dir, child })
     }
 

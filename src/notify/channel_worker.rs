@@ -423,16 +423,7 @@ fn supplemented(inquiry: &InquiryRow, repeat: Option<&RepeatMail>) -> (InquiryRo
         return (shown, Supplement::default());
     };
     let value = |key: &str| repeat.data.get(key).and_then(|v| v.as_str());
-    let current = |key: &str| match key {
-        "need" => Some(inquiry.need.as_str()),
-        "use" => inquiry.r#use.as_deref(),
-        "tax" => inquiry.tax.as_deref(),
-        "company" => inquiry.company.as_deref(),
-        "contact" => inquiry.contact.as_deref(),
-        "email" => inquiry.email.as_deref(),
-        "wechat" => inquiry.wechat.as_deref(),
-        _ => inquiry.message.as_deref(),
-    };
+    let current = |key: &str| inquiry.text(key);
     let changed: Vec<_> = SUPPLEMENT_FIELDS
         .iter()
         .copied()

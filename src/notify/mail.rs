@@ -265,16 +265,7 @@ impl MailRenderer {
         recipient: &str,
         message_key: Uuid,
     ) -> Result<Message, MailError> {
-        let current = |key: &str| match key {
-            "need" => Some(inquiry.need.as_str()),
-            "use" => inquiry.r#use.as_deref(),
-            "tax" => inquiry.tax.as_deref(),
-            "company" => inquiry.company.as_deref(),
-            "contact" => inquiry.contact.as_deref(),
-            "email" => inquiry.email.as_deref(),
-            "wechat" => inquiry.wechat.as_deref(),
-            _ => inquiry.message.as_deref(),
-        };
+        let current = |key: &str| inquiry.text(key);
         // Every submission since the last supplement whose text was new, oldest first: what
         // each said differently from the inquiry (a stranger's and the visitor's alike).
         let mut seen = std::collections::HashSet::new();

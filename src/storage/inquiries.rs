@@ -61,6 +61,22 @@ pub struct InquiryRow {
 }
 
 impl InquiryRow {
+    /// A visitor's text field by its catalogue name (`need`, `use`, `tax`, `company`,
+    /// `contact`, `email`, `wechat`, `message`); `None` when empty or not one of those.
+    pub fn text(&self, field: &str) -> Option<&str> {
+        match field {
+            "need" => Some(self.need.as_str()),
+            "use" => self.r#use.as_deref(),
+            "tax" => self.tax.as_deref(),
+            "company" => self.company.as_deref(),
+            "contact" => self.contact.as_deref(),
+            "email" => self.email.as_deref(),
+            "wechat" => self.wechat.as_deref(),
+            "message" => self.message.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Where the visit came from, as the staff API and webhooks show it.
     pub fn attribution(&self) -> crate::domain::inquiry::Attribution {
         crate::domain::inquiry::Attribution {
