@@ -107,15 +107,8 @@ fn room_at(requests: &[f64], from: f64) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let inquiries = env_usize("BURST_INQUIRIES", 120);
     let seconds = env_usize("BURST_SECONDS", 60) as f64;
-    let admin = common::database_url("postgres")?;
-    let url = common::database_url(DATABASE)?;
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {DATABASE}"))
-        .execute(&mut conn)
-        .await?;
+    // The service migrates it as it starts.
+    let url = common::recreate_database(DATABASE).await?;
 
     let sink = Sink::start()?;
     let peer = Peer::start()?;

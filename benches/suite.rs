@@ -490,15 +490,7 @@ impl Drop for Pgbench {
 }
 
 async fn fresh_database() -> anyhow::Result<String> {
-    let url = common::database_url(DATABASE)?;
-    let admin = common::database_url("postgres")?;
-    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        .execute(&mut conn)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {DATABASE}"))
-        .execute(&mut conn)
-        .await?;
+    let url = common::recreate_database(DATABASE).await?;
     // Another build migrates with its own migrations (it would refuse a schema from later ones).
     if let Ok(binary) = std::env::var("BENCH_BINARY") {
         let status = Command::new(&binary)

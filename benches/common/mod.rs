@@ -54,6 +54,20 @@ pub fn database_url(name: &str) -> anyhow::Result<String> {
     Ok(url.to_string())
 }
 
+/// Drops and creates the database `name` on `TEST_DATABASE_URL`'s server (empty, not
+/// migrated); returns its URL.
+pub async fn recreate_database(name: &str) -> anyhow::Result<String> {
+    let admin = database_url("postgres")?;
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await?;
+    database_url(name)
+}
+
 /// Starts `tests/support/<script>` with `args` and reads the `PORT <n>` line it prints once it
 /// listens: the process and the port.
 pub fn python_peer(script: &str, args: &[&str]) -> anyhow::Result<(std::process::Child, u16)> {

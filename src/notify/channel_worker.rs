@@ -125,7 +125,7 @@ impl ChannelDelivery {
         let (inquiry, supplement) = match row.kind {
             MessageKind::Supplement => {
                 let repeats = outbox::repeat_events(&self.pool, &[row.seq]).await?;
-                let (inquiry, supplement) = supplemented(inquiry, repeats.first());
+                let (inquiry, supplement) = supplemented(inquiry, repeats.get(&row.seq));
                 (std::borrow::Cow::Owned(inquiry), Some(supplement))
             }
             MessageKind::Inquiry => (std::borrow::Cow::Borrowed(inquiry), None),
@@ -188,15 +188,7 @@ impl ChannelDelivery {
             .filter(|r| r.kind == MessageKind::Supplement)
             .map(|r| r.seq)
             .collect();
-        let repeats: HashMap<i64, RepeatMail> = if seqs.is_empty() {
-            HashMap::new()
-        } else {
-            outbox::repeat_events(&self.pool, &seqs)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r))
-                .collect()
-        };
+        let repeats = outbox::repeat_events(&self.pool, &seqs).await?;
         let mut rows: Vec<(InquiryRow, Option<Supplement>, Claimed)> = rows
             .into_iter()
             .filter_map(|row| {

@@ -223,15 +223,7 @@ impl Worker {
             .filter(|r| r.kind == MessageKind::Supplement)
             .map(|r| r.seq)
             .collect();
-        let latest: HashMap<_, _> = if events.is_empty() {
-            HashMap::new()
-        } else {
-            outbox::repeat_events(&self.pool, &events)
-                .await?
-                .into_iter()
-                .map(|r| (r.id, r))
-                .collect()
-        };
+        let latest = outbox::repeat_events(&self.pool, &events).await?;
         let any_sent = AtomicBool::new(false);
         let mail = futures_util::stream::iter(&rows).for_each_concurrent(
             self.options.concurrency,

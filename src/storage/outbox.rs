@@ -67,6 +67,27 @@ pub struct Claimed {
 const CLAIMED_COLUMNS: &str =
     "o.id, o.inquiry_id, o.recipient, o.attempts, o.kind, o.seq, o.flood_held, o.slot_at IS NOT NULL AS has_slot";
 
+/// The claim of [`claim_due`] and [`claim_waiting_for`]: up to `$2` rows that `filter` picks
+/// (its own parameters from `$3`) among those still to send, not held for a summary and not
+/// claimed, in `order`; each leased for `$1` seconds, its attempt counted.
+fn claim_statement(filter: &str, order: &str) -> String {
+    format!(
+        "UPDATE outbox AS o
+            SET locked_until = now() + make_interval(secs => $1),
+                attempts = o.attempts + 1,
+                updated_at = now()
+           FROM (SELECT id FROM outbox
+                  WHERE state IN ('pending', 'waiting') AND NOT flood_held
+                    AND (locked_until IS NULL OR locked_until <= now())
+                    AND {filter}
+                  ORDER BY {order}
+                  LIMIT $2
+                  FOR UPDATE SKIP LOCKED) AS picked
+          WHERE o.id = picked.id
+      RETURNING {CLAIMED_COLUMNS}"
+    )
+}
+
 /// Claims up to `limit` due rows (not those held for a summary: [`claim_summaries`]). `SKIP
 /// LOCKED` lets any number of workers claim side by side; the lease (not a held transaction)
 /// marks a row as taken, so a worker that dies mid-send leaves a row that becomes due again when
@@ -77,32 +98,22 @@ pub async fn claim_due(
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE outbox AS o
-            SET locked_until = now() + make_interval(secs => $2),
-                attempts = o.attempts + 1,
-                updated_at = now()
-           FROM (SELECT id FROM outbox
-                  WHERE state IN ('pending', 'waiting') AND NOT flood_held
-                    AND next_attempt_at <= now()
-                    AND (locked_until IS NULL OR locked_until <= now())
-                  ORDER BY next_attempt_at
-                  LIMIT $1
-                  FOR UPDATE SKIP LOCKED) AS due
-          WHERE o.id = due.id
-      RETURNING {CLAIMED_COLUMNS}",
+    sqlx::query_as(&claim_statement(
+        "next_attempt_at <= now()",
+        "next_attempt_at",
     ))
-    .bind(limit)
     .bind(lease.as_secs_f64())
+    .bind(limit)
     .fetch_all(pool)
     .await
 }
 
 /// The other rows waiting for `recipient` (a channel's): those due, and new-inquiry rows that
 /// only wait for the channel's rate (never failed) whatever their due time — not rows waiting
-/// out a backoff, nor a `补充信息` parked for its hour. Those a fold carries with the rows already claimed (SPEC §6: when more inquiries wait than a channel may
-/// carry, one message announces them all). Claimed as [`claim_due`] claims (leased, attempt
-/// counted), oldest first, at most `limit`; rows another worker holds are skipped.
+/// out a backoff, nor a `补充信息` parked for its hour. Those a fold carries with the rows
+/// already claimed (SPEC §6: when more inquiries wait than a channel may carry, one message
+/// announces them all). Claimed as [`claim_due`] claims (leased, attempt counted), oldest
+/// first, at most `limit`; rows another worker holds are skipped.
 /// Read through `outbox_queue_idx` (the rows still to send, few): an index of its own on the
 /// recipient cost the intake about 4 % with two channels configured (BENCH_ONLY=intake).
 pub async fn claim_waiting_for(
@@ -111,26 +122,14 @@ pub async fn claim_waiting_for(
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<Claimed>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE outbox AS o
-            SET locked_until = now() + make_interval(secs => $3),
-                attempts = o.attempts + 1,
-                updated_at = now()
-           FROM (SELECT id FROM outbox
-                  WHERE recipient = $1 AND state IN ('pending', 'waiting') AND channel <> 'email'
-                    AND NOT flood_held AND (locked_until IS NULL OR locked_until <= now())
-                    AND (next_attempt_at <= now() OR (kind = 'inquiry' AND last_error IS NULL))
-                  ORDER BY created_at
-                  LIMIT $2
-                  FOR UPDATE SKIP LOCKED) AS waiting
-          WHERE o.id = waiting.id
-      RETURNING {CLAIMED_COLUMNS}",
-    ))
-    .bind(recipient)
-    .bind(limit)
-    .bind(lease.as_secs_f64())
-    .fetch_all(pool)
-    .await
+    let filter = "recipient = $3 AND channel <> 'email'
+                  AND (next_attempt_at <= now() OR (kind = 'inquiry' AND last_error IS NULL))";
+    sqlx::query_as(&claim_statement(filter, "created_at"))
+        .bind(lease.as_secs_f64())
+        .bind(limit)
+        .bind(recipient)
+        .fetch_all(pool)
+        .await
 }
 
 /// Rows held by the flood guard whose hour has ended, one group per recipient, each group
@@ -394,18 +393,23 @@ pub async fn supplement_repeats(
     .await
 }
 
-/// These repeat events (the `seq` of supplements: the latest details each carries).
+/// These repeat events (the `seq` of supplements: the latest details each carries), by id;
+/// no query for none.
 pub async fn repeat_events(
     pool: &PgPool,
     event_ids: &[i64],
-) -> Result<Vec<crate::notify::mail::RepeatMail>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<std::collections::HashMap<i64, crate::notify::mail::RepeatMail>, sqlx::Error> {
+    if event_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let events: Vec<crate::notify::mail::RepeatMail> = sqlx::query_as(
         "SELECT id, inquiry_id, data, at FROM inquiry_events
           WHERE id = ANY($1) AND kind = 'repeat'",
     )
     .bind(event_ids)
     .fetch_all(pool)
-    .await
+    .await?;
+    Ok(events.into_iter().map(|e| (e.id, e)).collect())
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

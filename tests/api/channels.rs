@@ -188,8 +188,9 @@ async fn a_throttled_channel_pauses_and_then_recovers_without_losing_attempts() 
     );
 }
 
-#[tokio::test]
-async fn a_webhook_keeps_its_id_across_attempts() {
+/// A partner's system that answers its first signed request 503, and the `crm` webhook channel
+/// to it.
+async fn partner_failing_once() -> (RobotPeer, Vec<Channel>) {
     let peer = RobotPeer::start(&[
         "--webhook-secret",
         WEBHOOK_SECRET,
@@ -199,6 +200,12 @@ async fn a_webhook_keeps_its_id_across_attempts() {
     .await;
     let list = channels(vec![json!({"name": "crm", "kind": "webhook",
         "webhook_url": peer.url("/hooks"), "secret": WEBHOOK_SECRET})]);
+    (peer, list)
+}
+
+#[tokio::test]
+async fn a_webhook_keeps_its_id_across_attempts() {
+    let (peer, list) = partner_failing_once().await;
     let app = spawn_app_with(move |s| {
         s.notify.default_recipients = Vec::new();
         s.notify.default_channels = vec!["crm".into()];
@@ -480,15 +487,7 @@ async fn a_repeat_with_new_details_reaches_the_channels_with_them() {
 #[tokio::test]
 async fn an_admin_sends_a_dead_notification_again() {
     // The partner's system answers 503 once; with one attempt allowed that is dead.
-    let peer = RobotPeer::start(&[
-        "--webhook-secret",
-        WEBHOOK_SECRET,
-        "--webhook-fail-first",
-        "1",
-    ])
-    .await;
-    let list = channels(vec![json!({"name": "crm", "kind": "webhook",
-        "webhook_url": peer.url("/hooks"), "secret": WEBHOOK_SECRET})]);
+    let (_peer, list) = partner_failing_once().await;
     let app = spawn_app_with(move |s| {
         s.notify.default_channels = vec!["crm".into()];
         s.notify.channels = list;

@@ -4,6 +4,7 @@
 
 use inquiry_desk::notify::robot::{RobotRenderer, WECOM_MARKDOWN_BYTES};
 use inquiry_desk::settings::Channel;
+use inquiry_desk::storage::inquiries::InquiryRow;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, valid_inquiry, with};
@@ -36,6 +37,15 @@ async fn stored(
         .unwrap()
         .unwrap();
     (app, row)
+}
+
+/// The WeCom markdown announcing `row` (no mentions).
+fn wecom_markdown(row: &InquiryRow) -> String {
+    let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
+    renderer.render(&wecom(json!({})), row, None).unwrap()[0]["markdown"]["content"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -139,12 +149,7 @@ async fn visitor_markup_links_and_mentions_arrive_inert() {
         ],
     );
     let (_app, row) = stored(&body).await;
-    let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
-    let markdown = renderer.render(&wecom(json!({})), &row, None).unwrap()[0]["markdown"]
-        ["content"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let markdown = wecom_markdown(&row);
     let visitor = markdown
         .lines()
         .filter(|l| l.starts_with("> "))
@@ -162,6 +167,7 @@ async fn visitor_markup_links_and_mentions_arrive_inert() {
         "webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=t"}));
     let feishu = channel(json!({"name": "f", "kind": "feishu",
         "webhook_url": "https://open.feishu.cn/open-apis/bot/v2/hook/abc"}));
+    let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
     for channel in [dingtalk, feishu] {
         let body = renderer.render(&channel, &row, None).unwrap()[0].to_string();
         // The one markdown link is ours (the inbox), on DingTalk; Feishu's is an `a` element.
@@ -189,12 +195,7 @@ async fn a_long_need_is_cut_and_the_link_never() {
         ],
     );
     let (_app, row) = stored(&body).await;
-    let renderer = RobotRenderer::new("https://leads.example.cn").unwrap();
-    let markdown = renderer.render(&wecom(json!({})), &row, None).unwrap()[0]["markdown"]
-        ["content"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let markdown = wecom_markdown(&row);
     assert!(markdown.len() <= WECOM_MARKDOWN_BYTES);
     // The need's first 80 characters, marked as cut.
     assert!(markdown.contains(&format!(
