@@ -89,8 +89,8 @@ impl PhoneNumber {
 }
 
 /// Masks a phone number (E.164) for logs and group robots, as people write it, keeping its
-/// prefix and last four digits: a mainland mobile `139****5678`, a mainland landline with its
-/// trunk 0 and area code `0756****1234`, another country's number with its country code
+/// prefix and last four digits: a mainland mobile `139****5678` (a 400/800 number likewise), a
+/// mainland landline with its trunk 0 and area code `0756****1234`, another country's number with its country code
 /// `+852 ****4567` (the code read by libphonenumber's metadata). Short or unreadable: all stars.
 pub fn mask(e164: &str) -> String {
     let tail = |digits: &str| -> Option<String> {
@@ -102,7 +102,10 @@ pub fn mask(e164: &str) -> String {
             return "*".repeat(national.chars().count());
         };
         let head: String = national.chars().take(3).collect();
-        return if is_mobile_shape(national) {
+        // Mobiles, and the nationwide 400/800 service numbers, are written without a trunk 0.
+        let trunkless =
+            is_mobile_shape(national) || national.starts_with("400") || national.starts_with("800");
+        return if trunkless {
             format!("{head}****{last}")
         } else {
             format!("0{head}****{last}")
@@ -450,5 +453,10 @@ mod tests {
         assert_eq!(mask("+861012345678"), "0101****5678");
         assert_eq!(mask("+16502530000"), "+1 ****0000");
         assert_eq!(mask("+8612345"), "*****");
+        assert_eq!(
+            mask("+864001234567"),
+            "400****4567",
+            "a 400 number has no trunk 0"
+        );
     }
 }
